@@ -1,0 +1,6 @@
+// `sixbench pki ...` commands.
+import type { Command } from 'commander';
+
+export function registerPkiCommands(program: Command): void {
+  void program;
+}

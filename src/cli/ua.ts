@@ -1,0 +1,6 @@
+// `sixbench ua ...` commands.
+import type { Command } from 'commander';
+
+export function registerUaCommands(program: Command): void {
+  void program;
+}
