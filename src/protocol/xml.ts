@@ -1,0 +1,503 @@
+// The hardened XML codec shared by E2ED and IRP (docs/wire-decisions.md, section "XML rules").
+//
+// Decoding runs in layers, each refusing with decode_error:
+//   1. strict UTF-8 (TextDecoder fatal) and the XML Char production over the whole text;
+//   2. a pre-scan of the raw text (our own, small tokenizer) that refuses what the spec forbids
+//      before any parser sees it: DOCTYPE, entity declarations, CDATA, processing instructions
+//      other than a leading XML declaration, undefined entity references, prefixed names, and
+//      the size limits (depth, attributes, elements, name and value lengths);
+//   3. fast-xml-parser's XMLValidator for well-formedness (mismatched or unclosed tags,
+//      duplicate attributes, ...), so the tree below is never built from a repaired document;
+//   4. fast-xml-parser (preserveOrder, processEntities off) for the tree, cross-checked element
+//      by element against the pre-scan; the references are then decoded here, by the five
+//      predefined entities and numeric character references only.
+// Serialisation is deterministic: attributes in the order given, no XML declaration, no
+// indentation, empty elements self-closed.
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { invalidMessage, peerIncompatible, ProtocolError } from './errors.js';
+
+export interface XmlElement {
+  name: string;
+  /** Attributes in document order, references decoded; the `xmlns` attribute is not included. */
+  attributes: Record<string, string>;
+  children: XmlElement[];
+  /** Character data of a leaf element (references decoded); '' for an element with children. */
+  text: string;
+}
+
+export interface XmlLimits {
+  /** "element depth 8 (the root is depth 1)" */
+  maxDepth: number;
+  /** "attributes per element 16" (an `xmlns` attribute counts) */
+  maxAttributes: number;
+  /** "elements per message 256" */
+  maxElements: number;
+  /** "text of one node 1 MiB" (UTF-8 octets) */
+  maxTextBytes: number;
+  /** "attribute value 4096 octets" (UTF-8 octets of the decoded value) */
+  maxAttributeValueBytes: number;
+  /** "element/attribute name 64 octets" */
+  maxNameBytes: number;
+}
+
+export const DEFAULT_XML_LIMITS: Readonly<XmlLimits> = Object.freeze({
+  maxDepth: 8,
+  maxAttributes: 16,
+  maxElements: 256,
+  maxTextBytes: 1048576,
+  maxAttributeValueBytes: 4096,
+  maxNameBytes: 64,
+});
+
+const decodeError = (message: string): ProtocolError => invalidMessage('decode_error', message);
+
+// ---------------------------------------------------------------------------------------------
+// Characters, names and references (XML 1.0 fifth edition, productions 2, 4, 4a, 5, 66, 67, 68)
+// ---------------------------------------------------------------------------------------------
+
+// [2] Char: anything outside it (C0 controls other than TAB/LF/CR, U+FFFE, U+FFFF) is refused.
+const ILLEGAL_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+const NAME_START = 'A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D' +
+  '\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD\\u{10000}-\\u{EFFFF}';
+const NAME_CHAR = `${NAME_START}\\-.0-9\\u00B7\\u0300-\\u036F\\u203F-\\u2040`;
+// [5] Name without ':' -- "no prefixes" (a colon is refused with its own message before this test).
+const XML_NAME = new RegExp(`^[${NAME_START}][${NAME_CHAR}]*$`, 'u');
+const XML_WHITESPACE = /^[ \t\n\r]*$/;
+// "optional XML declaration `<?xml version="1.0" encoding="UTF-8"?>` only" (encoding names are
+// case-insensitive in XML; the encoding declaration may be absent).
+const XML_DECLARATION = /^<\?xml[ \t\n\r]+version[ \t\n\r]*=[ \t\n\r]*(["'])1\.0\1(?:[ \t\n\r]+encoding[ \t\n\r]*=[ \t\n\r]*(["'])[Uu][Tt][Ff]-8\2)?[ \t\n\r]*\?>/;
+// "references to entities other than the five predefined ones ... and numeric character references"
+const REFERENCE = /&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,10})|#x([0-9a-fA-F]{1,8}));/y;
+const PREDEFINED_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+function isXmlChar(cp: number): boolean {
+  return cp === 0x9 || cp === 0xa || cp === 0xd ||
+    (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+}
+
+function isWhitespaceChar(c: string | undefined): boolean {
+  return c === ' ' || c === '\t' || c === '\n' || c === '\r';
+}
+
+/** Refuses any `&` that does not start a predefined entity or a reference to a legal XML char. */
+function checkReferences(raw: string, where: string): void {
+  let at = raw.indexOf('&');
+  while (at >= 0) {
+    REFERENCE.lastIndex = at;
+    const m = REFERENCE.exec(raw);
+    if (m === null) throw decodeError(`${where}: only the five predefined entities and character references are allowed`);
+    if (m[1] === undefined) {
+      const cp = m[2] !== undefined ? Number.parseInt(m[2], 10) : Number.parseInt(m[3] as string, 16);
+      if (!isXmlChar(cp)) throw decodeError(`${where}: character reference to a character XML does not allow`);
+    }
+    at = raw.indexOf('&', at + m[0].length);
+  }
+}
+
+/** Decodes references already checked by checkReferences. */
+function decodeReferences(raw: string): string {
+  if (!raw.includes('&')) return raw;
+  return raw.replace(/&(?:(lt|gt|amp|quot|apos)|#([0-9]+)|#x([0-9a-fA-F]+));/g, (_m, entity, dec, hex) => {
+    if (entity !== undefined) return PREDEFINED_ENTITIES[entity as string] as string;
+    return String.fromCodePoint(dec !== undefined ? Number.parseInt(dec as string, 10) : Number.parseInt(hex as string, 16));
+  });
+}
+
+function checkName(name: string, limits: XmlLimits): void {
+  if (Buffer.byteLength(name, 'utf8') > limits.maxNameBytes) {
+    throw decodeError(`name longer than ${limits.maxNameBytes} octets`);
+  }
+  if (name.includes(':')) throw decodeError(`prefixed name "${name}": no namespace prefixes are allowed`);
+  if (!XML_NAME.test(name)) throw decodeError(`"${name}" is not an XML name`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pre-scan: the raw text, before any parser
+// ---------------------------------------------------------------------------------------------
+
+interface ScannedElement {
+  name: string;
+  attributeNames: string[];
+}
+
+/**
+ * Walks the raw document once and returns its start tags in document order. It refuses every
+ * construct the spec forbids and enforces the structural limits, so that neither the validator
+ * nor the parser ever runs on a DOCTYPE, an entity declaration or an oversized document.
+ */
+function prescan(doc: string, limits: XmlLimits): ScannedElement[] {
+  const n = doc.length;
+  let i = 0;
+  if (doc.startsWith('<?xml') && isWhitespaceChar(doc[5])) {
+    const m = XML_DECLARATION.exec(doc);
+    if (m === null) throw decodeError('XML declaration must be <?xml version="1.0" encoding="UTF-8"?> (encoding optional)');
+    i = m[0].length;
+  }
+  const open: string[] = [];
+  const elements: ScannedElement[] = [];
+  let rootSeen = false;
+
+  const skipWhitespace = (): boolean => {
+    const start = i;
+    while (i < n && isWhitespaceChar(doc[i])) i++;
+    return i > start;
+  };
+  const readName = (): string => {
+    const start = i;
+    while (i < n && !isWhitespaceChar(doc[i]) && doc[i] !== '/' && doc[i] !== '>' && doc[i] !== '=' && doc[i] !== '<') i++;
+    const name = doc.slice(start, i);
+    if (name.length === 0) throw decodeError('missing name in markup');
+    checkName(name, limits);
+    return name;
+  };
+
+  while (i < n) {
+    const lt = doc.indexOf('<', i);
+    const textEnd = lt < 0 ? n : lt;
+    if (textEnd > i) {
+      const text = doc.slice(i, textEnd);
+      if (open.length === 0) {
+        if (!XML_WHITESPACE.test(text)) throw decodeError('character data outside the root element');
+      } else {
+        if (text.includes(']]>')) throw decodeError('"]]>" in character data');
+        if (Buffer.byteLength(text, 'utf8') > limits.maxTextBytes) throw decodeError(`text node longer than ${limits.maxTextBytes} octets`);
+        checkReferences(text, 'character data');
+      }
+    }
+    if (lt < 0) break;
+    i = lt;
+
+    if (doc.startsWith('<!--', i)) {
+      // Comments are ignored, but must be well-formed: no "--" inside, not ending in "-".
+      const end = doc.indexOf('-->', i + 4);
+      if (end < 0) throw decodeError('unterminated comment');
+      const body = doc.slice(i + 4, end);
+      if (body.includes('--') || body.endsWith('-')) throw decodeError('"--" inside a comment');
+      i = end + 3;
+      continue;
+    }
+    if (doc.startsWith('<![CDATA[', i)) throw decodeError('CDATA sections are not allowed');
+    if (doc.startsWith('<!DOCTYPE', i)) throw decodeError('DOCTYPE is not allowed');
+    if (doc.startsWith('<!ENTITY', i)) throw decodeError('entity declarations are not allowed');
+    if (doc.startsWith('<!', i)) throw decodeError('markup declarations are not allowed');
+    if (doc.startsWith('<?', i)) throw decodeError('processing instructions are not allowed (only a leading XML declaration)');
+
+    if (doc.startsWith('</', i)) {
+      i += 2;
+      const name = readName();
+      skipWhitespace();
+      if (doc[i] !== '>') throw decodeError(`malformed end tag </${name}`);
+      i++;
+      const expected = open.pop();
+      if (expected !== name) throw decodeError(`end tag </${name}> does not close <${expected ?? ''}>`);
+      continue;
+    }
+
+    // A start tag or an empty-element tag.
+    if (rootSeen && open.length === 0) throw decodeError('more than one root element');
+    i++;
+    const name = readName();
+    const depth = open.length + 1;
+    if (depth > limits.maxDepth) throw decodeError(`element depth above ${limits.maxDepth}`);
+    if (elements.length + 1 > limits.maxElements) throw decodeError(`more than ${limits.maxElements} elements`);
+    const attributeNames: string[] = [];
+    let selfClosing = false;
+    for (;;) {
+      const spaced = skipWhitespace();
+      if (i >= n) throw decodeError(`unterminated start tag <${name}`);
+      if (doc[i] === '>') {
+        i++;
+        break;
+      }
+      if (doc.startsWith('/>', i)) {
+        i += 2;
+        selfClosing = true;
+        break;
+      }
+      if (!spaced) throw decodeError(`attributes of <${name}> must be separated by whitespace`);
+      const attribute = readName();
+      if (attributeNames.includes(attribute)) throw decodeError(`duplicate attribute ${attribute} on <${name}>`);
+      attributeNames.push(attribute);
+      if (attributeNames.length > limits.maxAttributes) throw decodeError(`more than ${limits.maxAttributes} attributes on <${name}>`);
+      skipWhitespace();
+      if (doc[i] !== '=') throw decodeError(`attribute ${attribute} on <${name}> has no value`);
+      i++;
+      skipWhitespace();
+      const quote = doc[i];
+      if (quote !== '"' && quote !== "'") throw decodeError(`attribute ${attribute} on <${name}> is not quoted`);
+      const end = doc.indexOf(quote, i + 1);
+      if (end < 0) throw decodeError(`unterminated value of attribute ${attribute}`);
+      const value = doc.slice(i + 1, end);
+      if (value.includes('<')) throw decodeError(`"<" in the value of attribute ${attribute}`);
+      checkReferences(value, `attribute ${attribute}`);
+      i = end + 1;
+    }
+    elements.push({ name, attributeNames });
+    rootSeen = true;
+    if (!selfClosing) open.push(name);
+  }
+  if (open.length > 0) throw decodeError(`element <${open[open.length - 1] ?? ''}> is not closed`);
+  if (!rootSeen) throw decodeError('no root element');
+  return elements;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+// ---------------------------------------------------------------------------------------------
+
+const parser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  allowBooleanAttributes: false,
+  // References are decoded here, after the pre-scan allowed only the predefined ones.
+  processEntities: false,
+  htmlEntities: false,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  removeNSPrefix: false,
+  // Only after the pre-scan validated the declaration itself and refused every other PI.
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+});
+
+type ParsedNode = Record<string, unknown>;
+const TEXT_KEY = '#text';
+const ATTRIBUTES_KEY = ':@';
+
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Parses one XML document whose root carries `xmlns="<namespace>"`. Throws ProtocolError
+ * decode_error for anything the spec's XML rules refuse.
+ */
+export function parseXml(bytes: Uint8Array, namespace: string, limits: Partial<XmlLimits> = {}): XmlElement {
+  const lim: XmlLimits = { ...DEFAULT_XML_LIMITS, ...limits };
+  let doc: string;
+  try {
+    doc = decoder.decode(bytes);
+  } catch {
+    throw decodeError('message is not valid UTF-8');
+  }
+  // A byte order mark is kept by the decoder and then refused as text before the root.
+  if (ILLEGAL_XML_CHAR.test(doc)) throw decodeError('character not allowed in XML');
+  const scanned = prescan(doc, lim);
+
+  const validation = XMLValidator.validate(doc, { allowBooleanAttributes: false });
+  if (validation !== true) throw decodeError(`malformed XML: ${validation.err.msg}`);
+  let nodes: ParsedNode[];
+  try {
+    nodes = parser.parse(doc) as ParsedNode[];
+  } catch (e) {
+    throw decodeError(`malformed XML: ${(e as Error).message}`);
+  }
+  const roots = nodes.filter((node) => !(TEXT_KEY in node));
+  if (roots.length !== 1) throw decodeError('exactly one root element is required');
+
+  const state = { next: 0 };
+  const root = toElement(roots[0] as ParsedNode, scanned, state, lim, namespace, true);
+  // The parser and the pre-scan must have seen the same elements: a difference means one of
+  // them read the document differently, and neither reading can then be trusted.
+  if (state.next !== scanned.length) throw decodeError('parser and pre-scan disagree on the element count');
+  return root;
+}
+
+function toElement(
+  node: ParsedNode,
+  scanned: ScannedElement[],
+  state: { next: number },
+  lim: XmlLimits,
+  namespace: string,
+  isRoot: boolean,
+): XmlElement {
+  const name = Object.keys(node).find((k) => k !== ATTRIBUTES_KEY);
+  const expected = scanned[state.next];
+  state.next++;
+  if (name === undefined || expected === undefined || name !== expected.name) {
+    throw decodeError('parser and pre-scan disagree on an element name');
+  }
+  const rawAttributes = (node[ATTRIBUTES_KEY] ?? {}) as Record<string, string>;
+  const parsedNames = Object.keys(rawAttributes);
+  if (parsedNames.length !== expected.attributeNames.length || parsedNames.some((a, k) => a !== expected.attributeNames[k])) {
+    throw decodeError(`parser and pre-scan disagree on the attributes of <${name}>`);
+  }
+
+  const attributes: Record<string, string> = {};
+  let xmlns: string | undefined;
+  for (const attribute of parsedNames) {
+    // Attribute-value normalisation (XML 1.0 section 3.3.3): literal TAB/LF/CR become spaces
+    // (the parser already turned CRLF into LF); character references keep what they denote.
+    const value = decodeReferences(String(rawAttributes[attribute]).replace(/[\t\n\r]/g, ' '));
+    if (Buffer.byteLength(value, 'utf8') > lim.maxAttributeValueBytes) {
+      throw decodeError(`value of attribute ${attribute} longer than ${lim.maxAttributeValueBytes} octets`);
+    }
+    if (attribute === 'xmlns') xmlns = value;
+    else attributes[attribute] = value;
+  }
+  // "the root carries xmlns=... as its default namespace ... Missing or other namespace:
+  // decode_error". A descendant may only repeat the same default namespace.
+  if (isRoot ? xmlns !== namespace : xmlns !== undefined && xmlns !== namespace) {
+    throw decodeError(`<${name}> is not in namespace ${namespace}`);
+  }
+
+  const children: XmlElement[] = [];
+  let text = '';
+  for (const child of (node[name] ?? []) as ParsedNode[]) {
+    if (TEXT_KEY in child) text += decodeReferences(String(child[TEXT_KEY]));
+    else children.push(toElement(child, scanned, state, lim, namespace, false));
+  }
+  if (children.length > 0) {
+    // "Mixed content is not allowed except whitespace between elements."
+    if (!XML_WHITESPACE.test(text)) throw decodeError(`mixed content in <${name}>`);
+    text = '';
+  } else if (Buffer.byteLength(text, 'utf8') > lim.maxTextBytes) {
+    throw decodeError(`text of <${name}> longer than ${lim.maxTextBytes} octets`);
+  }
+  return { name, attributes, children, text };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serialisation
+// ---------------------------------------------------------------------------------------------
+
+const TEXT_ESCAPES: Record<string, string> = {
+  '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;',
+  // A literal CR would be read back as LF (end-of-line handling), so it travels as a reference.
+  '\r': '&#13;',
+};
+// In attribute values literal TAB/LF/CR would be normalised to spaces on reading.
+const ATTRIBUTE_ESCAPES: Record<string, string> = { ...TEXT_ESCAPES, '\t': '&#9;', '\n': '&#10;' };
+
+function serializationError(message: string): ProtocolError {
+  // Only our own code builds the elements we serialise: a bad one is a local bug.
+  return new ProtocolError('local', 'internal_error', message);
+}
+
+function escapeXml(s: string, escapes: Record<string, string>, pattern: RegExp): string {
+  // With the u flag a lone surrogate is a code point outside every range of Char, so it is caught too.
+  if (ILLEGAL_XML_CHAR.test(s)) throw serializationError('character not allowed in XML');
+  return s.replace(pattern, (c) => escapes[c] as string);
+}
+
+const escapeText = (s: string): string => escapeXml(s, TEXT_ESCAPES, /[&<>"'\r]/g);
+const escapeAttribute = (s: string): string => escapeXml(s, ATTRIBUTE_ESCAPES, /[&<>"'\t\n\r]/g);
+
+function checkSerializableName(name: string): void {
+  if (name.includes(':') || !XML_NAME.test(name)) throw serializationError(`"${name}" is not an unprefixed XML name`);
+}
+
+/** Deterministic bytes of `el` with `xmlns="<namespace>"` on the root (UTF-8, no declaration). */
+export function serializeXml(el: XmlElement, namespace: string): Buffer {
+  const out: string[] = [];
+  writeElement(el, out, namespace);
+  return Buffer.from(out.join(''), 'utf8');
+}
+
+function writeElement(el: XmlElement, out: string[], namespace: string | undefined): void {
+  checkSerializableName(el.name);
+  out.push('<', el.name);
+  if (namespace !== undefined) out.push(' xmlns="', escapeAttribute(namespace), '"');
+  for (const [attribute, value] of Object.entries(el.attributes)) {
+    if (attribute === 'xmlns') continue;
+    checkSerializableName(attribute);
+    out.push(' ', attribute, '="', escapeAttribute(value), '"');
+  }
+  if (el.children.length === 0 && el.text === '') {
+    out.push('/>');
+    return;
+  }
+  out.push('>');
+  if (el.children.length > 0) {
+    if (el.text !== '') throw serializationError(`<${el.name}> has both children and text`);
+    for (const child of el.children) writeElement(child, out, undefined);
+  } else {
+    out.push(escapeText(el.text));
+  }
+  out.push('</', el.name, '>');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Structure helpers for the message codecs
+// ---------------------------------------------------------------------------------------------
+
+/** Builds an element; `attributes` keep the order given, undefined values are left out. */
+export function element(
+  name: string,
+  attributes: Record<string, string | undefined> = {},
+  content: XmlElement[] | string = [],
+): XmlElement {
+  const attrs: Record<string, string> = {};
+  for (const [k, v] of Object.entries(attributes)) if (v !== undefined) attrs[k] = v;
+  return typeof content === 'string'
+    ? { name, attributes: attrs, children: [], text: content }
+    : { name, attributes: attrs, children: content, text: '' };
+}
+
+export interface ChildRule {
+  readonly name: string;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** "Unknown element: ignored ... unless it carries critical="true"". */
+export function isCritical(el: XmlElement): boolean {
+  return el.attributes['critical'] === 'true';
+}
+
+/**
+ * Sorts the children of `el` by the message definition `rules` (listed in their required
+ * order) and enforces it: "Children appear in the order the message definition lists; out of
+ * order: decode_error", "Duplicate of a single-valued element ...: decode_error", "Missing
+ * required element ...: decode_error", and unknown children are skipped unless critical
+ * (`unsupported_extension`).
+ */
+export function collectChildren(el: XmlElement, rules: readonly ChildRule[]): Map<string, XmlElement[]> {
+  const found = new Map<string, XmlElement[]>(rules.map((r) => [r.name, []]));
+  let lastRule = 0;
+  for (const child of el.children) {
+    const ruleIndex = rules.findIndex((r) => r.name === child.name);
+    if (ruleIndex < 0) {
+      if (isCritical(child)) {
+        throw peerIncompatible('unsupported_extension', `unknown critical element <${child.name}> in <${el.name}>`);
+      }
+      continue;
+    }
+    if (ruleIndex < lastRule) throw decodeError(`<${child.name}> out of order in <${el.name}>`);
+    lastRule = ruleIndex;
+    const rule = rules[ruleIndex] as ChildRule;
+    const list = found.get(rule.name) as XmlElement[];
+    list.push(child);
+    if (list.length > rule.max) {
+      throw decodeError(rule.max === 1 ? `duplicate <${rule.name}> in <${el.name}>` : `more than ${rule.max} <${rule.name}> in <${el.name}>`);
+    }
+  }
+  for (const rule of rules) {
+    const count = (found.get(rule.name) as XmlElement[]).length;
+    if (count < rule.min) {
+      throw decodeError(rule.min === 1 ? `missing <${rule.name}> in <${el.name}>` : `fewer than ${rule.min} <${rule.name}> in <${el.name}>`);
+    }
+  }
+  return found;
+}
+
+/** The one element a rule with max 1 found, or undefined. */
+export function single(found: Map<string, XmlElement[]>, name: string): XmlElement | undefined {
+  return found.get(name)?.[0];
+}
+
+/** "Missing required ... attribute: decode_error". */
+export function requiredAttribute(el: XmlElement, name: string): string {
+  const value = optionalAttribute(el, name);
+  if (value === undefined) throw decodeError(`<${el.name}> lacks attribute ${name}`);
+  return value;
+}
+
+export function optionalAttribute(el: XmlElement, name: string): string | undefined {
+  return Object.prototype.hasOwnProperty.call(el.attributes, name) ? el.attributes[name] : undefined;
+}
+
+/** For elements the definition gives no character data: only whitespace may appear. */
+export function requireNoText(el: XmlElement): void {
+  if (!XML_WHITESPACE.test(el.text)) throw decodeError(`<${el.name}> must not carry text`);
+}
