@@ -1,0 +1,107 @@
+import t from 'tap';
+import { DEFAULT_MAX_FRAME_LENGTH, FrameDecoder, FrameType, encodeFrame, frameHeader, type Frame } from '../../src/protocol/frame.js';
+import { ProtocolError } from '../../src/protocol/errors.js';
+import { seededRandom } from '../../src/protocol/random.js';
+
+// Three frames as literal bytes: plaintext "<a/>", an empty record, plaintext "xy".
+const STREAM = Buffer.from('00000005' + '01' + '3c612f3e' + '00000001' + '02' + '00000003' + '01' + '7879', 'hex');
+
+const alertOf = (fn: () => unknown): string | undefined => {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ProtocolError) return err.alert;
+    throw err;
+  }
+  return undefined;
+};
+
+function summary(frames: Frame[]): string[] {
+  return frames.map((f) => `${f.type}:${f.payload.toString('hex')}:${f.wire.toString('hex')}`);
+}
+
+t.test('encodeFrame writes L = 1 + payload length, then the type', async (t) => {
+  t.same(encodeFrame(FrameType.Plaintext, Buffer.from('<a/>')), STREAM.subarray(0, 9));
+  t.same(frameHeader(FrameType.Record, 0), Buffer.from('0000000102', 'hex'));
+});
+
+t.test('a whole stream in one chunk gives all frames', async (t) => {
+  const frames = new FrameDecoder().push(STREAM);
+  t.same(summary(frames), ['1:3c612f3e:00000005013c612f3e', '2::0000000102', '1:7879:00000003017879']);
+  t.same(frames[0]!.header, Buffer.from('0000000501', 'hex'));
+});
+
+t.test('one byte at a time gives the same frames', async (t) => {
+  const decoder = new FrameDecoder();
+  const frames: Frame[] = [];
+  for (const byte of STREAM) frames.push(...decoder.push(Buffer.from([byte])));
+  t.same(summary(frames), summary(new FrameDecoder().push(STREAM)));
+  t.equal(decoder.bufferedBytes, 0);
+  t.doesNotThrow(() => decoder.end());
+});
+
+t.test('random chunkings give the same frames', async (t) => {
+  const expected = summary(new FrameDecoder().push(STREAM));
+  const rng = seededRandom('frame chunking');
+  for (let run = 0; run < 50; run++) {
+    const decoder = new FrameDecoder();
+    const frames: Frame[] = [];
+    let offset = 0;
+    while (offset < STREAM.length) {
+      const size = 1 + (rng.bytes(1)[0]! % 7);
+      frames.push(...decoder.push(STREAM.subarray(offset, offset + size)));
+      offset += size;
+    }
+    t.same(summary(frames), expected, `chunking run ${run}`);
+  }
+});
+
+t.test('L = 0 is decode_error from the 4 length bytes', async (t) => {
+  const decoder = new FrameDecoder();
+  t.same(decoder.push(Buffer.from('000000', 'hex')), []);
+  t.equal(alertOf(() => decoder.push(Buffer.from('00', 'hex'))), 'decode_error');
+});
+
+t.test('L above the limit is record_overflow before any body byte', async (t) => {
+  const decoder = new FrameDecoder({ maxLength: 16 });
+  t.equal(alertOf(() => decoder.push(Buffer.from('00000011', 'hex'))), 'record_overflow');
+  const atLimit = new FrameDecoder({ maxLength: 16 });
+  t.same(atLimit.push(Buffer.from('0000001001', 'hex')), [], 'L = max is allowed');
+  const defaultLimit = new FrameDecoder();
+  t.equal(alertOf(() => defaultLimit.push(Buffer.from('00100001', 'hex'))), 'record_overflow');
+  t.equal(DEFAULT_MAX_FRAME_LENGTH, 0x100000);
+});
+
+t.test('unknown type is decode_error as soon as the type byte is in', async (t) => {
+  for (const type of [0x00, 0x03, 0xff]) {
+    const decoder = new FrameDecoder();
+    decoder.push(Buffer.from('00000005', 'hex'));
+    t.equal(alertOf(() => decoder.push(Buffer.from([type]))), 'decode_error', `type 0x${type.toString(16)}`);
+  }
+});
+
+t.test('a failed decoder keeps failing', async (t) => {
+  const decoder = new FrameDecoder();
+  t.equal(alertOf(() => decoder.push(Buffer.from('0000000503', 'hex'))), 'decode_error');
+  t.equal(alertOf(() => decoder.push(STREAM)), 'decode_error');
+});
+
+t.test('end inside a frame is decode_error', async (t) => {
+  const decoder = new FrameDecoder();
+  decoder.push(Buffer.from('0000000501', 'hex'));
+  t.equal(alertOf(() => decoder.end()), 'decode_error');
+});
+
+t.test('buffering never exceeds max + 5 bytes', async (t) => {
+  const max = 8;
+  const decoder = new FrameDecoder({ maxLength: max });
+  const stream = Buffer.concat([encodeFrame(1, Buffer.alloc(max - 1, 0x61)), encodeFrame(2, Buffer.alloc(3))]);
+  let peak = 0;
+  for (const byte of stream) {
+    decoder.push(Buffer.from([byte]));
+    peak = Math.max(peak, decoder.bufferedBytes);
+  }
+  t.ok(peak <= max + 5, `peak ${peak}`);
+  // A frame of L = max holds 5 + max - 1 bytes; it leaves the buffer as soon as its last byte arrives.
+  t.equal(peak, max + 3, 'all but the last byte of the largest frame');
+});
