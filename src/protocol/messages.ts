@@ -1,0 +1,470 @@
+// Typed codec of every E2ED message (docs/wire-decisions.md, sections "E2ED handshake messages"
+// and "Application messages"), namespace urn:sixchat:e2ed:1.
+//
+// The decoder enforces syntax: child order and cardinality, fixed lengths, strict hex and base64,
+// user-ID syntax, and the unknown-element rule. It keeps offered and selected version, method,
+// cipher and signature-algorithm names as strings, registered or not: "a method name not in the
+// registry inside an offer list is ignored" and "a selected value that was not offered is
+// illegal_parameter" are decisions of the handshake, which knows what was offered and supported.
+//
+// The encoder writes what it is given without judging it, so the bench's adversary can build
+// messages a correct peer would not send (both key materials, an unregistered method, ...).
+import { ALERT_NAMES, type AlertLevel, type AlertName } from './alerts.js';
+import { fromBase64, fromHex, toBase64, toHex } from './bytes.js';
+import { invalidMessage, peerMisbehaved } from './errors.js';
+import { parseUserId } from './identity.js';
+import {
+  collectChildren, element, isCritical, parseXml, requireNoText, requiredAttribute, serializeXml, single,
+  type ChildRule, type XmlElement, type XmlLimits,
+} from './xml.js';
+
+export { SIGNATURE_ALGORITHMS, isSignatureAlgorithm, type SignatureAlgorithm } from './signature.js';
+export { CIPHERS, isCipherName, type CipherName } from './record.js';
+
+export const E2ED_NAMESPACE = 'urn:sixchat:e2ed:1';
+
+/** Versions this bench defines, most preferred first ("1.0 is current. 0.9 is a defined legacy version"). */
+export const VERSIONS = ['1.0', '0.9'] as const;
+export type VersionName = (typeof VERSIONS)[number];
+export const METHODS = ['x25519', 'p256', 'rsa-oaep'] as const;
+export type MethodName = (typeof METHODS)[number];
+
+export const isVersionName = (s: string): s is VersionName => (VERSIONS as readonly string[]).includes(s);
+export const isMethodName = (s: string): s is MethodName => (METHODS as readonly string[]).includes(s);
+
+export const NONCE_LENGTH = 32;
+export const FINISHED_LENGTH = 32;
+/** "x25519 (32 bytes hex) or p256 (65 bytes hex, uncompressed SEC1 point 04||X||Y)" */
+export const KEY_SHARE_LENGTHS: Readonly<Record<string, number>> = Object.freeze({ x25519: 32, p256: 65 });
+/** "Version 1..8", "Method 1..8", "Cipher 1..8" */
+export const MAX_OFFERED = 8;
+/** "Certificate 1..8 (the max chain depth is 8 including the leaf)" */
+export const MAX_CHAIN_LENGTH = 8;
+/** "text up to 65536 characters, may be empty" */
+export const MAX_MESSAGE_TEXT_CHARS = 65536;
+/** "optional text child <Reason> up to 256 chars" */
+export const MAX_REASON_CHARS = 256;
+
+// ---------------------------------------------------------------------------------------------
+// Field syntax shared with the IRP codec (docs/wire-decisions.md, "Encodings")
+// ---------------------------------------------------------------------------------------------
+
+const decodeError = (message: string) => invalidMessage('decode_error', message);
+const illegalParameter = (message: string) => peerMisbehaved('illegal_parameter', message);
+
+/** Message and request ids: "[A-Za-z0-9._-]{1,64}". */
+export const ID_SYNTAX = /^[A-Za-z0-9._-]{1,64}$/;
+/** Version strings: "values 1.0, 0.9, or other N.N strings". */
+const VERSION_SYNTAX = /^[0-9]{1,3}\.[0-9]{1,3}$/;
+/** Method, cipher and algorithm names: registered or not, a short printable token. */
+export const NAME_TOKEN_SYNTAX = /^[A-Za-z0-9._+-]{1,64}$/;
+// "RFC 3339 UTC with Z ... (fractional seconds allowed, up to 3 digits)"
+const TIMESTAMP_SYNTAX = /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]{1,3})?Z$/;
+const DECIMAL_SYNTAX = /^(?:0|[1-9][0-9]{0,14})$/;
+
+export function isTimestamp(s: string): boolean {
+  const m = TIMESTAMP_SYNTAX.exec(s);
+  if (m === null) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return false;
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return day <= daysInMonth;
+}
+
+/** An RFC 3339 UTC timestamp in the spelling the spec allows (second precision, `Z`). */
+export function formatTimestamp(date: Date): string {
+  return date.toISOString().replace(/\.[0-9]{3}Z$/, 'Z');
+}
+
+export function checkId(s: string, what: string): string {
+  if (!ID_SYNTAX.test(s)) throw decodeError(`${what} must be [A-Za-z0-9._-]{1,64}`);
+  return s;
+}
+
+export function checkTimestamp(s: string, what: string): string {
+  if (!isTimestamp(s)) throw decodeError(`${what} must be an RFC 3339 UTC timestamp`);
+  return s;
+}
+
+export function checkUserId(s: string, what: string): string {
+  try {
+    parseUserId(s);
+  } catch (e) {
+    throw decodeError(`${what}: ${(e as Error).message}`);
+  }
+  return s;
+}
+
+export function checkNameToken(s: string, what: string): string {
+  if (!NAME_TOKEN_SYNTAX.test(s)) throw decodeError(`${what} must be a name token`);
+  return s;
+}
+
+/** "Decimal integers: 0|[1-9][0-9]*, within the field's stated range" (syntax: decode_error; range: illegal_parameter). */
+export function parseDecimal(s: string, min: number, max: number, what: string): number {
+  if (!/^(?:0|[1-9][0-9]*)$/.test(s)) throw decodeError(`${what} must be a decimal integer`);
+  const n = DECIMAL_SYNTAX.test(s) ? Number(s) : Number.POSITIVE_INFINITY;
+  if (n < min || n > max) throw illegalParameter(`${what} must be in ${min}..${max}`);
+  return n;
+}
+
+/** Strict base64 that must not be empty (certificates, signatures, ciphertexts). */
+export function nonEmptyBase64(s: string, what: string): Buffer {
+  const b = fromBase64(s);
+  if (b.length === 0) throw decodeError(`${what} must not be empty`);
+  return b;
+}
+
+/** Enum-valued attributes: a value that parses but is not one of the allowed ones is illegal_parameter. */
+export function checkEnum<T extends string>(s: string, allowed: readonly T[], what: string): T {
+  if (!NAME_TOKEN_SYNTAX.test(s)) throw decodeError(`${what} is not a name token`);
+  if (!(allowed as readonly string[]).includes(s)) throw illegalParameter(`${what} must be one of ${allowed.join(', ')}`);
+  return s as T;
+}
+
+function characterCount(s: string): number {
+  let count = 0;
+  for (const _ of s) count++;
+  return count;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Message types
+// ---------------------------------------------------------------------------------------------
+
+export interface KeyShare {
+  /** The ECDHE method the share belongs to (kept as sent; the handshake checks it). */
+  method: string;
+  /** Raw public key: 32 bytes for x25519, 65 bytes (04||X||Y) for p256. */
+  publicKey: Buffer;
+}
+
+/** The initiator's `Hello` (role="initiator"). Exactly one of keyShare / encryptedPremaster on decode. */
+export interface InitiatorHello {
+  kind: 'InitiatorHello';
+  from: string;
+  to: string;
+  /** Offered versions in preference order, registered or not. */
+  versions: string[];
+  nonce: Buffer;
+  methods: string[];
+  keyShare?: KeyShare;
+  /** RSA-OAEP ciphertext of the premaster, for method rsa-oaep. */
+  encryptedPremaster?: Buffer;
+  ciphers: string[];
+  /** DER certificates, leaf first. */
+  certificates: Buffer[];
+}
+
+/** The responder's `Hello` (role="responder"). */
+export interface ResponderHello {
+  kind: 'ResponderHello';
+  from: string;
+  to: string;
+  version: string;
+  method: string;
+  cipher: string;
+  nonce: Buffer;
+  /** Present for ECDHE methods, absent for rsa-oaep. */
+  keyShare?: KeyShare;
+  certificates: Buffer[];
+}
+
+export interface CertificateVerify {
+  kind: 'CertificateVerify';
+  algorithm: string;
+  signature: Buffer;
+}
+
+export interface Finished {
+  kind: 'Finished';
+  verifyData: Buffer;
+}
+
+export interface Alert {
+  kind: 'Alert';
+  level: AlertLevel;
+  code: AlertName;
+  reason?: string;
+}
+
+/** The application `Message` element. */
+export interface AppMessage {
+  kind: 'Message';
+  id: string;
+  timestamp: string;
+  text: string;
+}
+
+export interface Receipt {
+  kind: 'Receipt';
+  id: string;
+}
+
+export interface Ping {
+  kind: 'Ping';
+  id: string;
+}
+
+export interface Pong {
+  kind: 'Pong';
+  id: string;
+}
+
+export interface KeyUpdate {
+  kind: 'KeyUpdate';
+  request: boolean;
+}
+
+/**
+ * A root element this codec does not know. "Unknown root element: unexpected_message (in a
+ * record: ignored unless critical="true" -> unsupported_extension)": the caller decides, as
+ * only it knows where the message came from.
+ */
+export interface UnknownMessage {
+  kind: 'Unknown';
+  name: string;
+  critical: boolean;
+}
+
+export type HandshakeMessage = InitiatorHello | ResponderHello | CertificateVerify | Finished;
+export type ApplicationMessage = AppMessage | Receipt | Ping | Pong | KeyUpdate;
+export type E2edMessage = HandshakeMessage | Alert | ApplicationMessage | UnknownMessage;
+export type E2edKind = E2edMessage['kind'];
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+// ---------------------------------------------------------------------------------------------
+
+const INITIATOR_HELLO_CHILDREN: readonly ChildRule[] = [
+  { name: 'Version', min: 1, max: MAX_OFFERED },
+  { name: 'Nonce', min: 1, max: 1 },
+  { name: 'Method', min: 1, max: MAX_OFFERED },
+  { name: 'KeyShare', min: 0, max: 1 },
+  { name: 'EncryptedPremaster', min: 0, max: 1 },
+  { name: 'Cipher', min: 1, max: MAX_OFFERED },
+  { name: 'Certificate', min: 1, max: MAX_CHAIN_LENGTH },
+];
+
+const RESPONDER_HELLO_CHILDREN: readonly ChildRule[] = [
+  { name: 'Nonce', min: 1, max: 1 },
+  { name: 'KeyShare', min: 0, max: 1 },
+  { name: 'Certificate', min: 1, max: MAX_CHAIN_LENGTH },
+];
+
+const ALERT_CHILDREN: readonly ChildRule[] = [{ name: 'Reason', min: 0, max: 1 }];
+const NO_CHILDREN: readonly ChildRule[] = [];
+
+/** Parses and decodes one E2ED message (plaintext frame payload or record plaintext). */
+export function decodeE2ed(bytes: Uint8Array, limits?: Partial<XmlLimits>): E2edMessage {
+  return decodeE2edElement(parseXml(bytes, E2ED_NAMESPACE, limits));
+}
+
+export function decodeE2edElement(root: XmlElement): E2edMessage {
+  switch (root.name) {
+    case 'Hello':
+      return decodeHello(root);
+    case 'CertificateVerify':
+      return decodeCertificateVerify(root);
+    case 'Finished':
+      return decodeFinished(root);
+    case 'Alert':
+      return decodeAlert(root);
+    case 'Message':
+      return decodeAppMessage(root);
+    case 'Receipt':
+    case 'Ping':
+    case 'Pong':
+      return decodeIdOnly(root, root.name);
+    case 'KeyUpdate':
+      return decodeKeyUpdate(root);
+    default:
+      return { kind: 'Unknown', name: root.name, critical: isCritical(root) };
+  }
+}
+
+function decodeHello(root: XmlElement): InitiatorHello | ResponderHello {
+  const role = checkEnum(requiredAttribute(root, 'role'), ['initiator', 'responder'] as const, 'Hello role');
+  const from = checkUserId(requiredAttribute(root, 'from'), 'Hello from');
+  const to = checkUserId(requiredAttribute(root, 'to'), 'Hello to');
+  requireNoText(root);
+  return role === 'initiator' ? decodeInitiatorHello(root, from, to) : decodeResponderHello(root, from, to);
+}
+
+function decodeInitiatorHello(root: XmlElement, from: string, to: string): InitiatorHello {
+  const found = collectChildren(root, INITIATOR_HELLO_CHILDREN);
+  const keyShareEl = single(found, 'KeyShare');
+  const premasterEl = single(found, 'EncryptedPremaster');
+  // "Exactly one of KeyShare ... or EncryptedPremaster"
+  if ((keyShareEl === undefined) === (premasterEl === undefined)) {
+    throw decodeError('initiator Hello must carry exactly one of KeyShare and EncryptedPremaster');
+  }
+  const hello: InitiatorHello = {
+    kind: 'InitiatorHello',
+    from,
+    to,
+    versions: leafTexts(found, 'Version').map((v) => checkVersion(v)),
+    nonce: decodeNonce(found),
+    methods: leafTexts(found, 'Method').map((m) => checkNameToken(m, 'Method')),
+    ciphers: [],
+    certificates: [],
+  };
+  if (keyShareEl !== undefined) hello.keyShare = decodeKeyShare(keyShareEl);
+  if (premasterEl !== undefined) hello.encryptedPremaster = nonEmptyBase64(leafText(premasterEl), 'EncryptedPremaster');
+  hello.ciphers = leafTexts(found, 'Cipher').map((c) => checkNameToken(c, 'Cipher'));
+  hello.certificates = decodeCertificates(found);
+  return hello;
+}
+
+function decodeResponderHello(root: XmlElement, from: string, to: string): ResponderHello {
+  const version = checkVersion(requiredAttribute(root, 'version'));
+  const method = checkNameToken(requiredAttribute(root, 'method'), 'Hello method');
+  const cipher = checkNameToken(requiredAttribute(root, 'cipher'), 'Hello cipher');
+  const found = collectChildren(root, RESPONDER_HELLO_CHILDREN);
+  const hello: ResponderHello = { kind: 'ResponderHello', from, to, version, method, cipher, nonce: decodeNonce(found), certificates: [] };
+  const keyShareEl = single(found, 'KeyShare');
+  if (keyShareEl !== undefined) hello.keyShare = decodeKeyShare(keyShareEl);
+  hello.certificates = decodeCertificates(found);
+  return hello;
+}
+
+function checkVersion(s: string): string {
+  if (!VERSION_SYNTAX.test(s)) throw decodeError('Version must be an N.N string');
+  return s;
+}
+
+/** Text of a leaf element; a child of it, if any, has already been judged by collectChildren. */
+function leafText(el: XmlElement): string {
+  collectChildren(el, NO_CHILDREN);
+  return el.text;
+}
+
+function leafTexts(found: Map<string, XmlElement[]>, name: string): string[] {
+  return (found.get(name) ?? []).map(leafText);
+}
+
+function decodeNonce(found: Map<string, XmlElement[]>): Buffer {
+  // "Nonce exactly 1, 32 bytes hex"
+  return fromHex(leafText(single(found, 'Nonce') as XmlElement), NONCE_LENGTH);
+}
+
+function decodeCertificates(found: Map<string, XmlElement[]>): Buffer[] {
+  return leafTexts(found, 'Certificate').map((c) => nonEmptyBase64(c, 'Certificate'));
+}
+
+function decodeKeyShare(el: XmlElement): KeyShare {
+  const method = checkNameToken(requiredAttribute(el, 'method'), 'KeyShare method');
+  const text = leafText(el);
+  const expectedLength = KEY_SHARE_LENGTHS[method];
+  const publicKey = fromHex(text, expectedLength);
+  if (publicKey.length === 0) throw decodeError('KeyShare must not be empty');
+  // "point ... not uncompressed ...: illegal_parameter": the length is syntax, the form is a value.
+  if (method === 'p256' && publicKey[0] !== 0x04) throw illegalParameter('p256 KeyShare must be an uncompressed point (04||X||Y)');
+  return { method, publicKey };
+}
+
+function decodeCertificateVerify(root: XmlElement): CertificateVerify {
+  const algorithm = checkNameToken(requiredAttribute(root, 'algorithm'), 'CertificateVerify algorithm');
+  return { kind: 'CertificateVerify', algorithm, signature: nonEmptyBase64(leafText(root), 'CertificateVerify signature') };
+}
+
+function decodeFinished(root: XmlElement): Finished {
+  return { kind: 'Finished', verifyData: fromHex(leafText(root), FINISHED_LENGTH) };
+}
+
+function decodeAlert(root: XmlElement): Alert {
+  const level = checkEnum(requiredAttribute(root, 'level'), ['warning', 'fatal'] as const, 'Alert level');
+  const code = checkEnum(requiredAttribute(root, 'code'), ALERT_NAMES, 'Alert code');
+  requireNoText(root);
+  const found = collectChildren(root, ALERT_CHILDREN);
+  const alert: Alert = { kind: 'Alert', level, code };
+  const reasonEl = single(found, 'Reason');
+  if (reasonEl !== undefined) {
+    const reason = leafText(reasonEl);
+    if (characterCount(reason) > MAX_REASON_CHARS) throw decodeError(`Reason longer than ${MAX_REASON_CHARS} characters`);
+    alert.reason = reason;
+  }
+  return alert;
+}
+
+function decodeAppMessage(root: XmlElement): AppMessage {
+  const id = checkId(requiredAttribute(root, 'id'), 'Message id');
+  const timestamp = checkTimestamp(requiredAttribute(root, 'timestamp'), 'Message timestamp');
+  const text = leafText(root);
+  if (characterCount(text) > MAX_MESSAGE_TEXT_CHARS) throw decodeError(`Message text longer than ${MAX_MESSAGE_TEXT_CHARS} characters`);
+  return { kind: 'Message', id, timestamp, text };
+}
+
+function decodeIdOnly(root: XmlElement, kind: 'Receipt' | 'Ping' | 'Pong'): Receipt | Ping | Pong {
+  const id = checkId(requiredAttribute(root, 'id'), `${kind} id`);
+  requireNoText(root);
+  collectChildren(root, NO_CHILDREN);
+  return { kind, id };
+}
+
+function decodeKeyUpdate(root: XmlElement): KeyUpdate {
+  const request = requiredAttribute(root, 'request');
+  // "request="true|false"": a boolean spelled otherwise does not parse.
+  if (request !== 'true' && request !== 'false') throw decodeError('KeyUpdate request must be "true" or "false"');
+  requireNoText(root);
+  collectChildren(root, NO_CHILDREN);
+  return { kind: 'KeyUpdate', request: request === 'true' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+// ---------------------------------------------------------------------------------------------
+
+/** The XML bytes of `msg` (frame them separately). */
+export function encodeE2ed(msg: E2edMessage): Buffer {
+  return serializeXml(e2edToElement(msg), E2ED_NAMESPACE);
+}
+
+export function e2edToElement(msg: E2edMessage): XmlElement {
+  switch (msg.kind) {
+    case 'InitiatorHello':
+      return element('Hello', { role: 'initiator', from: msg.from, to: msg.to }, [
+        ...msg.versions.map((v) => element('Version', {}, v)),
+        element('Nonce', {}, toHex(msg.nonce)),
+        ...msg.methods.map((m) => element('Method', {}, m)),
+        ...(msg.keyShare !== undefined ? [keyShareElement(msg.keyShare)] : []),
+        ...(msg.encryptedPremaster !== undefined ? [element('EncryptedPremaster', {}, toBase64(msg.encryptedPremaster))] : []),
+        ...msg.ciphers.map((c) => element('Cipher', {}, c)),
+        ...msg.certificates.map((c) => element('Certificate', {}, toBase64(c))),
+      ]);
+    case 'ResponderHello':
+      return element(
+        'Hello',
+        { role: 'responder', from: msg.from, to: msg.to, version: msg.version, method: msg.method, cipher: msg.cipher },
+        [
+          element('Nonce', {}, toHex(msg.nonce)),
+          ...(msg.keyShare !== undefined ? [keyShareElement(msg.keyShare)] : []),
+          ...msg.certificates.map((c) => element('Certificate', {}, toBase64(c))),
+        ],
+      );
+    case 'CertificateVerify':
+      return element('CertificateVerify', { algorithm: msg.algorithm }, toBase64(msg.signature));
+    case 'Finished':
+      return element('Finished', {}, toHex(msg.verifyData));
+    case 'Alert':
+      return element('Alert', { level: msg.level, code: msg.code }, msg.reason !== undefined ? [element('Reason', {}, msg.reason)] : []);
+    case 'Message':
+      return element('Message', { id: msg.id, timestamp: msg.timestamp }, msg.text);
+    case 'Receipt':
+    case 'Ping':
+    case 'Pong':
+      return element(msg.kind, { id: msg.id });
+    case 'KeyUpdate':
+      return element('KeyUpdate', { request: msg.request ? 'true' : 'false' });
+    case 'Unknown':
+      return element(msg.name, { critical: msg.critical ? 'true' : undefined });
+    default: {
+      const unreachable: never = msg;
+      throw new Error(`unknown message kind ${(unreachable as { kind: string }).kind}`);
+    }
+  }
+}
+
+function keyShareElement(share: KeyShare): XmlElement {
+  return element('KeyShare', { method: share.method }, toHex(share.publicKey));
+}
