@@ -89,9 +89,17 @@ export class FrameDecoder {
       }
     } catch (err) {
       this.failure = err as Error;
-      throw err;
+      // Frames completed before the fault are the peer's real messages (an Alert followed by
+      // garbage in one TCP segment, say): hand them over, and raise the fault on the next call
+      // (push, end or throwIfFailed), so that any chunking yields the same frames, then the fault.
+      if (frames.length === 0) throw err;
     }
     return frames;
+  }
+
+  /** Raises the framing fault, if one was met after frames that push() already returned. */
+  throwIfFailed(): void {
+    if (this.failure) throw this.failure;
   }
 
   /** The stream ended: a partly received frame is a truncated message. */
