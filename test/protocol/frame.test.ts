@@ -105,3 +105,21 @@ t.test('buffering never exceeds max + 5 bytes', async (t) => {
   // A frame of L = max holds 5 + max - 1 bytes; it leaves the buffer as soon as its last byte arrives.
   t.equal(peak, max + 3, 'all but the last byte of the largest frame');
 });
+
+t.test('frames completed before a fault are handed out, the fault raised on the next call', async (t) => {
+  const good = encodeFrame(FrameType.Plaintext, Buffer.from('<a/>'));
+  const stream = Buffer.concat([good, Buffer.from('0000000503', 'hex')]);
+  const whole = new FrameDecoder();
+  t.same(summary(whole.push(stream)), summary(new FrameDecoder().push(good)));
+  t.equal(alertOf(() => whole.throwIfFailed()), 'decode_error');
+  t.equal(alertOf(() => whole.end()), 'decode_error');
+  const bytewise = new FrameDecoder();
+  const frames: Frame[] = [];
+  let alert: string | undefined;
+  for (const byte of stream) {
+    alert = alertOf(() => frames.push(...bytewise.push(Buffer.from([byte]))));
+    if (alert) break;
+  }
+  t.same(summary(frames), summary(new FrameDecoder().push(good)), 'same frames one byte at a time');
+  t.equal(alert, 'decode_error', 'then the same fault');
+});
