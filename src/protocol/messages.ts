@@ -1,18 +1,22 @@
 // Typed codec of every E2ED message (docs/wire-decisions.md, sections "E2ED handshake messages"
 // and "Application messages"), namespace urn:sixchat:e2ed:1.
 //
+// Requirement ids are those of docs/spec.md (sections 3, 4 and 11), which refines
+// docs/wire-decisions.md.
+//
 // The decoder enforces syntax: child order and cardinality, fixed lengths, strict hex and base64,
-// user-ID syntax, and the unknown-element rule. It keeps offered and selected version, method,
-// cipher and signature-algorithm names as strings, registered or not: "a method name not in the
-// registry inside an offer list is ignored" and "a selected value that was not offered is
-// illegal_parameter" are decisions of the handshake, which knows what was offered and supported.
+// user-ID syntax, and the unknown-element rule. It keeps offered and selected version, method and
+// cipher names as strings, registered or not: "Entries that are well-formed but unknown to the
+// receiver MUST be ignored" (E2ED-HS-4) and "a selection that was not offered" (E2ED-XML-16) are
+// decisions of the handshake, which knows what was offered and what it supports.
 //
 // The encoder writes what it is given without judging it, so the bench's adversary can build
 // messages a correct peer would not send (both key materials, an unregistered method, ...).
-import { ALERT_NAMES, type AlertLevel, type AlertName } from './alerts.js';
+import type { AlertLevel } from './alerts.js';
 import { fromBase64, fromHex, toBase64, toHex } from './bytes.js';
 import { invalidMessage, peerMisbehaved } from './errors.js';
 import { parseUserId } from './identity.js';
+import { SIGNATURE_ALGORITHMS, type SignatureAlgorithm } from './signature.js';
 import {
   collectChildren, element, isCritical, parseXml, requireNoText, requiredAttribute, serializeXml, single,
   type ChildRule, type XmlElement, type XmlLimits,
@@ -40,6 +44,8 @@ export const KEY_SHARE_LENGTHS: Readonly<Record<string, number>> = Object.freeze
 export const MAX_OFFERED = 8;
 /** "Certificate 1..8 (the max chain depth is 8 including the leaf)" */
 export const MAX_CHAIN_LENGTH = 8;
+/** E2ED-HS-7: "each MUST decode to at most 16384 bytes of DER" */
+export const MAX_CERTIFICATE_BYTES = 16384;
 /** "text up to 65536 characters, may be empty" */
 export const MAX_MESSAGE_TEXT_CHARS = 65536;
 /** "optional text child <Reason> up to 256 chars" */
@@ -56,8 +62,10 @@ const illegalParameter = (message: string) => peerMisbehaved('illegal_parameter'
 export const ID_SYNTAX = /^[A-Za-z0-9._-]{1,64}$/;
 /** Version strings: "values 1.0, 0.9, or other N.N strings". */
 const VERSION_SYNTAX = /^[0-9]{1,3}\.[0-9]{1,3}$/;
-/** Method, cipher and algorithm names: registered or not, a short printable token. */
-export const NAME_TOKEN_SYNTAX = /^[A-Za-z0-9._+-]{1,64}$/;
+/** E2ED-XML-27: "A token (names in offer lists, method, cipher and algorithm names) matches [A-Za-z0-9._-]{1,32}". */
+export const NAME_TOKEN_SYNTAX = /^[A-Za-z0-9._-]{1,32}$/;
+/** Alert section 4.5: "alert name ... matching [a-z_]{1,32}". */
+const ALERT_CODE_SYNTAX = /^[a-z_]{1,32}$/;
 // "RFC 3339 UTC with Z ... (fractional seconds allowed, up to 3 digits)"
 const TIMESTAMP_SYNTAX = /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.[0-9]{1,3})?Z$/;
 const DECIMAL_SYNTAX = /^(?:0|[1-9][0-9]{0,14})$/;
@@ -172,7 +180,7 @@ export interface ResponderHello {
 
 export interface CertificateVerify {
   kind: 'CertificateVerify';
-  algorithm: string;
+  algorithm: SignatureAlgorithm;
   signature: Buffer;
 }
 
@@ -184,7 +192,11 @@ export interface Finished {
 export interface Alert {
   kind: 'Alert';
   level: AlertLevel;
-  code: AlertName;
+  /**
+   * The alert name as sent. Usually an AlertName (check with isAlertName), but kept when
+   * unknown: E2ED-ALERT-3 "A receiver MUST treat ... an unknown code as fatal".
+   */
+  code: string;
   reason?: string;
 }
 
@@ -303,21 +315,21 @@ function decodeInitiatorHello(root: XmlElement, from: string, to: string): Initi
     kind: 'InitiatorHello',
     from,
     to,
-    versions: leafTexts(found, 'Version').map((v) => checkVersion(v)),
+    versions: offerList(found, 'Version', checkVersion),
     nonce: decodeNonce(found),
-    methods: leafTexts(found, 'Method').map((m) => checkNameToken(m, 'Method')),
+    methods: offerList(found, 'Method', checkNameToken),
     ciphers: [],
     certificates: [],
   };
   if (keyShareEl !== undefined) hello.keyShare = decodeKeyShare(keyShareEl);
   if (premasterEl !== undefined) hello.encryptedPremaster = nonEmptyBase64(leafText(premasterEl), 'EncryptedPremaster');
-  hello.ciphers = leafTexts(found, 'Cipher').map((c) => checkNameToken(c, 'Cipher'));
+  hello.ciphers = offerList(found, 'Cipher', checkNameToken);
   hello.certificates = decodeCertificates(found);
   return hello;
 }
 
 function decodeResponderHello(root: XmlElement, from: string, to: string): ResponderHello {
-  const version = checkVersion(requiredAttribute(root, 'version'));
+  const version = checkVersion(requiredAttribute(root, 'version'), 'Hello version');
   const method = checkNameToken(requiredAttribute(root, 'method'), 'Hello method');
   const cipher = checkNameToken(requiredAttribute(root, 'cipher'), 'Hello cipher');
   const found = collectChildren(root, RESPONDER_HELLO_CHILDREN);
@@ -328,9 +340,16 @@ function decodeResponderHello(root: XmlElement, from: string, to: string): Respo
   return hello;
 }
 
-function checkVersion(s: string): string {
-  if (!VERSION_SYNTAX.test(s)) throw decodeError('Version must be an N.N string');
+function checkVersion(s: string, what: string): string {
+  if (!VERSION_SYNTAX.test(s)) throw decodeError(`${what} must be an N.N version string`);
   return s;
+}
+
+/** E2ED-HS-4: "The same value appearing twice in one list is illegal_parameter." */
+function offerList(found: Map<string, XmlElement[]>, name: string, check: (s: string, what: string) => string): string[] {
+  const values = leafTexts(found, name).map((v) => check(v, name));
+  if (new Set(values).size !== values.length) throw illegalParameter(`the same ${name} is offered twice`);
+  return values;
 }
 
 /** Text of a leaf element; a child of it, if any, has already been judged by collectChildren. */
@@ -349,7 +368,11 @@ function decodeNonce(found: Map<string, XmlElement[]>): Buffer {
 }
 
 function decodeCertificates(found: Map<string, XmlElement[]>): Buffer[] {
-  return leafTexts(found, 'Certificate').map((c) => nonEmptyBase64(c, 'Certificate'));
+  return leafTexts(found, 'Certificate').map((c) => {
+    const der = nonEmptyBase64(c, 'Certificate');
+    if (der.length > MAX_CERTIFICATE_BYTES) throw decodeError(`Certificate larger than ${MAX_CERTIFICATE_BYTES} bytes`);
+    return der;
+  });
 }
 
 function decodeKeyShare(el: XmlElement): KeyShare {
@@ -358,13 +381,17 @@ function decodeKeyShare(el: XmlElement): KeyShare {
   const expectedLength = KEY_SHARE_LENGTHS[method];
   const publicKey = fromHex(text, expectedLength);
   if (publicKey.length === 0) throw decodeError('KeyShare must not be empty');
-  // "point ... not uncompressed ...: illegal_parameter": the length is syntax, the form is a value.
-  if (method === 'p256' && publicKey[0] !== 0x04) throw illegalParameter('p256 KeyShare must be an uncompressed point (04||X||Y)');
+  // E2ED-HS-6: "a p256 share whose first byte is not 0x04 (compressed 0x02/0x03 or hybrid
+  // 0x06/0x07 encodings), is decode_error". Whether the point is on the curve is the key
+  // exchange's check (E2ED-KS-9, illegal_parameter).
+  if (method === 'p256' && publicKey[0] !== 0x04) throw decodeError('p256 KeyShare must be an uncompressed point (04||X||Y)');
   return { method, publicKey };
 }
 
 function decodeCertificateVerify(root: XmlElement): CertificateVerify {
-  const algorithm = checkNameToken(requiredAttribute(root, 'algorithm'), 'CertificateVerify algorithm');
+  // E2ED-HS-8: "The algorithm of a CertificateVerify that is not one of the three registered
+  // names is illegal_parameter."
+  const algorithm = checkEnum(requiredAttribute(root, 'algorithm'), SIGNATURE_ALGORITHMS, 'CertificateVerify algorithm');
   return { kind: 'CertificateVerify', algorithm, signature: nonEmptyBase64(leafText(root), 'CertificateVerify signature') };
 }
 
@@ -374,7 +401,8 @@ function decodeFinished(root: XmlElement): Finished {
 
 function decodeAlert(root: XmlElement): Alert {
   const level = checkEnum(requiredAttribute(root, 'level'), ['warning', 'fatal'] as const, 'Alert level');
-  const code = checkEnum(requiredAttribute(root, 'code'), ALERT_NAMES, 'Alert code');
+  const code = requiredAttribute(root, 'code');
+  if (!ALERT_CODE_SYNTAX.test(code)) throw decodeError('Alert code must match [a-z_]{1,32}');
   requireNoText(root);
   const found = collectChildren(root, ALERT_CHILDREN);
   const alert: Alert = { kind: 'Alert', level, code };

@@ -63,9 +63,18 @@ const NAME_CHAR = `${NAME_START}\\-.0-9\\u00B7\\u0300-\\u036F\\u203F-\\u2040`;
 // [5] Name without ':' -- "no prefixes" (a colon is refused with its own message before this test).
 const XML_NAME = new RegExp(`^[${NAME_START}][${NAME_CHAR}]*$`, 'u');
 const XML_WHITESPACE = /^[ \t\n\r]*$/;
-// "optional XML declaration `<?xml version="1.0" encoding="UTF-8"?>` only" (encoding names are
-// case-insensitive in XML; the encoding declaration may be absent).
-const XML_DECLARATION = /^<\?xml[ \t\n\r]+version[ \t\n\r]*=[ \t\n\r]*(["'])1\.0\1(?:[ \t\n\r]+encoding[ \t\n\r]*=[ \t\n\r]*(["'])[Uu][Tt][Ff]-8\2)?[ \t\n\r]*\?>/;
+// E2ED-XML-2: "MUST have version="1.0", optionally encoding="UTF-8" (value compared ASCII
+// case-insensitively) and optionally standalone="yes" or standalone="no"".
+const S = '[ \\t\\n\\r]';
+const Q = `["']`;
+const XML_DECLARATION = new RegExp(
+  `^<\\?xml${S}+version${S}*=${S}*(${Q})1\\.0\\1` +
+    `(?:${S}+encoding${S}*=${S}*(${Q})[Uu][Tt][Ff]-8\\2)?` +
+    `(?:${S}+standalone${S}*=${S}*(${Q})(?:yes|no)\\3)?${S}*\\?>`,
+);
+// E2ED-XML-11: "an element or attribute name containing `:` is decode_error, except the
+// attributes xml:lang and xml:space, which are ignored".
+const IGNORED_PREFIXED_ATTRIBUTES = new Set(['xml:lang', 'xml:space']);
 // "references to entities other than the five predefined ones ... and numeric character references"
 const REFERENCE = /&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,10})|#x([0-9a-fA-F]{1,8}));/y;
 const PREDEFINED_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
@@ -103,10 +112,11 @@ function decodeReferences(raw: string): string {
   });
 }
 
-function checkName(name: string, limits: XmlLimits): void {
+function checkName(name: string, limits: XmlLimits, isAttribute: boolean): void {
   if (Buffer.byteLength(name, 'utf8') > limits.maxNameBytes) {
     throw decodeError(`name longer than ${limits.maxNameBytes} octets`);
   }
+  if (isAttribute && IGNORED_PREFIXED_ATTRIBUTES.has(name)) return;
   if (name.includes(':')) throw decodeError(`prefixed name "${name}": no namespace prefixes are allowed`);
   if (!XML_NAME.test(name)) throw decodeError(`"${name}" is not an XML name`);
 }
@@ -142,12 +152,12 @@ function prescan(doc: string, limits: XmlLimits): ScannedElement[] {
     while (i < n && isWhitespaceChar(doc[i])) i++;
     return i > start;
   };
-  const readName = (): string => {
+  const readName = (isAttribute = false): string => {
     const start = i;
     while (i < n && !isWhitespaceChar(doc[i]) && doc[i] !== '/' && doc[i] !== '>' && doc[i] !== '=' && doc[i] !== '<') i++;
     const name = doc.slice(start, i);
     if (name.length === 0) throw decodeError('missing name in markup');
-    checkName(name, limits);
+    checkName(name, limits, isAttribute);
     return name;
   };
 
@@ -215,7 +225,7 @@ function prescan(doc: string, limits: XmlLimits): ScannedElement[] {
         break;
       }
       if (!spaced) throw decodeError(`attributes of <${name}> must be separated by whitespace`);
-      const attribute = readName();
+      const attribute = readName(true);
       if (attributeNames.includes(attribute)) throw decodeError(`duplicate attribute ${attribute} on <${name}>`);
       attributeNames.push(attribute);
       if (attributeNames.length > limits.maxAttributes) throw decodeError(`more than ${limits.maxAttributes} attributes on <${name}>`);
@@ -333,7 +343,7 @@ function toElement(
       throw decodeError(`value of attribute ${attribute} longer than ${lim.maxAttributeValueBytes} octets`);
     }
     if (attribute === 'xmlns') xmlns = value;
-    else attributes[attribute] = value;
+    else if (!IGNORED_PREFIXED_ATTRIBUTES.has(attribute)) attributes[attribute] = value;
   }
   // "the root carries xmlns=... as its default namespace ... Missing or other namespace:
   // decode_error". A descendant may only repeat the same default namespace.

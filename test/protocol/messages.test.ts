@@ -211,8 +211,9 @@ t.test('p256 KeyShare of the wrong length is decode_error', async (t) => {
   t.equal(alertOf(RESPONDER_HELLO.replace(P256, '02' + '33'.repeat(32))), 'decode_error');
 });
 
-t.test('p256 KeyShare that is not an uncompressed point is illegal_parameter', async (t) => {
-  t.equal(alertOf(RESPONDER_HELLO.replace(P256, '03' + '33'.repeat(64))), 'illegal_parameter');
+t.test('p256 KeyShare that is not an uncompressed point is decode_error (E2ED-HS-6)', async (t) => {
+  t.equal(alertOf(RESPONDER_HELLO.replace(P256, '03' + '33'.repeat(64))), 'decode_error');
+  t.equal(alertOf(RESPONDER_HELLO.replace(P256, '06' + '33'.repeat(64))), 'decode_error');
 });
 
 t.test('KeyShare of an unregistered method is kept for the handshake to judge', async (t) => {
@@ -238,6 +239,33 @@ t.test('unknown version, method and cipher names in offer lists are kept', async
   t.same(msg.versions, ['2.7', '1.0', '0.9']);
   t.same(msg.methods, ['kyber768', 'x25519', 'p256']);
   t.same(msg.ciphers, ['NULL', 'AES-256-GCM', 'CHACHA20-POLY1305']);
+});
+
+t.test('the same value twice in an offer list is illegal_parameter (E2ED-HS-4)', async (t) => {
+  t.equal(alertOf(INITIATOR_HELLO.replace('<Method>p256</Method>', '<Method>x25519</Method>')), 'illegal_parameter');
+  t.equal(alertOf(INITIATOR_HELLO.replace('<Version>0.9</Version>', '<Version>1.0</Version>')), 'illegal_parameter');
+  t.equal(alertOf(INITIATOR_HELLO.replace('CHACHA20-POLY1305', 'AES-256-GCM')), 'illegal_parameter');
+});
+
+t.test('a token longer than 32 characters or with other characters is decode_error (E2ED-XML-27)', async (t) => {
+  t.equal(alertOf(INITIATOR_HELLO.replace('<Method>p256</Method>', `<Method>${'m'.repeat(32)}</Method>`)), 'accepted');
+  t.equal(alertOf(INITIATOR_HELLO.replace('<Method>p256</Method>', `<Method>${'m'.repeat(33)}</Method>`)), 'decode_error');
+  t.equal(alertOf(INITIATOR_HELLO.replace('<Method>p256</Method>', '<Method>p 256</Method>')), 'decode_error');
+  t.equal(alertOf(INITIATOR_HELLO.replace('<Cipher>AES-256-GCM</Cipher>', '<Cipher></Cipher>')), 'decode_error');
+});
+
+t.test('a certificate above 16384 bytes is decode_error (E2ED-HS-7)', async (t) => {
+  const big = (n: number): string => Buffer.alloc(n, 7).toString('base64');
+  t.equal(alertOf(RESPONDER_HELLO.replace(`<Certificate>${CERT_LEAF}`, `<Certificate>${big(16384)}`)), 'accepted');
+  t.equal(alertOf(RESPONDER_HELLO.replace(`<Certificate>${CERT_LEAF}`, `<Certificate>${big(16385)}`)), 'decode_error');
+});
+
+t.test('CertificateVerify with an unregistered algorithm is illegal_parameter (E2ED-HS-8)', async (t) => {
+  t.equal(alertOf(`<CertificateVerify ${NS} algorithm="rsa-pkcs1-sha1">AAAA</CertificateVerify>`), 'illegal_parameter');
+});
+
+t.test('CertificateVerify without a signature is decode_error', async (t) => {
+  t.equal(alertOf(`<CertificateVerify ${NS} algorithm="ed25519"/>`), 'decode_error');
 });
 
 t.test('a Version that is not N.N is decode_error', async (t) => {
@@ -278,8 +306,13 @@ t.test('duplicated attribute is decode_error', async (t) => {
   t.equal(alertOf(INITIATOR_HELLO.replace('to="bob@example.com"', 'to="bob@example.com" to="eve@example.com"')), 'decode_error');
 });
 
-t.test('Alert with an unregistered code is illegal_parameter', async (t) => {
-  t.equal(alertOf(`<Alert ${NS} level="fatal" code="no_such_alert"/>`), 'illegal_parameter');
+t.test('Alert with an unregistered code is kept (E2ED-ALERT-3 treats it as fatal)', async (t) => {
+  t.same(decode(`<Alert ${NS} level="warning" code="no_such_alert"/>`), { kind: 'Alert', level: 'warning', code: 'no_such_alert' });
+});
+
+t.test('Alert with a code outside [a-z_]{1,32} is decode_error', async (t) => {
+  t.equal(alertOf(`<Alert ${NS} level="fatal" code="Decode-Error"/>`), 'decode_error');
+  t.equal(alertOf(`<Alert ${NS} level="fatal" code="${'a'.repeat(33)}"/>`), 'decode_error');
 });
 
 t.test('Alert with an unknown level is illegal_parameter', async (t) => {
