@@ -1,0 +1,276 @@
+// Name constraints, RFC 5280 section 4.2.1.10 and the path processing of 6.1.3 (b)/(c) and 6.1.4 (g).
+// E2ED-CERT-20: "rfc822Name name constraints (permitted and excluded subtrees) honoured for the SAN
+// rfc822Name (and any emailAddress in the subject DN)". Besides rfc822Name this module processes
+// dNSName, iPAddress, directoryName and uniformResourceIdentifier; for any other name form it follows
+// 4.2.1.10: "If a name constraints extension that is marked as critical imposes constraints on a
+// particular name form, and an instance of that name form appears in the subject field or
+// subjectAltName extension of a subsequent certificate, then the application MUST either process the
+// constraint or reject the certificate" -- it rejects.
+//
+// Each constraining CA's extension is kept separately and every name must satisfy each of them: this is
+// the same as RFC 5280's intersection of permitted subtrees and union of excluded subtrees.
+import type { GeneralName, GeneralSubtree, NameConstraints, ParsedCertificate, ParsedName } from './cert-parse.js';
+
+export type NameConstraintFailure = {
+  reason: 'name-constraints-violated' | 'name-constraints-invalid' | 'name-constraints-too-complex';
+  detail: string;
+};
+
+/** Upper bound on name-to-subtree comparisons per validation: keeps crafted certificates linear-time. */
+export const MAX_NAME_CONSTRAINT_CHECKS = 1 << 14;
+
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** A host name of LDH labels (RFC 1034 3.5, RFC 5890 A-labels included); no wildcard, no empty label. */
+export function isValidHostname(name: string): boolean {
+  if (name.length === 0 || name.length > 253) return false;
+  return name
+    .toLowerCase()
+    .split('.')
+    .every((l) => LABEL.test(l));
+}
+
+/** A dNSName as it may appear in a certificate: a host name, optionally with a whole "*" leftmost label. */
+export function isValidDnsSan(name: string): boolean {
+  return name.startsWith('*.') ? isValidHostname(name.slice(2)) : isValidHostname(name);
+}
+
+function isContiguousMask(mask: Buffer): boolean {
+  let seenZero = false;
+  for (const byte of mask) {
+    for (let bit = 7; bit >= 0; bit--) {
+      const one = ((byte >> bit) & 1) === 1;
+      if (one && seenZero) return false;
+      if (!one) seenZero = true;
+    }
+  }
+  return true;
+}
+
+/** Why a subtree cannot be processed, or undefined when it is well-formed. */
+function subtreeProblem(st: GeneralSubtree): string | undefined {
+  if (!st.wellFormed) return 'GeneralSubtree with minimum/maximum (RFC 5280: minimum MUST be zero, maximum MUST be absent)';
+  const b = st.base;
+  switch (b.kind) {
+    case 'dns':
+      // 4.2.1.10: "any DNS name that can be constructed by simply adding zero or more labels to the
+      // left-hand side of the name satisfies the name constraint": the base is a plain host name
+      // (or empty, matching everything); wildcards and leading periods are not DNS names.
+      return b.value === '' || isValidHostname(b.value) ? undefined : `malformed dNSName constraint "${b.value}"`;
+    case 'rfc822': {
+      const v = b.value;
+      const at = v.lastIndexOf('@');
+      if (at >= 0) return at > 0 && isValidHostname(v.slice(at + 1)) ? undefined : `malformed mailbox constraint "${v}"`;
+      const host = v.startsWith('.') ? v.slice(1) : v;
+      return isValidHostname(host) ? undefined : `malformed rfc822Name constraint "${v}"`;
+    }
+    case 'ip':
+      // 4.2.1.10: "For IPv4 addresses, the iPAddress field of GeneralName MUST contain eight (8)
+      // octets, encoded in the style of RFC 4632 (CIDR) ... For IPv6 addresses, ... 32 octets".
+      if (b.bytes.length !== 8 && b.bytes.length !== 32) return `iPAddress constraint of ${b.bytes.length} octets`;
+      return isContiguousMask(b.bytes.subarray(b.bytes.length / 2)) ? undefined : 'iPAddress constraint mask not in CIDR form';
+    case 'uri': {
+      const host = b.value.startsWith('.') ? b.value.slice(1) : b.value;
+      return isValidHostname(host) ? undefined : `malformed URI constraint "${b.value}"`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Checks the syntax of one CA's name constraints; returns the failure or undefined. */
+export function checkConstraintSyntax(nc: NameConstraints): NameConstraintFailure | undefined {
+  for (const st of [...(nc.permitted ?? []), ...(nc.excluded ?? [])]) {
+    const p = subtreeProblem(st);
+    if (p !== undefined) return { reason: 'name-constraints-invalid', detail: p };
+  }
+  return undefined;
+}
+
+type NameKind = GeneralName['kind'];
+
+function dnsMatches(name: string, base: string): boolean {
+  if (base === '') return true;
+  const n = name.toLowerCase();
+  const c = base.toLowerCase();
+  return n === c || n.endsWith('.' + c);
+}
+
+/** For excluded subtrees only: could the wildcard name "*.X" stand for a name inside the subtree? */
+function wildcardMayMatch(name: string, base: string): boolean {
+  if (!name.startsWith('*.')) return false;
+  const parent = name.slice(2).toLowerCase();
+  const c = base.toLowerCase();
+  const dot = c.indexOf('.');
+  return dot > 0 && c.slice(dot + 1) === parent;
+}
+
+function splitMailbox(m: string): { local: string; domain: string } | undefined {
+  const at = m.lastIndexOf('@');
+  if (at <= 0 || at === m.length - 1) return undefined;
+  return { local: m.slice(0, at), domain: m.slice(at + 1).toLowerCase() };
+}
+
+/**
+ * 4.2.1.10: "A constraint MAY specify a particular mailbox, all addresses at a particular host, or all
+ * mailboxes in a domain" -- "user@host" (local part exact: every character literal, an asterisk
+ * included), "host", or ".domain" (any host inside it).
+ */
+function rfc822Matches(mailbox: { local: string; domain: string }, base: string): boolean {
+  const at = base.lastIndexOf('@');
+  if (at >= 0) return mailbox.local === base.slice(0, at) && mailbox.domain === base.slice(at + 1).toLowerCase();
+  const c = base.toLowerCase();
+  if (c.startsWith('.')) return mailbox.domain.endsWith(c);
+  return mailbox.domain === c;
+}
+
+function ipMatches(addr: Buffer, base: Buffer): boolean {
+  if (base.length !== addr.length * 2) return false;
+  for (let i = 0; i < addr.length; i++) {
+    const mask = base[addr.length + i]!;
+    if ((addr[i]! & mask) !== (base[i]! & mask)) return false;
+  }
+  return true;
+}
+
+function rdnKey(rdn: ParsedName['rdns'][number]): string {
+  return JSON.stringify(rdn.map((a) => [a.type, a.norm]));
+}
+
+/** 4.2.1.10: directoryName constraints match a Name whose leading RDNs equal the base's RDNs. */
+function dirMatches(name: ParsedName, base: ParsedName): boolean {
+  if (base.rdns.length > name.rdns.length) return false;
+  for (let i = 0; i < base.rdns.length; i++) if (rdnKey(base.rdns[i]!) !== rdnKey(name.rdns[i]!)) return false;
+  return true;
+}
+
+/** The host of a URI with an authority (RFC 3986 3.2); undefined when there is none. */
+function uriHost(uri: string): string | undefined {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(uri);
+  if (m === null || m[1] === undefined || m[1] === '' || m[1].startsWith('[')) return undefined;
+  return m[1].toLowerCase();
+}
+
+interface Budget {
+  left: number;
+}
+
+type Verdict = 'match' | 'no-match' | 'malformed' | 'unsupported';
+
+function compare(name: GeneralName, base: GeneralName, excluded: boolean): Verdict {
+  switch (name.kind) {
+    case 'dns': {
+      if (base.kind !== 'dns') return 'no-match';
+      if (!isValidDnsSan(name.value)) return 'malformed';
+      if (dnsMatches(name.value, base.value)) return 'match';
+      return excluded && wildcardMayMatch(name.value, base.value) ? 'match' : 'no-match';
+    }
+    case 'rfc822': {
+      if (base.kind !== 'rfc822') return 'no-match';
+      const mb = splitMailbox(name.value);
+      if (mb === undefined) return 'malformed';
+      return rfc822Matches(mb, base.value) ? 'match' : 'no-match';
+    }
+    case 'ip':
+      if (base.kind !== 'ip') return 'no-match';
+      if (name.bytes.length !== 4 && name.bytes.length !== 16) return 'malformed';
+      return ipMatches(name.bytes, base.bytes) ? 'match' : 'no-match';
+    case 'directory':
+      if (base.kind !== 'directory') return 'no-match';
+      return dirMatches(name.name, base.name) ? 'match' : 'no-match';
+    case 'uri': {
+      if (base.kind !== 'uri') return 'no-match';
+      const host = uriHost(name.value);
+      if (host === undefined || !isValidHostname(host)) return 'malformed';
+      const c = base.value.toLowerCase();
+      // 4.2.1.10: for URIs "the constraint applies to the host part of the name ... When the constraint
+      // begins with a period, it MAY be expanded with one or more subdomains".
+      return (c.startsWith('.') ? host.endsWith(c) : host === c) ? 'match' : 'no-match';
+    }
+    default:
+      return base.kind === name.kind ? 'unsupported' : 'no-match';
+  }
+}
+
+function describe(n: GeneralName): string {
+  switch (n.kind) {
+    case 'dns':
+    case 'rfc822':
+    case 'uri':
+      return `${n.kind}:${n.value}`;
+    case 'ip':
+      return `ip:${n.bytes.toString('hex')}`;
+    case 'directory':
+      return 'directoryName';
+    default:
+      return n.kind;
+  }
+}
+
+/** The names of a certificate that name constraints apply to (4.2.1.10). */
+export function constrainedNames(cert: ParsedCertificate): GeneralName[] {
+  const names: GeneralName[] = [...(cert.subjectAltName?.names ?? [])];
+  // "Restrictions of the form directoryName MUST be applied to the subject field in the certificate
+  // (when the certificate includes a non-empty subject field)".
+  if (cert.subject.rdns.length > 0) names.push({ kind: 'directory', name: cert.subject });
+  // "When constraints are imposed on the rfc822Name name form, but the certificate does not include a
+  // subject alternative name, the rfc822Name constraint MUST be applied to the attribute of type
+  // emailAddress in the subject distinguished name." E2ED-CERT-20 applies it to any emailAddress.
+  for (const e of cert.subjectEmails) names.push({ kind: 'rfc822', value: e });
+  return names;
+}
+
+function groupByKind(nc: NameConstraints): Map<NameKind, { permitted: GeneralSubtree[]; excluded: GeneralSubtree[] }> {
+  const m = new Map<NameKind, { permitted: GeneralSubtree[]; excluded: GeneralSubtree[] }>();
+  const slot = (k: NameKind) => {
+    let g = m.get(k);
+    if (g === undefined) m.set(k, (g = { permitted: [], excluded: [] }));
+    return g;
+  };
+  for (const st of nc.permitted ?? []) slot(st.base.kind).permitted.push(st);
+  for (const st of nc.excluded ?? []) slot(st.base.kind).excluded.push(st);
+  return m;
+}
+
+/** Checks one certificate's names against the constraints of the CAs above it. */
+export function checkNames(
+  cert: ParsedCertificate,
+  constraints: readonly NameConstraints[],
+  budget: Budget,
+): NameConstraintFailure | undefined {
+  if (constraints.length === 0) return undefined;
+  const names = constrainedNames(cert);
+  for (const nc of constraints) {
+    const byKind = groupByKind(nc);
+    for (const name of names) {
+      const kind: NameKind = name.kind;
+      const group = byKind.get(kind);
+      const permitted = group?.permitted ?? [];
+      const excluded = group?.excluded ?? [];
+      budget.left -= 1 + permitted.length + excluded.length;
+      if (budget.left < 0) {
+        return { reason: 'name-constraints-too-complex', detail: `more than ${MAX_NAME_CONSTRAINT_CHECKS} name/constraint comparisons` };
+      }
+      for (const st of excluded) {
+        const v = compare(name, st.base, true);
+        if (v === 'match') return { reason: 'name-constraints-violated', detail: `${describe(name)} is in an excluded subtree` };
+        if (v === 'malformed') return { reason: 'name-constraints-violated', detail: `${describe(name)} is malformed, cannot be shown outside excluded subtrees` };
+        if (v === 'unsupported') return { reason: 'name-constraints-invalid', detail: `constraint on unprocessed name form ${kind}` };
+      }
+      if (permitted.length > 0) {
+        let inside = false;
+        for (const st of permitted) {
+          const v = compare(name, st.base, false);
+          if (v === 'unsupported') return { reason: 'name-constraints-invalid', detail: `constraint on unprocessed name form ${kind}` };
+          if (v === 'malformed') return { reason: 'name-constraints-violated', detail: `${describe(name)} is malformed, cannot be shown inside permitted subtrees` };
+          if (v === 'match') {
+            inside = true;
+            break;
+          }
+        }
+        if (!inside) return { reason: 'name-constraints-violated', detail: `${describe(name)} is outside the permitted subtrees` };
+      }
+    }
+  }
+  return undefined;
+}
