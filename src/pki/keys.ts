@@ -51,6 +51,14 @@ export function keySeed(seed: string, label: string): Buffer {
 
 const memoryCache = new Map<string, KeyPair>();
 
+/**
+ * Forgets the derived P-256 and Ed25519 keys (cheap to derive again), keeping RSA keys: lets a
+ * benchmark measure a fresh run "once RSA keys are cached".
+ */
+export function forgetCheapKeys(): void {
+  for (const [cacheKey, pair] of memoryCache) if (!pair.type.startsWith('rsa')) memoryCache.delete(cacheKey);
+}
+
 /** The key pair of the given type that this key seed always gives. */
 export function deriveKeyPair(type: KeyType | 'rsa1024', seedBytes: Uint8Array): KeyPair {
   const cacheKey = `${type}:${Buffer.from(seedBytes).toString('hex')}`;
