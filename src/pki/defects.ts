@@ -106,7 +106,6 @@ function defectCa(
     key: pki.key(`defect/${id}/ca`, 'p256'),
     validity: caValidity(pki),
     pathLen: 'pathLen' in opts ? opts.pathLen : 0,
-    permitted: [pki.domain, `.${pki.domain}`],
     editExtensions: opts.editExtensions,
   });
 }
