@@ -69,6 +69,15 @@ t.test('docs/spec.md', async (t) => {
     for (const id of cited) t.ok(ids.has(id), `${id} is defined`);
   });
 
+  t.test('Appendix A keeps one pair of generation markers, in order', async (t) => {
+    const begin = specText.split('<!-- BEGIN GENERATED: handshake-walkthrough -->').length - 1;
+    const end = specText.split('<!-- END GENERATED: handshake-walkthrough -->').length - 1;
+    t.equal(begin, 1, 'one BEGIN marker');
+    t.equal(end, 1, 'one END marker');
+    t.ok(specText.indexOf('<!-- BEGIN GENERATED: handshake-walkthrough -->') <
+      specText.indexOf('<!-- END GENERATED: handshake-walkthrough -->'), 'BEGIN before END');
+  });
+
   t.test('certificate profile keeps its fixed ids, levels and alerts', async (t) => {
     for (const [n, level, alerts] of CERT_PROFILE) {
       const r = reqs.find((x) => x.id === `E2ED-CERT-${n}`);
