@@ -334,6 +334,21 @@ function readAuthorityKeyId(v: Buffer): AuthorityKeyId {
   return { keyId: kid && tlvValue(kid), hasIssuer: issuer !== undefined, hasSerial: serial !== undefined };
 }
 
+/** AuthorityInfoAccessSyntax / SubjectInfoAccessSyntax (RFC 5280 4.2.2.1/4.2.2.2), structure only. */
+function readInfoAccess(v: Buffer): number {
+  const r = DerReader.of(readWhole(v));
+  let n = 0;
+  while (!r.done) {
+    const ad = DerReader.of(r.expect(TAG.SEQUENCE, 'AccessDescription'));
+    readOid(ad.expect(TAG.OID, 'accessMethod'));
+    readGeneralName(ad.next());
+    ad.finish('AccessDescription');
+    n++;
+  }
+  if (n === 0) throw new DerError('unparseable', 'empty AccessDescription list');
+  return n;
+}
+
 function bigFromUnsigned(b: Buffer): bigint {
   return b.length === 0 ? 0n : BigInt('0x' + b.toString('hex'));
 }
@@ -444,6 +459,8 @@ function parseUncached(der: Buffer, fingerprint: string): ParsedCertificate {
   const ncExt = find(OID.nameConstraints);
   const akiExt = find(OID.authorityKeyIdentifier);
   const skiExt = find(OID.subjectKeyIdentifier);
+  const aiaExt = find(OID.authorityInfoAccess);
+  const siaExt = find(OID.subjectInfoAccess);
 
   const subjectEmails: string[] = [];
   for (const rdn of subject.rdns) for (const a of rdn) if (a.type === OID.emailAddress && a.text !== undefined) subjectEmails.push(a.text);
@@ -461,6 +478,9 @@ function parseUncached(der: Buffer, fingerprint: string): ParsedCertificate {
       return undefined;
     }
   };
+
+  guarded(aiaExt, (e) => readInfoAccess(e.value));
+  guarded(siaExt, (e) => readInfoAccess(e.value));
 
   return {
     der,

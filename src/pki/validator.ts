@@ -205,6 +205,9 @@ function checkKey(c: ParsedCertificate, profile: Profile): Failure | undefined {
       // E2ED-CERT-8: "RSA 2048..8192 bits with exponent 65537".
       if (!k.paramsOk) return failure('weak-key', 'rsaEncryption key parameters are not NULL');
       if (k.bits < 2048 || k.bits > 8192) return failure('weak-key', `RSA key of ${k.bits} bits`);
+      // CA/B Forum BR 6.1.5: "RSA: The modulus size, when encoded, MUST be at least 2048 bits, and;
+      // The modulus size, in bits, MUST be evenly divisible by 8" (profile rfc5280, web PKI rules).
+      if (profile === 'rfc5280' && k.bits % 8 !== 0) return failure('weak-key', `RSA modulus of ${k.bits} bits, not a multiple of 8`);
       const exponentOk = profile === 'e2ed' ? k.exponent === 65537n : k.exponent >= 3n && k.exponent % 2n === 1n;
       if (!exponentOk) return failure('weak-key', `RSA public exponent ${k.exponent}`);
       return undefined;
@@ -233,22 +236,21 @@ function checkKey(c: ParsedCertificate, profile: Profile): Failure | undefined {
 type Profile = 'e2ed' | 'rfc5280';
 type Role = 'leaf' | 'ca' | 'anchor';
 
-/** Extensions this validator processes or may safely ignore (E2ED-CERT-16: others must not be critical). */
-const RECOGNISED_EXTENSIONS = new Set<string>([
+/**
+ * Extensions this validator processes, and so may be critical (E2ED-CERT-16: any other critical
+ * extension is refused). authorityKeyIdentifier and subjectKeyIdentifier are processed but "MUST" be
+ * non-critical (checked separately); authorityInfoAccess, subjectInfoAccess, CRL distribution points,
+ * SCTs and the like are only tolerated when non-critical (RFC 5280 4.2.2.1: AIA "MUST" be non-critical).
+ */
+const PROCESSED_EXTENSIONS = new Set<string>([
   OID.basicConstraints,
   OID.keyUsage,
   OID.extKeyUsage,
   OID.subjectAltName,
-  OID.issuerAltName,
   OID.nameConstraints,
   OID.authorityKeyIdentifier,
   OID.subjectKeyIdentifier,
   OID.certificatePolicies, // no policy processing: initial-policy-set any-policy, nothing required
-  OID.crlDistributionPoints,
-  OID.freshestCrl,
-  OID.authorityInfoAccess,
-  OID.subjectInfoAccess,
-  OID.sctList,
 ]);
 
 const floorToSecond = (d: Date): number => Math.floor(d.getTime() / 1000) * 1000;
@@ -312,7 +314,7 @@ function checkCertificate(c: ParsedCertificate, role: Role, profile: Profile, ti
   if (c.duplicateExtensions.length > 0) return failure('duplicate-extension', `extension ${c.duplicateExtensions[0]} appears twice`);
   // E2ED-CERT-16: "no unrecognised critical extension in any certificate of the path".
   for (const e of c.extensions) {
-    if (e.critical && !RECOGNISED_EXTENSIONS.has(e.oid)) return failure('unknown-critical-extension', `critical extension ${e.oid}`);
+    if (e.critical && !PROCESSED_EXTENSIONS.has(e.oid)) return failure('unknown-critical-extension', `critical extension ${e.oid}`);
   }
   // E2ED-CERT-6: "the tbsCertificate signature AlgorithmIdentifier equals the outer signatureAlgorithm".
   if (!c.tbsSignature.raw.equals(c.signatureAlgorithm.raw)) {
@@ -340,13 +342,19 @@ function checkCertificate(c: ParsedCertificate, role: Role, profile: Profile, ti
   if (!emptySubject && c.subjectAltName?.critical === true) {
     return failure('bad-subject-alt-name', 'critical subjectAltName with a non-empty subject');
   }
+  // RFC 5280 4.2.1.6: "For IP version 4 ... the octet string MUST contain exactly four octets. For IP
+  // version 6 ... exactly sixteen octets."
+  for (const n of c.subjectAltName?.names ?? []) {
+    if (n.kind === 'ip' && n.bytes.length !== 4 && n.bytes.length !== 16) {
+      return failure('bad-subject-alt-name', `iPAddress of ${n.bytes.length} octets`);
+    }
+  }
   // RFC 5280 4.2.1.10: "The name constraints extension, which MUST be used only in a CA certificate".
   if (c.nameConstraints !== undefined && !isCa(c)) return failure('name-constraints-invalid', 'name constraints in a non-CA certificate');
-  // RFC 5280 4.2.1.9: "If the cA boolean is not asserted, then the keyCertSign bit in the key usage
-  // extension MUST NOT be asserted."
-  if (!isCa(c) && hasKeyUsage(c, 'keyCertSign')) return failure('keycertsign-without-ca', 'keyCertSign without cA');
-
   if (role === 'leaf') {
+    // RFC 5280 4.2.1.9: "If the cA boolean is not asserted, then the keyCertSign bit in the key usage
+    // extension MUST NOT be asserted." (For issuing certificates the missing cA is the reason.)
+    if (!isCa(c) && hasKeyUsage(c, 'keyCertSign')) return failure('keycertsign-without-ca', 'keyCertSign without cA');
     if (isCa(c)) {
       // E2ED-CERT-15: "end-entity basicConstraints, if present, has cA FALSE". Profile rfc5280 allows a
       // CA certificate as the leaf only when it is consistent (RFC 5280 permits it) -- a cA TRUE
