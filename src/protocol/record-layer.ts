@@ -1,0 +1,124 @@
+// The record layer of one connection (docs/wire-decisions.md, sections "Records" and
+// "Application messages" / KeyUpdate): one traffic secret, key, IV and sequence number per
+// direction, and the key update that replaces a direction's secret with
+// ExpandLabel(ts, "update", "", 32) and restarts its sequence at 0.
+// Sealing and opening one record is record.ts; this file only keeps the per-direction state.
+import type { Bugs } from '../ua/bugs.js';
+import { ProtocolError } from './errors.js';
+import type { Frame } from './frame.js';
+import { nextTrafficSecret, trafficKeys } from './keyschedule.js';
+import type { TrafficDirection } from './keylog.js';
+import { openRecord, sealRecord, type CipherName } from './record.js';
+
+const MAX_SEQUENCE = 0xffffffffffffffffn;
+/** "a UA key-updates before 2^48 records on one key". */
+export const KEY_UPDATE_THRESHOLD = 1n << 48n;
+
+interface DirectionState {
+  readonly direction: TrafficDirection;
+  secret: Buffer;
+  key: Buffer;
+  iv: Buffer;
+  seq: bigint;
+  /** 0 for the secret from the handshake, +1 per key update (the key-log `n`). */
+  generation: number;
+}
+
+function directionState(direction: TrafficDirection, secret: Buffer): DirectionState {
+  const { key, iv } = trafficKeys(secret);
+  return { direction, secret, key, iv, seq: 0n, generation: 0 };
+}
+
+export interface SecretChange {
+  direction: TrafficDirection;
+  generation: number;
+  secret: Buffer;
+}
+
+export class RecordLayer {
+  private readonly sending: DirectionState;
+  private readonly receiving: DirectionState;
+
+  constructor(
+    readonly cipher: CipherName,
+    role: 'initiator' | 'responder',
+    secrets: { i2r: Buffer; r2i: Buffer },
+    private readonly bugs: Bugs = {},
+  ) {
+    const own: TrafficDirection = role === 'initiator' ? 'i2r' : 'r2i';
+    const peer: TrafficDirection = role === 'initiator' ? 'r2i' : 'i2r';
+    // "keys per direction": the knob protects our records with the peer's key and IV.
+    const sendSecret = bugs.record?.reuseNonceAcrossDirections ? secrets[peer] : secrets[own];
+    this.sending = directionState(own, sendSecret);
+    this.receiving = directionState(peer, secrets[peer]);
+  }
+
+  get sendGeneration(): number {
+    return this.sending.generation;
+  }
+
+  get receiveGeneration(): number {
+    return this.receiving.generation;
+  }
+
+  get sendSecret(): Buffer {
+    return this.sending.secret;
+  }
+
+  get receiveSecret(): Buffer {
+    return this.receiving.secret;
+  }
+
+  /** True once the sending key has protected 2^48 records: the engine key-updates first. */
+  get sendKeyWornOut(): boolean {
+    return this.sending.seq >= KEY_UPDATE_THRESHOLD;
+  }
+
+  /** One plaintext XML element -> one whole record frame (type 0x02). */
+  seal(plaintext: Uint8Array): Buffer {
+    const s = this.sending;
+    if (s.seq > MAX_SEQUENCE) {
+      throw new ProtocolError('local', 'internal_error', 'sending sequence number exhausted', 'E2ED-REC-7');
+    }
+    const frame = sealRecord(this.cipher, s.key, s.iv, s.seq, plaintext);
+    if (!this.bugs.record?.reuseSequence) s.seq += 1n;
+    if (this.bugs.record?.corruptTag) frame[frame.length - 1] ^= 0x01;
+    return frame;
+  }
+
+  /** Authenticate and decrypt one record frame; bad_record_mac (from record.ts) when it fails. */
+  open(frame: Frame): Buffer {
+    const r = this.receiving;
+    if (r.seq > MAX_SEQUENCE) {
+      throw new ProtocolError('peer-misbehaved', 'bad_record_mac', 'receiving sequence number exhausted', 'E2ED-REC-7');
+    }
+    const plaintext = openRecord(this.cipher, r.key, r.iv, r.seq, frame);
+    r.seq += 1n;
+    return plaintext;
+  }
+
+  /**
+   * "the sender switches its sending secret to ExpandLabel(ts, "update", "", 32) right after this
+   * record, sequence back to 0". Returns the new secret (for the key log), or null under the
+   * keyUpdate.dontSwitchKeys knob.
+   */
+  updateSending(): SecretChange | null {
+    if (this.bugs.keyUpdate?.dontSwitchKeys) return null;
+    return this.advance(this.sending, !this.bugs.keyUpdate?.dontResetSequence);
+  }
+
+  /** "the receiver switches its receiving secret after processing it". */
+  updateReceiving(): SecretChange {
+    return this.advance(this.receiving, true);
+  }
+
+  private advance(d: DirectionState, resetSequence: boolean): SecretChange {
+    d.secret = nextTrafficSecret(d.secret);
+    const { key, iv } = trafficKeys(d.secret);
+    d.key = key;
+    d.iv = iv;
+    if (resetSequence) d.seq = 0n;
+    d.generation += 1;
+    return { direction: d.direction, generation: d.generation, secret: d.secret };
+  }
+}
