@@ -55,8 +55,8 @@ export const MAX_REASON_CHARS = 256;
 // Field syntax shared with the IRP codec (docs/wire-decisions.md, "Encodings")
 // ---------------------------------------------------------------------------------------------
 
-const decodeError = (message: string) => invalidMessage('decode_error', message);
-const illegalParameter = (message: string) => peerMisbehaved('illegal_parameter', message);
+const decodeError = (message: string, requirement?: string) => invalidMessage('decode_error', message, requirement);
+const illegalParameter = (message: string, requirement?: string) => peerMisbehaved('illegal_parameter', message, requirement);
 
 /** Message and request ids: "[A-Za-z0-9._-]{1,64}". */
 export const ID_SYNTAX = /^[A-Za-z0-9._-]{1,64}$/;
@@ -85,12 +85,12 @@ export function formatTimestamp(date: Date): string {
 }
 
 export function checkId(s: string, what: string): string {
-  if (!ID_SYNTAX.test(s)) throw decodeError(`${what} must be [A-Za-z0-9._-]{1,64}`);
+  if (!ID_SYNTAX.test(s)) throw decodeError(`${what} must be [A-Za-z0-9._-]{1,64}`, 'E2ED-XML-28');
   return s;
 }
 
 export function checkTimestamp(s: string, what: string): string {
-  if (!isTimestamp(s)) throw decodeError(`${what} must be an RFC 3339 UTC timestamp`);
+  if (!isTimestamp(s)) throw decodeError(`${what} must be an RFC 3339 UTC timestamp`, 'E2ED-XML-25');
   return s;
 }
 
@@ -98,35 +98,35 @@ export function checkUserId(s: string, what: string): string {
   try {
     parseUserId(s);
   } catch (e) {
-    throw decodeError(`${what}: ${(e as Error).message}`);
+    throw decodeError(`${what}: ${(e as Error).message}`, 'E2ED-XML-23');
   }
   return s;
 }
 
 export function checkNameToken(s: string, what: string): string {
-  if (!NAME_TOKEN_SYNTAX.test(s)) throw decodeError(`${what} must be a name token`);
+  if (!NAME_TOKEN_SYNTAX.test(s)) throw decodeError(`${what} must be a token [A-Za-z0-9._-]{1,32}`, 'E2ED-XML-27');
   return s;
 }
 
 /** "Decimal integers: 0|[1-9][0-9]*, within the field's stated range" (syntax: decode_error; range: illegal_parameter). */
 export function parseDecimal(s: string, min: number, max: number, what: string): number {
-  if (!/^(?:0|[1-9][0-9]*)$/.test(s)) throw decodeError(`${what} must be a decimal integer`);
+  if (!/^(?:0|[1-9][0-9]*)$/.test(s)) throw decodeError(`${what} must be a decimal integer`, 'E2ED-XML-26');
   const n = DECIMAL_SYNTAX.test(s) ? Number(s) : Number.POSITIVE_INFINITY;
-  if (n < min || n > max) throw illegalParameter(`${what} must be in ${min}..${max}`);
+  if (n < min || n > max) throw illegalParameter(`${what} must be in ${min}..${max}`, 'E2ED-XML-26');
   return n;
 }
 
 /** Strict base64 that must not be empty (certificates, signatures, ciphertexts). */
 export function nonEmptyBase64(s: string, what: string): Buffer {
   const b = fromBase64(s);
-  if (b.length === 0) throw decodeError(`${what} must not be empty`);
+  if (b.length === 0) throw decodeError(`${what} must not be empty`, 'E2ED-XML-22');
   return b;
 }
 
 /** Enum-valued attributes: a value that parses but is not one of the allowed ones is illegal_parameter. */
-export function checkEnum<T extends string>(s: string, allowed: readonly T[], what: string): T {
-  if (!NAME_TOKEN_SYNTAX.test(s)) throw decodeError(`${what} is not a name token`);
-  if (!(allowed as readonly string[]).includes(s)) throw illegalParameter(`${what} must be one of ${allowed.join(', ')}`);
+export function checkEnum<T extends string>(s: string, allowed: readonly T[], what: string, requirement = 'E2ED-XML-16'): T {
+  if (!NAME_TOKEN_SYNTAX.test(s)) throw decodeError(`${what} is not a name token`, 'E2ED-XML-27');
+  if (!(allowed as readonly string[]).includes(s)) throw illegalParameter(`${what} must be one of ${allowed.join(', ')}`, requirement);
   return s as T;
 }
 
@@ -296,7 +296,7 @@ export function decodeE2edElement(root: XmlElement): E2edMessage {
 }
 
 function decodeHello(root: XmlElement): InitiatorHello | ResponderHello {
-  const role = checkEnum(requiredAttribute(root, 'role'), ['initiator', 'responder'] as const, 'Hello role');
+  const role = checkEnum(requiredAttribute(root, 'role'), ['initiator', 'responder'] as const, 'Hello role', 'E2ED-HS-2');
   const from = checkUserId(requiredAttribute(root, 'from'), 'Hello from');
   const to = checkUserId(requiredAttribute(root, 'to'), 'Hello to');
   requireNoText(root);
@@ -309,7 +309,7 @@ function decodeInitiatorHello(root: XmlElement, from: string, to: string): Initi
   const premasterEl = single(found, 'EncryptedPremaster');
   // "Exactly one of KeyShare ... or EncryptedPremaster"
   if ((keyShareEl === undefined) === (premasterEl === undefined)) {
-    throw decodeError('initiator Hello must carry exactly one of KeyShare and EncryptedPremaster');
+    throw decodeError('initiator Hello must carry exactly one of KeyShare and EncryptedPremaster', 'E2ED-HS-5');
   }
   const hello: InitiatorHello = {
     kind: 'InitiatorHello',
@@ -341,14 +341,14 @@ function decodeResponderHello(root: XmlElement, from: string, to: string): Respo
 }
 
 function checkVersion(s: string, what: string): string {
-  if (!VERSION_SYNTAX.test(s)) throw decodeError(`${what} must be an N.N version string`);
+  if (!VERSION_SYNTAX.test(s)) throw decodeError(`${what} must be an N.N version string`, 'E2ED-XML-27');
   return s;
 }
 
 /** E2ED-HS-4: "The same value appearing twice in one list is illegal_parameter." */
 function offerList(found: Map<string, XmlElement[]>, name: string, check: (s: string, what: string) => string): string[] {
   const values = leafTexts(found, name).map((v) => check(v, name));
-  if (new Set(values).size !== values.length) throw illegalParameter(`the same ${name} is offered twice`);
+  if (new Set(values).size !== values.length) throw illegalParameter(`the same ${name} is offered twice`, 'E2ED-HS-4');
   return values;
 }
 
@@ -370,7 +370,7 @@ function decodeNonce(found: Map<string, XmlElement[]>): Buffer {
 function decodeCertificates(found: Map<string, XmlElement[]>): Buffer[] {
   return leafTexts(found, 'Certificate').map((c) => {
     const der = nonEmptyBase64(c, 'Certificate');
-    if (der.length > MAX_CERTIFICATE_BYTES) throw decodeError(`Certificate larger than ${MAX_CERTIFICATE_BYTES} bytes`);
+    if (der.length > MAX_CERTIFICATE_BYTES) throw decodeError(`Certificate larger than ${MAX_CERTIFICATE_BYTES} bytes`, 'E2ED-HS-7');
     return der;
   });
 }
@@ -380,18 +380,18 @@ function decodeKeyShare(el: XmlElement): KeyShare {
   const text = leafText(el);
   const expectedLength = KEY_SHARE_LENGTHS[method];
   const publicKey = fromHex(text, expectedLength);
-  if (publicKey.length === 0) throw decodeError('KeyShare must not be empty');
+  if (publicKey.length === 0) throw decodeError('KeyShare must not be empty', 'E2ED-HS-6');
   // E2ED-HS-6: "a p256 share whose first byte is not 0x04 (compressed 0x02/0x03 or hybrid
   // 0x06/0x07 encodings), is decode_error". Whether the point is on the curve is the key
   // exchange's check (E2ED-KS-9, illegal_parameter).
-  if (method === 'p256' && publicKey[0] !== 0x04) throw decodeError('p256 KeyShare must be an uncompressed point (04||X||Y)');
+  if (method === 'p256' && publicKey[0] !== 0x04) throw decodeError('p256 KeyShare must be an uncompressed point (04||X||Y)', 'E2ED-HS-6');
   return { method, publicKey };
 }
 
 function decodeCertificateVerify(root: XmlElement): CertificateVerify {
   // E2ED-HS-8: "The algorithm of a CertificateVerify that is not one of the three registered
   // names is illegal_parameter."
-  const algorithm = checkEnum(requiredAttribute(root, 'algorithm'), SIGNATURE_ALGORITHMS, 'CertificateVerify algorithm');
+  const algorithm = checkEnum(requiredAttribute(root, 'algorithm'), SIGNATURE_ALGORITHMS, 'CertificateVerify algorithm', 'E2ED-HS-8');
   return { kind: 'CertificateVerify', algorithm, signature: nonEmptyBase64(leafText(root), 'CertificateVerify signature') };
 }
 
@@ -400,7 +400,7 @@ function decodeFinished(root: XmlElement): Finished {
 }
 
 function decodeAlert(root: XmlElement): Alert {
-  const level = checkEnum(requiredAttribute(root, 'level'), ['warning', 'fatal'] as const, 'Alert level');
+  const level = checkEnum(requiredAttribute(root, 'level'), ['warning', 'fatal'] as const, 'Alert level', 'E2ED-HS-10');
   const code = requiredAttribute(root, 'code');
   if (!ALERT_CODE_SYNTAX.test(code)) throw decodeError('Alert code must match [a-z_]{1,32}');
   requireNoText(root);
@@ -409,7 +409,7 @@ function decodeAlert(root: XmlElement): Alert {
   const reasonEl = single(found, 'Reason');
   if (reasonEl !== undefined) {
     const reason = leafText(reasonEl);
-    if (characterCount(reason) > MAX_REASON_CHARS) throw decodeError(`Reason longer than ${MAX_REASON_CHARS} characters`);
+    if (characterCount(reason) > MAX_REASON_CHARS) throw decodeError(`Reason longer than ${MAX_REASON_CHARS} characters`, 'E2ED-HS-10');
     alert.reason = reason;
   }
   return alert;
@@ -419,7 +419,9 @@ function decodeAppMessage(root: XmlElement): AppMessage {
   const id = checkId(requiredAttribute(root, 'id'), 'Message id');
   const timestamp = checkTimestamp(requiredAttribute(root, 'timestamp'), 'Message timestamp');
   const text = leafText(root);
-  if (characterCount(text) > MAX_MESSAGE_TEXT_CHARS) throw decodeError(`Message text longer than ${MAX_MESSAGE_TEXT_CHARS} characters`);
+  if (characterCount(text) > MAX_MESSAGE_TEXT_CHARS) {
+    throw decodeError(`Message text longer than ${MAX_MESSAGE_TEXT_CHARS} characters`, 'E2ED-APP-1');
+  }
   return { kind: 'Message', id, timestamp, text };
 }
 

@@ -49,7 +49,9 @@ export const DEFAULT_XML_LIMITS: Readonly<XmlLimits> = Object.freeze({
   maxNameBytes: 64,
 });
 
-const decodeError = (message: string): ProtocolError => invalidMessage('decode_error', message);
+/** decode_error, with the docs/spec.md requirement id the check enforces. */
+const decodeError = (message: string, requirement?: string): ProtocolError =>
+  invalidMessage('decode_error', message, requirement);
 
 // ---------------------------------------------------------------------------------------------
 // Characters, names and references (XML 1.0 fifth edition, productions 2, 4, 4a, 5, 66, 67, 68)
@@ -94,10 +96,10 @@ function checkReferences(raw: string, where: string): void {
   while (at >= 0) {
     REFERENCE.lastIndex = at;
     const m = REFERENCE.exec(raw);
-    if (m === null) throw decodeError(`${where}: only the five predefined entities and character references are allowed`);
+    if (m === null) throw decodeError(`${where}: only the five predefined entities and character references are allowed`, 'E2ED-XML-4');
     if (m[1] === undefined) {
       const cp = m[2] !== undefined ? Number.parseInt(m[2], 10) : Number.parseInt(m[3] as string, 16);
-      if (!isXmlChar(cp)) throw decodeError(`${where}: character reference to a character XML does not allow`);
+      if (!isXmlChar(cp)) throw decodeError(`${where}: character reference to a character XML does not allow`, 'E2ED-XML-4');
     }
     at = raw.indexOf('&', at + m[0].length);
   }
@@ -114,11 +116,11 @@ function decodeReferences(raw: string): string {
 
 function checkName(name: string, limits: XmlLimits, isAttribute: boolean): void {
   if (Buffer.byteLength(name, 'utf8') > limits.maxNameBytes) {
-    throw decodeError(`name longer than ${limits.maxNameBytes} octets`);
+    throw decodeError(`name longer than ${limits.maxNameBytes} octets`, 'E2ED-XML-8');
   }
   if (isAttribute && IGNORED_PREFIXED_ATTRIBUTES.has(name)) return;
-  if (name.includes(':')) throw decodeError(`prefixed name "${name}": no namespace prefixes are allowed`);
-  if (!XML_NAME.test(name)) throw decodeError(`"${name}" is not an XML name`);
+  if (name.includes(':')) throw decodeError(`prefixed name "${name}": no namespace prefixes are allowed`, 'E2ED-XML-11');
+  if (!XML_NAME.test(name)) throw decodeError(`"${name}" is not an XML name`, 'E2ED-XML-1');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -140,7 +142,7 @@ function prescan(doc: string, limits: XmlLimits): ScannedElement[] {
   let i = 0;
   if (doc.startsWith('<?xml') && isWhitespaceChar(doc[5])) {
     const m = XML_DECLARATION.exec(doc);
-    if (m === null) throw decodeError('XML declaration must be <?xml version="1.0" encoding="UTF-8"?> (encoding optional)');
+    if (m === null) throw decodeError('XML declaration must be <?xml version="1.0" encoding="UTF-8"?> (encoding optional)', 'E2ED-XML-2');
     i = m[0].length;
   }
   const open: string[] = [];
@@ -156,7 +158,7 @@ function prescan(doc: string, limits: XmlLimits): ScannedElement[] {
     const start = i;
     while (i < n && !isWhitespaceChar(doc[i]) && doc[i] !== '/' && doc[i] !== '>' && doc[i] !== '=' && doc[i] !== '<') i++;
     const name = doc.slice(start, i);
-    if (name.length === 0) throw decodeError('missing name in markup');
+    if (name.length === 0) throw decodeError('missing name in markup', 'E2ED-XML-1');
     checkName(name, limits, isAttribute);
     return name;
   };
@@ -167,10 +169,10 @@ function prescan(doc: string, limits: XmlLimits): ScannedElement[] {
     if (textEnd > i) {
       const text = doc.slice(i, textEnd);
       if (open.length === 0) {
-        if (!XML_WHITESPACE.test(text)) throw decodeError('character data outside the root element');
+        if (!XML_WHITESPACE.test(text)) throw decodeError('character data outside the root element', 'E2ED-XML-1');
       } else {
-        if (text.includes(']]>')) throw decodeError('"]]>" in character data');
-        if (Buffer.byteLength(text, 'utf8') > limits.maxTextBytes) throw decodeError(`text node longer than ${limits.maxTextBytes} octets`);
+        if (text.includes(']]>')) throw decodeError('"]]>" in character data', 'E2ED-XML-1');
+        if (Buffer.byteLength(text, 'utf8') > limits.maxTextBytes) throw decodeError(`text node longer than ${limits.maxTextBytes} octets`, 'E2ED-XML-8');
         checkReferences(text, 'character data');
       }
     }
@@ -180,41 +182,41 @@ function prescan(doc: string, limits: XmlLimits): ScannedElement[] {
     if (doc.startsWith('<!--', i)) {
       // Comments are ignored, but must be well-formed: no "--" inside, not ending in "-".
       const end = doc.indexOf('-->', i + 4);
-      if (end < 0) throw decodeError('unterminated comment');
+      if (end < 0) throw decodeError('unterminated comment', 'E2ED-XML-1');
       const body = doc.slice(i + 4, end);
-      if (body.includes('--') || body.endsWith('-')) throw decodeError('"--" inside a comment');
+      if (body.includes('--') || body.endsWith('-')) throw decodeError('"--" inside a comment', 'E2ED-XML-1');
       i = end + 3;
       continue;
     }
-    if (doc.startsWith('<![CDATA[', i)) throw decodeError('CDATA sections are not allowed');
-    if (doc.startsWith('<!DOCTYPE', i)) throw decodeError('DOCTYPE is not allowed');
-    if (doc.startsWith('<!ENTITY', i)) throw decodeError('entity declarations are not allowed');
-    if (doc.startsWith('<!', i)) throw decodeError('markup declarations are not allowed');
-    if (doc.startsWith('<?', i)) throw decodeError('processing instructions are not allowed (only a leading XML declaration)');
+    if (doc.startsWith('<![CDATA[', i)) throw decodeError('CDATA sections are not allowed', 'E2ED-XML-3');
+    if (doc.startsWith('<!DOCTYPE', i)) throw decodeError('DOCTYPE is not allowed', 'E2ED-XML-3');
+    if (doc.startsWith('<!ENTITY', i)) throw decodeError('entity declarations are not allowed', 'E2ED-XML-3');
+    if (doc.startsWith('<!', i)) throw decodeError('markup declarations are not allowed', 'E2ED-XML-3');
+    if (doc.startsWith('<?', i)) throw decodeError('processing instructions are not allowed (only a leading XML declaration)', 'E2ED-XML-3');
 
     if (doc.startsWith('</', i)) {
       i += 2;
       const name = readName();
       skipWhitespace();
-      if (doc[i] !== '>') throw decodeError(`malformed end tag </${name}`);
+      if (doc[i] !== '>') throw decodeError(`malformed end tag </${name}`, 'E2ED-XML-1');
       i++;
       const expected = open.pop();
-      if (expected !== name) throw decodeError(`end tag </${name}> does not close <${expected ?? ''}>`);
+      if (expected !== name) throw decodeError(`end tag </${name}> does not close <${expected ?? ''}>`, 'E2ED-XML-1');
       continue;
     }
 
     // A start tag or an empty-element tag.
-    if (rootSeen && open.length === 0) throw decodeError('more than one root element');
+    if (rootSeen && open.length === 0) throw decodeError('more than one root element', 'E2ED-XML-1');
     i++;
     const name = readName();
     const depth = open.length + 1;
-    if (depth > limits.maxDepth) throw decodeError(`element depth above ${limits.maxDepth}`);
-    if (elements.length + 1 > limits.maxElements) throw decodeError(`more than ${limits.maxElements} elements`);
+    if (depth > limits.maxDepth) throw decodeError(`element depth above ${limits.maxDepth}`, 'E2ED-XML-8');
+    if (elements.length + 1 > limits.maxElements) throw decodeError(`more than ${limits.maxElements} elements`, 'E2ED-XML-8');
     const attributeNames: string[] = [];
     let selfClosing = false;
     for (;;) {
       const spaced = skipWhitespace();
-      if (i >= n) throw decodeError(`unterminated start tag <${name}`);
+      if (i >= n) throw decodeError(`unterminated start tag <${name}`, 'E2ED-XML-1');
       if (doc[i] === '>') {
         i++;
         break;
@@ -224,21 +226,21 @@ function prescan(doc: string, limits: XmlLimits): ScannedElement[] {
         selfClosing = true;
         break;
       }
-      if (!spaced) throw decodeError(`attributes of <${name}> must be separated by whitespace`);
+      if (!spaced) throw decodeError(`attributes of <${name}> must be separated by whitespace`, 'E2ED-XML-1');
       const attribute = readName(true);
-      if (attributeNames.includes(attribute)) throw decodeError(`duplicate attribute ${attribute} on <${name}>`);
+      if (attributeNames.includes(attribute)) throw decodeError(`duplicate attribute ${attribute} on <${name}>`, 'E2ED-XML-14');
       attributeNames.push(attribute);
-      if (attributeNames.length > limits.maxAttributes) throw decodeError(`more than ${limits.maxAttributes} attributes on <${name}>`);
+      if (attributeNames.length > limits.maxAttributes) throw decodeError(`more than ${limits.maxAttributes} attributes on <${name}>`, 'E2ED-XML-8');
       skipWhitespace();
-      if (doc[i] !== '=') throw decodeError(`attribute ${attribute} on <${name}> has no value`);
+      if (doc[i] !== '=') throw decodeError(`attribute ${attribute} on <${name}> has no value`, 'E2ED-XML-1');
       i++;
       skipWhitespace();
       const quote = doc[i];
-      if (quote !== '"' && quote !== "'") throw decodeError(`attribute ${attribute} on <${name}> is not quoted`);
+      if (quote !== '"' && quote !== "'") throw decodeError(`attribute ${attribute} on <${name}> is not quoted`, 'E2ED-XML-1');
       const end = doc.indexOf(quote, i + 1);
-      if (end < 0) throw decodeError(`unterminated value of attribute ${attribute}`);
+      if (end < 0) throw decodeError(`unterminated value of attribute ${attribute}`, 'E2ED-XML-1');
       const value = doc.slice(i + 1, end);
-      if (value.includes('<')) throw decodeError(`"<" in the value of attribute ${attribute}`);
+      if (value.includes('<')) throw decodeError(`"<" in the value of attribute ${attribute}`, 'E2ED-XML-1');
       checkReferences(value, `attribute ${attribute}`);
       i = end + 1;
     }
@@ -246,8 +248,8 @@ function prescan(doc: string, limits: XmlLimits): ScannedElement[] {
     rootSeen = true;
     if (!selfClosing) open.push(name);
   }
-  if (open.length > 0) throw decodeError(`element <${open[open.length - 1] ?? ''}> is not closed`);
-  if (!rootSeen) throw decodeError('no root element');
+  if (open.length > 0) throw decodeError(`element <${open[open.length - 1] ?? ''}> is not closed`, 'E2ED-XML-1');
+  if (!rootSeen) throw decodeError('no root element', 'E2ED-XML-1');
   return elements;
 }
 
@@ -288,28 +290,28 @@ export function parseXml(bytes: Uint8Array, namespace: string, limits: Partial<X
   try {
     doc = decoder.decode(bytes);
   } catch {
-    throw decodeError('message is not valid UTF-8');
+    throw decodeError('message is not valid UTF-8', 'E2ED-XML-1');
   }
   // A byte order mark is kept by the decoder and then refused as text before the root.
-  if (ILLEGAL_XML_CHAR.test(doc)) throw decodeError('character not allowed in XML');
+  if (ILLEGAL_XML_CHAR.test(doc)) throw decodeError('character not allowed in XML', 'E2ED-XML-4');
   const scanned = prescan(doc, lim);
 
   const validation = XMLValidator.validate(doc, { allowBooleanAttributes: false });
-  if (validation !== true) throw decodeError(`malformed XML: ${validation.err.msg}`);
+  if (validation !== true) throw decodeError(`malformed XML: ${validation.err.msg}`, 'E2ED-XML-1');
   let nodes: ParsedNode[];
   try {
     nodes = parser.parse(doc) as ParsedNode[];
   } catch (e) {
-    throw decodeError(`malformed XML: ${(e as Error).message}`);
+    throw decodeError(`malformed XML: ${(e as Error).message}`, 'E2ED-XML-1');
   }
   const roots = nodes.filter((node) => !(TEXT_KEY in node));
-  if (roots.length !== 1) throw decodeError('exactly one root element is required');
+  if (roots.length !== 1) throw decodeError('exactly one root element is required', 'E2ED-XML-1');
 
   const state = { next: 0 };
   const root = toElement(roots[0] as ParsedNode, scanned, state, lim, namespace, true);
   // The parser and the pre-scan must have seen the same elements: a difference means one of
   // them read the document differently, and neither reading can then be trusted.
-  if (state.next !== scanned.length) throw decodeError('parser and pre-scan disagree on the element count');
+  if (state.next !== scanned.length) throw decodeError('parser and pre-scan disagree on the element count', 'E2ED-XML-1');
   return root;
 }
 
@@ -325,12 +327,12 @@ function toElement(
   const expected = scanned[state.next];
   state.next++;
   if (name === undefined || expected === undefined || name !== expected.name) {
-    throw decodeError('parser and pre-scan disagree on an element name');
+    throw decodeError('parser and pre-scan disagree on an element name', 'E2ED-XML-1');
   }
   const rawAttributes = (node[ATTRIBUTES_KEY] ?? {}) as Record<string, string>;
   const parsedNames = Object.keys(rawAttributes);
   if (parsedNames.length !== expected.attributeNames.length || parsedNames.some((a, k) => a !== expected.attributeNames[k])) {
-    throw decodeError(`parser and pre-scan disagree on the attributes of <${name}>`);
+    throw decodeError(`parser and pre-scan disagree on the attributes of <${name}>`, 'E2ED-XML-1');
   }
 
   const attributes: Record<string, string> = {};
@@ -340,7 +342,7 @@ function toElement(
     // (the parser already turned CRLF into LF); character references keep what they denote.
     const value = decodeReferences(String(rawAttributes[attribute]).replace(/[\t\n\r]/g, ' '));
     if (Buffer.byteLength(value, 'utf8') > lim.maxAttributeValueBytes) {
-      throw decodeError(`value of attribute ${attribute} longer than ${lim.maxAttributeValueBytes} octets`);
+      throw decodeError(`value of attribute ${attribute} longer than ${lim.maxAttributeValueBytes} octets`, 'E2ED-XML-8');
     }
     if (attribute === 'xmlns') xmlns = value;
     else if (!IGNORED_PREFIXED_ATTRIBUTES.has(attribute)) attributes[attribute] = value;
@@ -348,7 +350,7 @@ function toElement(
   // "the root carries xmlns=... as its default namespace ... Missing or other namespace:
   // decode_error". A descendant may only repeat the same default namespace.
   if (isRoot ? xmlns !== namespace : xmlns !== undefined && xmlns !== namespace) {
-    throw decodeError(`<${name}> is not in namespace ${namespace}`);
+    throw decodeError(`<${name}> is not in namespace ${namespace}`, 'E2ED-XML-10');
   }
 
   const children: XmlElement[] = [];
@@ -359,10 +361,10 @@ function toElement(
   }
   if (children.length > 0) {
     // "Mixed content is not allowed except whitespace between elements."
-    if (!XML_WHITESPACE.test(text)) throw decodeError(`mixed content in <${name}>`);
+    if (!XML_WHITESPACE.test(text)) throw decodeError(`mixed content in <${name}>`, 'E2ED-XML-6');
     text = '';
   } else if (Buffer.byteLength(text, 'utf8') > lim.maxTextBytes) {
-    throw decodeError(`text of <${name}> longer than ${lim.maxTextBytes} octets`);
+    throw decodeError(`text of <${name}> longer than ${lim.maxTextBytes} octets`, 'E2ED-XML-8');
   }
   return { name, attributes, children, text };
 }
@@ -469,23 +471,27 @@ export function collectChildren(el: XmlElement, rules: readonly ChildRule[]): Ma
     const ruleIndex = rules.findIndex((r) => r.name === child.name);
     if (ruleIndex < 0) {
       if (isCritical(child)) {
-        throw peerIncompatible('unsupported_extension', `unknown critical element <${child.name}> in <${el.name}>`);
+        const message = `unknown critical element <${child.name}> in <${el.name}>`;
+        throw peerIncompatible('unsupported_extension', message, 'E2ED-XML-17');
       }
       continue;
     }
-    if (ruleIndex < lastRule) throw decodeError(`<${child.name}> out of order in <${el.name}>`);
+    if (ruleIndex < lastRule) throw decodeError(`<${child.name}> out of order in <${el.name}>`, 'E2ED-XML-13');
     lastRule = ruleIndex;
     const rule = rules[ruleIndex] as ChildRule;
     const list = found.get(rule.name) as XmlElement[];
     list.push(child);
     if (list.length > rule.max) {
-      throw decodeError(rule.max === 1 ? `duplicate <${rule.name}> in <${el.name}>` : `more than ${rule.max} <${rule.name}> in <${el.name}>`);
+      throw rule.max === 1
+        ? decodeError(`duplicate <${rule.name}> in <${el.name}>`, 'E2ED-XML-14')
+        : decodeError(`more than ${rule.max} <${rule.name}> in <${el.name}>`, 'E2ED-XML-15');
     }
   }
   for (const rule of rules) {
     const count = (found.get(rule.name) as XmlElement[]).length;
     if (count < rule.min) {
-      throw decodeError(rule.min === 1 ? `missing <${rule.name}> in <${el.name}>` : `fewer than ${rule.min} <${rule.name}> in <${el.name}>`);
+      const problem = rule.min === 1 ? `missing <${rule.name}>` : `fewer than ${rule.min} <${rule.name}>`;
+      throw decodeError(`${problem} in <${el.name}>`, 'E2ED-XML-15');
     }
   }
   return found;
@@ -499,7 +505,7 @@ export function single(found: Map<string, XmlElement[]>, name: string): XmlEleme
 /** "Missing required ... attribute: decode_error". */
 export function requiredAttribute(el: XmlElement, name: string): string {
   const value = optionalAttribute(el, name);
-  if (value === undefined) throw decodeError(`<${el.name}> lacks attribute ${name}`);
+  if (value === undefined) throw decodeError(`<${el.name}> lacks attribute ${name}`, 'E2ED-XML-15');
   return value;
 }
 
@@ -509,5 +515,5 @@ export function optionalAttribute(el: XmlElement, name: string): string | undefi
 
 /** For elements the definition gives no character data: only whitespace may appear. */
 export function requireNoText(el: XmlElement): void {
-  if (!XML_WHITESPACE.test(el.text)) throw decodeError(`<${el.name}> must not carry text`);
+  if (!XML_WHITESPACE.test(el.text)) throw decodeError(`<${el.name}> must not carry text`, 'E2ED-XML-6');
 }

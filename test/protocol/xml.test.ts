@@ -257,3 +257,9 @@ t.test('collectChildren: order, cardinality, unknown and critical elements', asy
   t.equal(alert('<A/><Z critical="false"/>'), 'accepted', 'only critical="true" counts');
   t.equal(alert('<A/><Z critical="true"/>'), 'unsupported_extension');
 });
+
+t.test('errors name the requirement they enforce', async (t) => {
+  t.throws(() => parse(`<!DOCTYPE Ping><Ping ${ROOT}/>`), { alert: 'decode_error', requirement: 'E2ED-XML-3' });
+  t.throws(() => parse('<Ping/>'), { alert: 'decode_error', requirement: 'E2ED-XML-10' });
+  t.throws(() => parse(`<Root ${ROOT}>x<E/></Root>`), { alert: 'decode_error', requirement: 'E2ED-XML-6' });
+});
