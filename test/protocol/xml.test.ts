@@ -263,3 +263,10 @@ t.test('errors name the requirement they enforce', async (t) => {
   t.throws(() => parse('<Ping/>'), { alert: 'decode_error', requirement: 'E2ED-XML-10' });
   t.throws(() => parse(`<Root ${ROOT}>x<E/></Root>`), { alert: 'decode_error', requirement: 'E2ED-XML-6' });
 });
+
+t.test('valid edge cases are read as XML defines them', async (t) => {
+  const el = parse(`<Root ${ROOT}><!-- <E/> & "quoted" --><E a='x"y' b="p>q" c = "s"/><!----></Root  >`);
+  t.same(el.children, [{ name: 'E', attributes: { a: 'x"y', b: 'p>q', c: 's' }, children: [], text: '' }]);
+  t.equal(parse(`<Root ${ROOT}>a&gt;b]]&gt;c</Root>`).text, 'a>b]]>c');
+  t.equal(parse(`<Root ${ROOT}>\u{10FFFD}\uE000</Root>`).text, '\u{10FFFD}\uE000');
+});
