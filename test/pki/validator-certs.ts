@@ -32,8 +32,8 @@ export const der = {
   },
   oid(s: string): Buffer {
     const arcs = s.split('.').map((a) => BigInt(a));
-    const out: number[] = [Number(arcs[0]! * 40n + arcs[1]!)];
-    for (const a of arcs.slice(2)) {
+    const out: number[] = [];
+    for (const a of [arcs[0]! * 40n + arcs[1]!, ...arcs.slice(2)]) {
       const chunk: number[] = [];
       let v = a;
       do {
@@ -83,6 +83,8 @@ export const cn = (v: string): Buffer => name([OIDS.cn, v]);
 export interface Ext {
   oid: string;
   critical?: boolean;
+  /** Encode critical FALSE explicitly (BER, not DER). */
+  explicitFalse?: boolean;
   value: Buffer;
 }
 
@@ -178,6 +180,8 @@ export interface CertSpec {
   sigAlg?: string;
   /** Overrides the tbsCertificate signature AlgorithmIdentifier only. */
   tbsSigAlg?: string;
+  /** Raw version field, replacing the computed one (for DER DEFAULT tests). */
+  rawVersion?: Buffer;
   /** Raw bytes appended after the certificate (for trailing-data tests). */
   trailing?: Buffer;
 }
@@ -201,7 +205,7 @@ export function makeCert(spec: CertSpec): Buffer {
   const version = spec.version ?? 3;
   const exts = spec.extensions ?? [];
   const tbs = der.seq(
-    ...(version === 1 ? [] : [der.ctx(0, true, der.int(version - 1))]),
+    ...(spec.rawVersion ? [spec.rawVersion] : version === 1 ? [] : [der.ctx(0, true, der.int(version - 1))]),
     der.int(spec.serial ?? serialCounter++),
     algId(spec.tbsSigAlg ?? sigAlg),
     spec.issuer,
@@ -209,7 +213,7 @@ export function makeCert(spec: CertSpec): Buffer {
     spec.subject,
     spec.key.publicKey.export({ type: 'spki', format: 'der' }),
     ...(exts.length > 0
-      ? [der.ctx(3, true, der.seq(...exts.map((e) => der.seq(der.oid(e.oid), ...(e.critical ? [der.bool(true)] : []), der.octets(e.value)))))]
+      ? [der.ctx(3, true, der.seq(...exts.map((e) => der.seq(der.oid(e.oid), ...(e.critical ? [der.bool(true)] : e.explicitFalse ? [der.bool(false)] : []), der.octets(e.value)))))]
       : []),
   );
   const hash = HASH[sigAlg];
