@@ -15,11 +15,12 @@ import { recordVectors } from './record.js';
 import { framingVectors } from './framing.js';
 import { keyScheduleVectors } from './key-schedule.js';
 import { xmlVectors } from './xml.js';
+import { handshakeVectors } from './handshake.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
 export const DEFAULT_VECTOR_SEED = 'sixbench-vectors-1';
 
-export const VECTOR_KINDS: VectorKind[] = [expandLabelVectors, keyScheduleVectors, recordVectors, framingVectors, xmlVectors];
+export const VECTOR_KINDS: VectorKind[] = [expandLabelVectors, keyScheduleVectors, recordVectors, framingVectors, xmlVectors, handshakeVectors];
 
 export function registerVectorKind(kind: VectorKind): void {
   if (!VECTOR_KINDS.some((k) => k.file === kind.file)) VECTOR_KINDS.push(kind);

@@ -81,7 +81,20 @@ export const SCHEMAS: Record<string, Schema> = {
   xml: fileSchema('xml', 'Hardened XML decoding of E2ED messages: message text, then valid or the alert', {}, {
     message: { type: 'string' }, messageHex: HEX, kind: { type: 'string' }, alert: { type: 'string' },
   }, ['messageHex']),
-  handshake: fileSchema('handshake', 'Complete handshakes with every private key and nonce, every frame in order, the derived secrets and the first application record each way', {}, {}, ['frames']),
+  handshake: fileSchema('handshake', 'Complete handshakes with every private key and nonce, every frame in order, the derived secrets and the first application record each way', {}, {
+    version: { enum: ['1.0', '0.9'] }, method: { enum: ['x25519', 'p256', 'rsa-oaep'] }, cipher: { enum: ['AES-256-GCM', 'CHACHA20-POLY1305'] },
+    initiatorUserId: { type: 'string' }, responderUserId: { type: 'string' },
+    initiatorVersions: { type: 'array', items: { type: 'string' } }, responderVersions: { type: 'array', items: { type: 'string' } },
+    trustAnchor: HEX, validationTime: { type: 'string' },
+    initiatorChain: { type: 'array', items: HEX }, responderChain: { type: 'array', items: HEX },
+    initiatorPrivateKey: HEX, responderPrivateKey: HEX, initiatorEphemeralPrivateKey: HEX, responderEphemeralPrivateKey: HEX, premaster: HEX,
+    frames: { type: 'array', items: { type: 'object', required: ['from', 'hex'], properties: { from: { enum: ['initiator', 'responder'] }, hex: HEX } } },
+    handshakeSecret: HEX, masterSecret: HEX, i2rSecret: HEX, r2iSecret: HEX, exporter: HEX,
+    firstRecordI2R: { type: 'object', required: ['plaintext', 'frame'], properties: { plaintext: HEX, frame: HEX } },
+    firstRecordR2I: { type: 'object', required: ['plaintext', 'frame'], properties: { plaintext: HEX, frame: HEX } },
+  }, ['version', 'method', 'cipher', 'initiatorUserId', 'responderUserId', 'trustAnchor', 'validationTime', 'initiatorChain', 'responderChain',
+    'initiatorPrivateKey', 'responderPrivateKey', 'initiatorEphemeralPrivateKey', 'responderEphemeralPrivateKey', 'premaster', 'frames',
+    'handshakeSecret', 'masterSecret', 'i2rSecret', 'r2iSecret', 'exporter', 'firstRecordI2R', 'firstRecordR2I']),
 };
 
 /** Errors of `value` against `schema`, each with its JSON path; empty when it conforms. */
