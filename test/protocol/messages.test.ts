@@ -329,6 +329,15 @@ t.test('Message with a bad id is decode_error', async (t) => {
   t.equal(alertOf(`<Message ${NS} id="${'a'.repeat(65)}" timestamp="2026-11-26T19:00:00Z">x</Message>`), 'decode_error');
 });
 
+t.test('timestamps: leap years counted', async (t) => {
+  for (const ts of ['2024-02-29T00:00:00Z', '2000-02-29T23:59:59.9Z', '0000-02-29T00:00:00Z']) {
+    t.equal(alertOf(`<Message ${NS} id="m" timestamp="${ts}">x</Message>`), 'accepted', ts);
+  }
+  for (const ts of ['2026-02-29T00:00:00Z', '1900-02-29T00:00:00Z', '2026-04-31T00:00:00Z', '2026-11-26T19:00:60Z', '2026-13-01T00:00:00Z']) {
+    t.equal(alertOf(`<Message ${NS} id="m" timestamp="${ts}">x</Message>`), 'decode_error', ts);
+  }
+});
+
 t.test('Message with a bad timestamp is decode_error', async (t) => {
   for (const ts of ['2026-11-26T19:00:00', '2026-11-26T19:00:00+01:00', '2026-02-30T19:00:00Z', '2026-11-26T24:00:00Z', '2026-11-26T19:00:00.1234Z', '2026-11-26 19:00:00Z']) {
     t.equal(alertOf(`<Message ${NS} id="m" timestamp="${ts}">x</Message>`), 'decode_error', ts);
