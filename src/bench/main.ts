@@ -1,0 +1,125 @@
+// `npm run bench`: runs every benchmark in one process and prints one table with the ratios
+// and targets of the issue. Never part of the test suite (no timed tests).
+//
+// The IRP and PKI benchmarks live in their owners' files (src/bench/irp.ts, src/bench/pki.ts);
+// they are loaded when present so this runner works while they are still being written.
+import { benchUa, type UaBenchResult } from './ua.js';
+
+interface Row {
+  name: string;
+  value: number;
+  unit: string;
+  /** The figure this one is compared with, and the minimum ratio value/baseline the issue asks for. */
+  baseline?: { name: string; value: number };
+  minRatio?: number;
+  /** A minimum absolute value the issue asks for. */
+  minValue?: number;
+}
+
+async function loadOptional<T>(file: string, exportName: string): Promise<(() => Promise<T>) | undefined> {
+  try {
+    const mod = (await import(new URL(file, import.meta.url).href)) as Record<string, unknown>;
+    const fn = mod[exportName];
+    return typeof fn === 'function' ? (fn as () => Promise<T>) : undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    throw err;
+  }
+}
+
+function uaRows(r: UaBenchResult): Row[] {
+  return [
+    {
+      name: 'E2ED handshakes (x25519, P-256 certs, full validation)',
+      value: r.handshakesPerSecond,
+      unit: '/s',
+      baseline: { name: 'node:tls 1.3 mutual', value: r.tlsHandshakesPerSecond },
+      minRatio: 2.0,
+    },
+    { name: 'node:tls 1.3 mutual-cert handshakes (P-256)', value: r.tlsHandshakesPerSecond, unit: '/s' },
+    { name: 'E2ED 1 KiB Messages (with Receipts)', value: r.messagesPerSecond, unit: '/s' },
+    {
+      name: `E2ED bulk (${r.bulkRecordBytes / 1024} KiB Messages, ${r.cipher})`,
+      value: r.bulkMegabytesPerSecond,
+      unit: 'MB/s',
+      baseline: { name: 'node:tls 1.3 bulk', value: r.tlsBulkMegabytesPerSecond },
+      minRatio: 0.5,
+    },
+    { name: 'node:tls 1.3 bulk (AES-256-GCM)', value: r.tlsBulkMegabytesPerSecond, unit: 'MB/s' },
+  ];
+}
+
+function formatNumber(n: number): string {
+  if (n >= 100) return n.toFixed(0);
+  if (n >= 10) return n.toFixed(1);
+  return n.toFixed(2);
+}
+
+function printTable(rows: Row[]): boolean {
+  const header = ['benchmark', 'value', 'compared with', 'ratio', 'target', 'met'];
+  const lines: string[][] = [header];
+  let allMet = true;
+  for (const row of rows) {
+    let ratio = '';
+    let target = '';
+    let met = '';
+    if (row.baseline) {
+      const r = row.value / row.baseline.value;
+      ratio = `${r.toFixed(2)}x`;
+      if (row.minRatio !== undefined) {
+        target = `>= ${row.minRatio.toFixed(1)}x`;
+        met = r >= row.minRatio ? 'yes' : 'NO';
+      }
+    }
+    if (row.minValue !== undefined) {
+      target = `>= ${row.minValue}${row.unit}`;
+      met = row.value >= row.minValue ? 'yes' : 'NO';
+    }
+    if (met === 'NO') allMet = false;
+    lines.push([
+      row.name,
+      `${formatNumber(row.value)} ${row.unit}`,
+      row.baseline ? `${row.baseline.name} (${formatNumber(row.baseline.value)} ${row.unit})` : '',
+      ratio,
+      target,
+      met,
+    ]);
+  }
+  const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
+  const render = (l: string[]): string => l.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  process.stdout.write(`${render(lines[0]!)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
+  for (const l of lines.slice(1)) process.stdout.write(`${render(l)}\n`);
+  return allMet;
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  const log = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
+
+  log('reference UA versus node:tls ...');
+  rows.push(...uaRows(await benchUa({ log })));
+
+  const irp = await loadOptional<{ lookupsPerSecond: number }>('./irp.js', 'benchIrpLookups');
+  if (irp) {
+    log('IRP signed look-ups ...');
+    const r = await irp();
+    rows.push({ name: 'IRP signed look-ups (one TLS connection)', value: r.lookupsPerSecond, unit: '/s', minValue: 5000 });
+  } else {
+    log('src/bench/irp.ts is not built: IRP look-ups skipped');
+  }
+
+  const pki = await loadOptional<{ ms: number }>('./pki.js', 'benchPkiBuild');
+  if (pki) {
+    log('test PKI build ...');
+    const r = await pki();
+    rows.push({ name: 'test PKI build (root, intermediates, users, defects)', value: r.ms, unit: 'ms' });
+  } else {
+    log('src/bench/pki.ts is not built: PKI build skipped');
+  }
+
+  process.stdout.write(`\nsixbench benchmarks (node ${process.version}, ${process.platform}/${process.arch})\n\n`);
+  const allMet = printTable(rows);
+  process.stdout.write(allMet ? '\nall targets met\n' : '\nsome targets missed (see docs/performance.md)\n');
+}
+
+await main();

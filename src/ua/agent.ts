@@ -1,0 +1,598 @@
+// The reference User Agent: the pure Connection engine (src/protocol/engine.ts) put on TCP.
+// This file is the edge the engine is kept free of: sockets, the handshake and idle timers,
+// the JSON-lines events, the key-log file, and the peer directory (IRP) that supplies peer
+// addresses, certificates and revocation status.
+//
+// Requirements it carries (docs/spec.md): peers are found by user ID through verified IRP
+// look-ups; peer chains are validated (profile e2ed, purpose clientAuth, expected user ID,
+// revocation via IRP status); "handshake timeout 10 s (then handshake_timeout fatal alert,
+// close); idle timeout 300 s (then close_notify)"; frame limit 1 MiB, configurable.
+import { X509Certificate, type KeyObject } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import net from 'node:net';
+import { Connection, type EngineConfig, type Output, type PeerVerification } from '../protocol/engine.js';
+import { DEFAULT_MAX_FRAME_LENGTH, FrameDecoder, FrameType } from '../protocol/frame.js';
+import type { EngineEvent, ReceivedApplicationMessage } from '../protocol/handshake/events.js';
+import { decodeE2ed } from '../protocol/messages.js';
+import { seededRandom, systemRandom, type RandomSource } from '../protocol/random.js';
+import { validateChain } from '../pki/validator.js';
+import type { Bugs } from './bugs.js';
+import { closeKindOf, engineEventToUa, type CloseKind, type EventSink, type Role, type UaEventBody } from './events.js';
+
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
+export const E2ED_PORT = 4605;
+
+/** A verified look-up answer: where a user is and the chain the registry holds for them. */
+export interface PeerRecord {
+  userId: string;
+  address: string;
+  port: number;
+  certificates: Buffer[];
+}
+
+/** Where the UA finds peers and certificate status: IRP in the reference UA (see irpDirectory). */
+export interface PeerDirectory {
+  /** A verified look-up; throws when the registry does not know the user or the answer fails verification. */
+  lookup(userId: string): Promise<PeerRecord>;
+  /** Whether the certificate with this serial (lower-case hex) is revoked, from a verified status answer. */
+  isRevoked(serialHex: string): Promise<boolean>;
+}
+
+export interface UaIdentity {
+  userId: string;
+  privateKey: KeyObject;
+  /** DER, leaf first. */
+  chain: Buffer[];
+  /** DER trust anchors (the domain CA that IRP serves). */
+  trustAnchors: Buffer[];
+}
+
+export interface UserAgentOptions {
+  identity: UaIdentity;
+  /** Peer look-ups and revocation status; without it, connect() by user ID is impossible and revocation is not checked. */
+  directory?: PeerDirectory;
+  versions?: string[];
+  methods?: string[];
+  ciphers?: string[];
+  handshakeTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  maxFrameLength?: number;
+  /** Where events go (JSON lines through jsonLinesSink, or any function). */
+  onEvent?: EventSink;
+  /** Append key-log lines to this file (docs/wire-decisions.md "Key log"). */
+  keyLogFile?: string;
+  bugs?: Bugs;
+  /** Seeded mode: every random byte, message id and timestamp on the wire follows from the seed. */
+  seed?: string;
+  /** Certificate validation time (default: the wall clock). */
+  now?: () => Date;
+  /** How long a verified status answer is reused (default 60 s). */
+  statusCacheMs?: number;
+}
+
+export interface CloseInfo {
+  how: CloseKind;
+  /** The alert that ended the connection (as received when `by` is 'peer': possibly unregistered). */
+  alert?: string;
+  by?: 'local' | 'peer';
+  reason?: string;
+}
+
+/** The handshake did not complete: the alert says why, `by` says which side raised it. */
+export class HandshakeFailedError extends Error {
+  constructor(readonly info: CloseInfo) {
+    super(describeClose(info));
+    this.name = 'HandshakeFailedError';
+  }
+}
+
+/** The directory could not give a verified record for the peer; `cause` is the directory's error. */
+export class LookupFailedError extends Error {
+  constructor(
+    readonly peerUserId: string,
+    override readonly cause: unknown,
+  ) {
+    super(`looking up ${peerUserId} failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'LookupFailedError';
+  }
+}
+
+export function describeClose(info: CloseInfo): string {
+  if (info.alert !== undefined) {
+    const side = info.by === 'peer' ? 'the peer sent' : 'we sent';
+    return `${side} alert ${info.alert}${info.reason ? ` (${info.reason})` : ''}`;
+  }
+  return `the connection ended (${info.how})${info.reason ? `: ${info.reason}` : ''}`;
+}
+
+/** A received Message with the sender's verified user ID. */
+export interface ReceivedText {
+  from: string;
+  id: string;
+  timestamp: string;
+  text: string;
+}
+
+/** The fixed clock of seeded mode: message timestamps advance one second per message from here. */
+const SEEDED_EPOCH_MS = Date.UTC(2026, 0, 1);
+
+/**
+ * Revocation status per certificate serial, fetched asynchronously from the directory before the
+ * (synchronous) chain validation runs, and reused for a short while ("revocation via IRP status
+ * with a small cache"). A serial with no fresh verified answer counts as revoked: a UA that cannot
+ * learn the status must not accept the certificate (E2ED-CERT-24).
+ */
+class StatusCache {
+  private readonly entries = new Map<string, { revoked: boolean; fetchedAt: number }>();
+  private static readonly MAX_ENTRIES = 256;
+
+  constructor(
+    private readonly directory: PeerDirectory,
+    private readonly ttlMs: number,
+  ) {}
+
+  private fresh(serial: string): { revoked: boolean } | undefined {
+    const e = this.entries.get(serial);
+    return e !== undefined && Date.now() - e.fetchedAt < this.ttlMs ? e : undefined;
+  }
+
+  async prefetch(leafDer: Buffer): Promise<void> {
+    let serial: string;
+    try {
+      serial = serialHex(new X509Certificate(leafDer));
+    } catch {
+      return; // unparseable: the validator rejects it with its own reason
+    }
+    if (this.fresh(serial)) return;
+    try {
+      const revoked = await this.directory.isRevoked(serial);
+      if (this.entries.size >= StatusCache.MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+      this.entries.set(serial, { revoked, fetchedAt: Date.now() });
+    } catch {
+      // No verified answer: isRevoked() below fails closed.
+    }
+  }
+
+  isRevoked(leaf: X509Certificate): boolean {
+    return this.fresh(serialHex(leaf))?.revoked ?? true;
+  }
+}
+
+export function serialHex(cert: X509Certificate): string {
+  const hex = cert.serialNumber.toLowerCase();
+  return hex.length % 2 === 0 ? hex : `0${hex}`;
+}
+
+export class UserAgent {
+  readonly userId: string;
+  private readonly opts: UserAgentOptions;
+  private readonly rng: RandomSource;
+  private readonly statusCache: StatusCache | undefined;
+  private readonly connections = new Set<UaConnection>();
+  private server: net.Server | undefined;
+  private nextConnectionId = 1;
+  private keyLogFd: number | undefined;
+  private readonly connectionListeners: Array<(c: UaConnection) => void> = [];
+
+  constructor(opts: UserAgentOptions) {
+    this.opts = opts;
+    this.userId = opts.identity.userId;
+    this.rng = opts.seed !== undefined ? seededRandom(opts.seed) : systemRandom;
+    this.statusCache = opts.directory ? new StatusCache(opts.directory, opts.statusCacheMs ?? 60_000) : undefined;
+    if (opts.keyLogFile !== undefined) {
+      const isNew = !fs.existsSync(opts.keyLogFile);
+      this.keyLogFd = fs.openSync(opts.keyLogFile, 'a', 0o600);
+      if (isNew) fs.writeSync(this.keyLogFd, `# sixbench E2ED key log (${this.userId})\n`);
+    }
+  }
+
+  /** Called for every accepted (responder) connection. */
+  onConnection(listener: (c: UaConnection) => void): void {
+    this.connectionListeners.push(listener);
+  }
+
+  emit(body: UaEventBody, connection?: number): void {
+    this.opts.onEvent?.(connection === undefined ? body : { connection, ...body });
+  }
+
+  /** Accepts connections (responder role). Port 0 picks a free port; the bound address is returned. */
+  async listen(opts: { port?: number; host?: string } = {}): Promise<{ address: string; port: number }> {
+    if (this.server) throw new Error('this user agent is already listening');
+    const server = net.createServer((socket) => {
+      const conn = this.attach(socket, 'responder', {});
+      for (const l of this.connectionListeners) l(conn);
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? E2ED_PORT, opts.host ?? '::1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const a = server.address() as net.AddressInfo;
+    this.emit({ event: 'listening', address: a.address, port: a.port });
+    return { address: a.address, port: a.port };
+  }
+
+  /** Looks the peer up through the directory (verified), then connects and completes the handshake. */
+  async connect(peerUserId: string): Promise<UaConnection> {
+    const directory = this.opts.directory;
+    if (!directory) throw new Error('no peer directory (IRP) is configured, so peers cannot be looked up');
+    let record: PeerRecord;
+    try {
+      record = await directory.lookup(peerUserId);
+    } catch (err) {
+      throw new LookupFailedError(peerUserId, err);
+    }
+    this.emit({ event: 'looked_up', peer: record.userId, address: record.address, port: record.port });
+    return this.connectTo({ address: record.address, port: record.port, peerUserId, peerCertificates: record.certificates });
+  }
+
+  /** Connects to a known address (the look-up already done) and completes the handshake. */
+  async connectTo(target: {
+    address: string;
+    port: number;
+    peerUserId: string;
+    peerCertificates?: Buffer[];
+  }): Promise<UaConnection> {
+    // The responder's chain from IRP: its status is fetched now so validation can check it.
+    if (this.statusCache && target.peerCertificates?.[0]) await this.statusCache.prefetch(target.peerCertificates[0]);
+    const socket = net.connect({ host: target.address, port: target.port, noDelay: true });
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      socket.once('error', onError);
+      socket.once('connect', () => {
+        socket.off('error', onError);
+        resolve();
+      });
+    });
+    const conn = this.attach(socket, 'initiator', target);
+    await conn.established;
+    return conn;
+  }
+
+  /** Stops accepting, closes every connection cleanly and the key-log file. */
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    const closing = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    await Promise.all([...this.connections].map((c) => c.close()));
+    await closing;
+    if (this.keyLogFd !== undefined) {
+      fs.closeSync(this.keyLogFd);
+      this.keyLogFd = undefined;
+    }
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  private attach(
+    socket: net.Socket,
+    role: Role,
+    target: { peerUserId?: string; peerCertificates?: Buffer[] },
+  ): UaConnection {
+    const id = this.nextConnectionId++;
+    const o = this.opts;
+    const statusCache = this.statusCache;
+    const now = o.now ?? (() => new Date());
+    const verifyPeer = (chain: Buffer[], ctx: { expectedUserId?: string; requireKeyEncipherment: boolean }): PeerVerification => {
+      const result = validateChain(chain, {
+        trustAnchors: o.identity.trustAnchors,
+        time: now(),
+        purpose: 'clientAuth',
+        profile: 'e2ed',
+        expectedUserId: ctx.expectedUserId,
+        requireKeyEncipherment: ctx.requireKeyEncipherment,
+        isRevoked: statusCache ? (leaf) => statusCache.isRevoked(leaf) : undefined,
+      });
+      if (result.ok) {
+        return { ok: true, userId: result.userId ?? ctx.expectedUserId ?? '', publicKey: result.publicKey };
+      }
+      return { ok: false, alert: result.alert, reason: `${result.reason}: ${result.detail}`, requirement: result.requirement };
+    };
+    const config: EngineConfig = {
+      role,
+      userId: o.identity.userId,
+      certificateChain: o.identity.chain,
+      privateKey: o.identity.privateKey,
+      peerUserId: target.peerUserId,
+      versions: o.versions,
+      methods: o.methods,
+      ciphers: o.ciphers,
+      peerCertificateForKeyTransport: target.peerCertificates,
+      verifyPeer,
+      rng: this.rng.fork(`connection ${id}`),
+      maxFrameLength: o.maxFrameLength,
+      bugs: o.bugs,
+    };
+    const conn = new UaConnection(id, role, socket, new Connection(config), {
+      handshakeTimeoutMs: o.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+      idleTimeoutMs: o.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+      maxFrameLength: o.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH,
+      emit: (body) => this.emit(body, id),
+      keyLog: (line) => {
+        if (this.keyLogFd !== undefined) fs.writeSync(this.keyLogFd, `${line}\n`);
+      },
+      // A responder learns the initiator's chain from its Hello: fetch the leaf's status first.
+      prefetchStatus: role === 'responder' && statusCache ? (leaf) => statusCache.prefetch(leaf) : undefined,
+      messageIds: this.rng.fork(`message ids ${id}`).bytes(4).toString('hex'),
+      seeded: o.seed !== undefined,
+      peerUserId: target.peerUserId,
+    });
+    this.connections.add(conn);
+    void conn.closed.then(() => this.connections.delete(conn));
+    return conn;
+  }
+}
+
+interface ConnectionSettings {
+  handshakeTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxFrameLength: number;
+  emit: (body: UaEventBody) => void;
+  keyLog: (line: string) => void;
+  prefetchStatus: ((leafDer: Buffer) => Promise<void>) | undefined;
+  messageIds: string;
+  seeded: boolean;
+  peerUserId: string | undefined;
+}
+
+/**
+ * One TCP connection and its engine. Bytes from the socket go to the engine; the frames the
+ * engine returns go to the socket; its events become UA events. The handshake timer runs from
+ * the start until the handshake completes; the idle timer from then on, reset by traffic.
+ */
+export class UaConnection extends EventEmitter {
+  readonly established: Promise<void>;
+  readonly closed: Promise<CloseInfo>;
+  peerUserId: string | undefined;
+  negotiated: { version: string; method: string; cipher: string } | undefined;
+  exporter: string | undefined;
+
+  private resolveEstablished!: () => void;
+  private rejectEstablished!: (err: Error) => void;
+  private resolveClosed!: (info: CloseInfo) => void;
+  private isConnected = false;
+  private isClosed = false;
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private messageCounter = 0;
+  private readonly pendingReceipts = new Map<string, { resolve: () => void; reject: (err: Error) => void }>();
+  /** Responder only: bytes held back until the initiator's leaf status is known. */
+  private heldBack: Buffer | undefined;
+  private fetchingStatus = false;
+
+  constructor(
+    readonly id: number,
+    readonly role: Role,
+    private readonly socket: net.Socket,
+    private readonly engine: Connection,
+    private readonly settings: ConnectionSettings,
+  ) {
+    super();
+    this.established = new Promise((resolve, reject) => {
+      this.resolveEstablished = resolve;
+      this.rejectEstablished = reject;
+    });
+    this.established.catch(() => undefined); // observed through `closed` when nobody awaits it
+    this.closed = new Promise((resolve) => {
+      this.resolveClosed = resolve;
+    });
+    socket.setNoDelay(true);
+    this.settings.emit({
+      event: 'handshake_started',
+      role,
+      remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`,
+      ...(settings.peerUserId !== undefined ? { peer: settings.peerUserId } : {}),
+    });
+    this.handshakeTimer = setTimeout(() => this.apply(this.engine.timeout('handshake')), settings.handshakeTimeoutMs);
+    if (role === 'responder' && settings.prefetchStatus) this.heldBack = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onTransportEnd());
+    socket.on('error', (err) => this.onTransportEnd(err));
+    socket.on('close', () => this.onTransportEnd());
+    if (role === 'initiator') this.apply(engine.start());
+  }
+
+  get connected(): boolean {
+    return this.isConnected;
+  }
+
+  /** Sends a Message; returns its id (the peer's Receipt carries the same id). */
+  sendText(text: string): string {
+    if (!this.isConnected || this.isClosed) throw new Error('the connection is not established');
+    this.messageCounter += 1;
+    const id = `${this.settings.messageIds}-${this.messageCounter}`;
+    const time = this.settings.seeded ? new Date(SEEDED_EPOCH_MS + this.messageCounter * 1000) : new Date();
+    this.apply(this.engine.sendText(id, text, time.toISOString()));
+    this.settings.emit({ event: 'message_sent', id, length: text.length });
+    this.touch();
+    return id;
+  }
+
+  /** Resolves when the peer's Receipt for message `id` arrives; rejects if the connection ends first. */
+  receipt(id: string): Promise<void> {
+    if (this.isClosed) return Promise.reject(new Error(`the connection closed before the Receipt for ${id}`));
+    return new Promise((resolve, reject) => this.pendingReceipts.set(id, { resolve, reject }));
+  }
+
+  /** Sends a Message and waits for its Receipt. */
+  async sendAndConfirm(text: string): Promise<string> {
+    const id = this.sendText(text);
+    await this.receipt(id);
+    return id;
+  }
+
+  keyUpdate(request: boolean): void {
+    this.apply(this.engine.keyUpdate(request));
+    this.touch();
+  }
+
+  /** Clean close: close_notify, then wait for the peer's close_notify or the end of the transport. */
+  close(): Promise<CloseInfo> {
+    if (!this.isClosed) this.apply(this.engine.close());
+    return this.closed;
+  }
+
+  /** True while the socket's write buffer is over its high-water mark (back-pressure for bulk senders). */
+  get needsDrain(): boolean {
+    return this.socket.writableNeedDrain;
+  }
+
+  /** Resolves when the socket's write buffer has drained (or the connection closed). */
+  drained(): Promise<void> {
+    if (!this.socket.writableNeedDrain || this.isClosed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.once('drain', done);
+      this.socket.once('close', done);
+    });
+  }
+
+  /** Ends the transport without close_notify (the peer must report truncation). For tests and the adversary. */
+  abort(): void {
+    this.socket.destroy();
+  }
+
+  /** Writes bytes straight to the socket, bypassing the engine. For tests and the adversary. */
+  writeRaw(bytes: Uint8Array): void {
+    this.socket.write(bytes);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.isClosed) return;
+    if (this.heldBack !== undefined) {
+      this.heldBack = Buffer.concat([this.heldBack, chunk]);
+      if (!this.fetchingStatus) this.inspectHeldBack();
+      return;
+    }
+    this.touch();
+    this.apply(this.engine.receive(chunk));
+  }
+
+  /**
+   * The chain validator checks revocation synchronously, so the responder fetches the status of
+   * the initiator's leaf before handing the engine the Hello. The first frame is decoded here only
+   * to find that leaf; bytes that fail to decode go to the engine as they are, and the engine
+   * raises the alert the spec names for them.
+   */
+  private inspectHeldBack(): void {
+    const held = this.heldBack!;
+    let leaf: Buffer | undefined;
+    try {
+      const frames = new FrameDecoder({ maxLength: this.settings.maxFrameLength }).push(held);
+      if (frames.length === 0) return; // the first frame is not complete yet
+      const first = frames[0]!;
+      if (first.type === FrameType.Plaintext) {
+        const msg = decodeE2ed(first.payload);
+        if (msg.kind === 'InitiatorHello') leaf = msg.certificates[0];
+      }
+    } catch {
+      leaf = undefined;
+    }
+    const release = (): void => {
+      const bytes = this.heldBack ?? Buffer.alloc(0);
+      this.heldBack = undefined;
+      this.fetchingStatus = false;
+      if (bytes.length > 0) this.onData(bytes);
+    };
+    if (leaf === undefined) {
+      release();
+      return;
+    }
+    this.fetchingStatus = true;
+    void this.settings.prefetchStatus!(leaf).then(release, release);
+  }
+
+  private onTransportEnd(err?: Error): void {
+    if (this.isClosed) return;
+    this.apply(this.engine.transportEnded());
+    if (!this.isClosed) {
+      this.finish({ how: err ? 'transport-error' : this.isConnected ? 'truncated' : 'transport-error', reason: err?.message });
+    }
+  }
+
+  private touch(): void {
+    if (!this.isConnected || this.isClosed) return;
+    if (this.idleTimer) this.idleTimer.refresh();
+    else this.idleTimer = setTimeout(() => this.apply(this.engine.timeout('idle')), this.settings.idleTimeoutMs);
+  }
+
+  private apply(out: Output): void {
+    for (const frame of out.frames) if (!this.socket.destroyed) this.socket.write(frame);
+    for (const ev of out.events) this.onEngineEvent(ev);
+    if (out.closed && !this.isClosed) this.finish({ how: 'clean' });
+  }
+
+  private onEngineEvent(ev: EngineEvent): void {
+    switch (ev.type) {
+      case 'keylog':
+        this.settings.keyLog(ev.line);
+        return;
+      case 'negotiated':
+        this.negotiated = { version: ev.version, method: ev.method, cipher: ev.cipher };
+        break;
+      case 'peer_verified':
+        this.peerUserId = ev.userId;
+        break;
+      case 'exporter':
+        this.exporter = ev.hex;
+        break;
+      case 'connected':
+        this.peerUserId = ev.peerUserId;
+        this.isConnected = true;
+        clearTimeout(this.handshakeTimer);
+        this.handshakeTimer = undefined;
+        this.touch();
+        this.resolveEstablished();
+        break;
+      case 'message_received':
+        this.onApplicationMessage(ev.message);
+        break;
+      case 'closed': {
+        const body = engineEventToUa(ev, this.peerUserId);
+        if (body) this.settings.emit(body);
+        this.finish({ how: closeKindOf(ev), alert: ev.alert, by: ev.by, reason: ev.reason });
+        return;
+      }
+      default:
+        break;
+    }
+    const body = engineEventToUa(ev, this.peerUserId);
+    if (body) this.settings.emit(body);
+    this.emit('event', ev);
+  }
+
+  private onApplicationMessage(msg: ReceivedApplicationMessage): void {
+    if (msg.kind === 'Message') {
+      const received: ReceivedText = { from: this.peerUserId ?? '', id: msg.id, timestamp: msg.timestamp, text: msg.text };
+      this.emit('message', received);
+    } else if (msg.kind === 'Receipt') {
+      const waiter = this.pendingReceipts.get(msg.id);
+      this.pendingReceipts.delete(msg.id);
+      waiter?.resolve();
+    }
+  }
+
+  private finish(info: CloseInfo): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    clearTimeout(this.handshakeTimer);
+    clearTimeout(this.idleTimer);
+    if (!this.socket.destroyed) this.socket.end();
+    if (!this.isConnected) this.rejectEstablished(new HandshakeFailedError(info));
+    for (const [id, waiter] of this.pendingReceipts) waiter.reject(new Error(`the connection closed before the Receipt for ${id}`));
+    this.pendingReceipts.clear();
+    this.resolveClosed(info);
+    this.emit('closed', info);
+  }
+}
