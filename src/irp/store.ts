@@ -22,6 +22,8 @@ export interface IssuedCertificate {
   revoked: boolean;
   /** RFC 3339 time of revocation, when revoked. */
   revokedAt?: string;
+  /** SHA-256 of the certified SubjectPublicKeyInfo (IRP-ENROLL-5: one key, one user). */
+  spkiSha256?: string;
 }
 
 /** A registration as signed once at Register time, served as-is by every Lookup. */

@@ -1,0 +1,213 @@
+// The IRP stub's transport: a node:tls server (TLS 1.2 or 1.3, the registry's TLS certificate from
+// the test CA) carrying plaintext frames (docs/wire-decisions.md "Framing", "IRP"). Requests on one
+// connection are answered in order, one at a time, so pipelined requests get their answers in the
+// order sent. Everything the protocol says happens in src/irp/operations.ts; this file only moves
+// frames and keeps one Session per connection.
+//
+// Malformed input never crashes the stub: an XML or message error gets an <Error> answer and the
+// connection goes on; a framing error (length 0 or over the limit, unknown frame type) leaves the
+// stream without a frame boundary to resume at, so it gets an <Error> answer and the connection closes.
+import { promises as fs } from 'node:fs';
+import tls from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import { createTestPki, type TestPki } from '../pki/ca.js';
+import { toPem } from '../pki/cert-builder.js';
+import { DEFAULT_MAX_FRAME_LENGTH, FrameDecoder, encodeFrame, FrameType } from '../protocol/frame.js';
+import type { RegistryLies } from './adversary.js';
+import {
+  DEFAULT_SEED,
+  IRP_DEFAULT_HOST,
+  IRP_DEFAULT_PORT,
+  IRP_FALLBACK_HOST,
+  resolveSeed,
+  type IrpEvent,
+  type IrpServerOptions,
+} from './config.js';
+import { Registry, Session } from './operations.js';
+import { FileRegistryStore, MemoryRegistryStore, type RegistryStore } from './store.js';
+
+/** Requests read ahead of the one being answered before the stub stops reading a connection. */
+const MAX_QUEUED_REQUESTS = 256;
+/** An idle connection is closed after this long. */
+const IDLE_TIMEOUT_MS = 300_000;
+
+export class IrpServer {
+  private readonly sockets = new Set<tls.TLSSocket>();
+
+  private constructor(
+    private readonly server: tls.Server,
+    readonly registry: Registry,
+    readonly pki: TestPki,
+    private readonly store: RegistryStore,
+  ) {}
+
+  private bound: AddressInfo | undefined;
+
+  /** The address actually bound (with port 0, the ephemeral port chosen). */
+  get host(): string {
+    return this.bound?.address ?? '';
+  }
+
+  get port(): number {
+    return this.bound?.port ?? 0;
+  }
+
+  /** Builds (or loads, with dataDir) the registry and listens. Resolves once the port is bound. */
+  static async start(opts: IrpServerOptions = {}): Promise<IrpServer> {
+    const seed = opts.dataDir ? await resolveSeed(opts.dataDir, opts.seed) : (opts.seed ?? DEFAULT_SEED);
+    const pki = opts.pki ?? createTestPki({ seed, domain: opts.domain });
+    const store: RegistryStore = opts.dataDir
+      ? await FileRegistryStore.open(opts.dataDir, opts.writeHooks)
+      : new MemoryRegistryStore();
+    const emit = opts.onEvent ?? ((): void => undefined);
+    const registry = new Registry({
+      pki,
+      store,
+      accounts: opts.accounts ?? [],
+      lies: opts.lies ?? {},
+      now: opts.now ?? Date.now,
+    });
+    const maxLength = opts.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH;
+    const server = tls.createServer({
+      key: pki.irpTls.privateKey.export({ format: 'pem', type: 'pkcs8' }),
+      cert: pki.irpTls.chain.map((der) => toPem(der)).join(''),
+      minVersion: 'TLSv1.2',
+    });
+    const instance = new IrpServer(server, registry, pki, store);
+    server.on('secureConnection', (socket) => instance.serve(socket, maxLength, emit));
+    // A failed TLS handshake is the client's problem, not the stub's: report it and go on.
+    server.on('tlsClientError', (err, socket) => emit({ event: 'refused', remote: remoteOf(socket), reason: err.message }));
+
+    const port = opts.port ?? IRP_DEFAULT_PORT;
+    let host = opts.host ?? IRP_DEFAULT_HOST;
+    try {
+      await listen(server, host, port);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (opts.host !== undefined || (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL')) throw err;
+      host = IRP_FALLBACK_HOST;
+      await listen(server, host, port);
+    }
+    instance.bound = server.address() as AddressInfo;
+    emit({ event: 'listening', host: instance.host, port: instance.port, domain: pki.domain });
+    return instance;
+  }
+
+  /** The root CA certificate (PEM) a client must trust, for TLS and for the registry's signatures. */
+  get rootCertificatePem(): string {
+    return toPem(this.pki.root.der);
+  }
+
+  /** Writes the root CA certificate PEM to a file (the CLI's --ca-out). */
+  async writeRootCertificate(file: string): Promise<void> {
+    await fs.writeFile(file, this.rootCertificatePem);
+  }
+
+  get lies(): Readonly<RegistryLies> {
+    return this.registry.lies;
+  }
+
+  /** Replaces the adversarial settings; `{}` makes the registry honest again. Applies to the next answer. */
+  setLies(lies: RegistryLies): void {
+    this.registry.lies = { ...lies };
+  }
+
+  /** Stops listening, ends open connections, and waits for pending state writes. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+    await this.store.close();
+  }
+
+  private serve(socket: tls.TLSSocket, maxLength: number, emit: (e: IrpEvent) => void): void {
+    const remote = remoteOf(socket);
+    this.sockets.add(socket);
+    emit({ event: 'connection', remote });
+    const session = new Session();
+    const decoder = new FrameDecoder({ maxLength });
+    let queue: Promise<void> = Promise.resolve();
+    let queued = 0;
+    let closing = false;
+
+    const send = (payload: Buffer): void => {
+      if (!socket.destroyed) socket.write(encodeFrame(FrameType.Plaintext, payload));
+    };
+    const enqueue = (work: () => Promise<void>): void => {
+      queued++;
+      if (queued >= MAX_QUEUED_REQUESTS) socket.pause();
+      queue = queue
+        .then(work)
+        .catch((err: unknown) => {
+          // operations.ts answers every protocol failure itself; reaching here is a stub bug.
+          emit({ event: 'refused', remote, reason: `internal: ${(err as Error).message}` });
+          socket.destroy();
+        })
+        .finally(() => {
+          queued--;
+          if (queued < MAX_QUEUED_REQUESTS && !closing) socket.resume();
+        });
+    };
+
+    socket.setTimeout(IDLE_TIMEOUT_MS, () => socket.end());
+    socket.on('data', (chunk: Buffer) => {
+      if (closing) return;
+      let frames;
+      try {
+        frames = decoder.push(chunk);
+      } catch (err) {
+        closing = true;
+        socket.pause();
+        enqueue(async () => {
+          send(this.registry.framingError(err));
+          emit({ event: 'refused', remote, reason: (err as Error).message });
+          socket.end();
+        });
+        return;
+      }
+      for (const frame of frames) {
+        enqueue(async () => {
+          if (closing) return;
+          const answer = await this.registry.handleFrame(session, frame);
+          emit({ event: 'request', remote, ...answer.summary });
+          send(answer.bytes);
+          if (answer.close) {
+            closing = true;
+            socket.end();
+          }
+        });
+      }
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      emit({ event: 'closed', remote });
+    });
+  }
+}
+
+function remoteOf(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string {
+  const address = socket.remoteAddress ?? '?';
+  return address.includes(':') ? `[${address}]:${socket.remotePort ?? 0}` : `${address}:${socket.remotePort ?? 0}`;
+}
+
+function listen(server: tls.Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => {
+      server.off('listening', onListening);
+      reject(err);
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+/** Shorthand for tests and the UA: an in-memory stub on an ephemeral loopback port. */
+export function startIrpServer(opts: IrpServerOptions = {}): Promise<IrpServer> {
+  return IrpServer.start(opts);
+}

@@ -1,0 +1,183 @@
+// Verification of the registry's signed answers (docs/spec.md 14.7, 14.9, 14.11): what a client
+// checks before it uses a Lookup or Status answer. Pure: certificates, keys and times in, a
+// verified value or a typed IrpError out. An answer that fails any check is never returned
+// (IRP-LOOKUP-6: "MUST NOT connect to an address, or encrypt to a key, taken from an answer that
+// failed any check").
+import { X509Certificate, type KeyObject } from 'node:crypto';
+import { hasKeyUsage, parseCertificate, type ParsedCertificate } from '../pki/cert-parse.js';
+import { validateChain } from '../pki/validator.js';
+import { ProtocolError } from '../protocol/errors.js';
+import { sameUserId } from '../protocol/identity.js';
+import {
+  decodeRecordDocument,
+  decodeStatusDocument,
+  recordSignedContent,
+  serialFromBytes,
+  statusSignedContent,
+  type CertificateStatus,
+  type LookupResultResponse,
+  type StatusResultResponse,
+} from '../protocol/irp-messages.js';
+import { signatureAlgorithmForKey, verify } from '../protocol/signature.js';
+import { IrpError } from './errors.js';
+
+/**
+ * The extendedKeyUsage purpose of the registry signing certificate (a sixbench private OID, on
+ * the arc src/pki/oids.ts uses). With it as the only purpose, neither a user's clientAuth
+ * certificate nor the registry's TLS serverAuth certificate can stand in for the signing key.
+ */
+export const IRP_REGISTRY_SIGNING_PURPOSE = '1.3.6.1.4.1.55555.4604.1';
+
+/** IRP-LOOKUP-4 / IRP-STATUS-5: timestamps at most this far from the client's clock. */
+export const MAX_CLOCK_SKEW_MS = 300_000;
+/** E2ED-CERT-21: a path of at most 8 certificates including the anchor. */
+const MAX_PATH_LENGTH = 8;
+
+export interface TrustConfig {
+  /** DER of the configured trust anchors (IRP-CA-2: from configuration, never from the registry). */
+  anchors: readonly Buffer[];
+  /** DER of intermediates usable for path building (the registry's `intermediate` certificates). */
+  intermediates: readonly Buffer[];
+  time: Date;
+}
+
+/** A Lookup answer that passed IRP-LOOKUP-3 and IRP-LOOKUP-4. */
+export interface VerifiedRecord {
+  userId: string;
+  address: string;
+  port: number;
+  /** DER, leaf first; the leaf names userId and chains to a trust anchor. */
+  certificates: Buffer[];
+  timestamp: string;
+  serial: string;
+}
+
+/** A Status answer that passed IRP-STATUS-5. */
+export interface VerifiedStatus {
+  serial: string;
+  status: CertificateStatus;
+  timestamp: string;
+}
+
+interface Loaded {
+  der: Buffer;
+  x509: X509Certificate;
+  parsed: ParsedCertificate;
+}
+
+function load(der: Buffer, what: string): Loaded {
+  try {
+    return { der, x509: new X509Certificate(der), parsed: parseCertificate(der) };
+  } catch (err) {
+    throw new IrpError('untrusted_registry_certificate', `${what} does not parse: ${(err as Error).message}`, 'IRP-CA-3');
+  }
+}
+
+function validAt(c: Loaded, time: Date): boolean {
+  return c.parsed.notBefore.getTime() <= time.getTime() && time.getTime() <= c.parsed.notAfter.getTime();
+}
+
+/**
+ * IRP-CA-3: the registry signing certificate "MUST chain to a configured trust anchor of the
+ * domain, have keyUsage digitalSignature, not be a CA", within validity, with an acceptable key;
+ * and it must carry the registry purpose. Returns its public key.
+ */
+export function checkRegistryCertificate(registryDer: Buffer, trust: TrustConfig): KeyObject {
+  const fail = (why: string): IrpError => new IrpError('untrusted_registry_certificate', `registry signing certificate: ${why}`, 'IRP-CA-3');
+  const leaf = load(registryDer, 'registry signing certificate');
+  if (leaf.parsed.basicConstraints?.ca) throw fail('is a CA');
+  if (!hasKeyUsage(leaf.parsed, 'digitalSignature')) throw fail('keyUsage lacks digitalSignature');
+  if (!leaf.parsed.extKeyUsage?.includes(IRP_REGISTRY_SIGNING_PURPOSE)) throw fail('does not carry the registry signing purpose');
+  if (signatureAlgorithmForKey(leaf.x509.publicKey) === null) throw fail('its key is not acceptable for signatures');
+  if (!validAt(leaf, trust.time)) throw fail('outside its validity period');
+
+  const anchors = trust.anchors.map((der) => load(der, 'trust anchor'));
+  const intermediates = trust.intermediates.map((der) => load(der, 'intermediate'));
+  let current = leaf;
+  for (let length = 1; length < MAX_PATH_LENGTH; length++) {
+    const issuedBy = (c: Loaded): boolean => current.x509.checkIssued(c.x509) && current.x509.verify(c.x509.publicKey);
+    const anchor = anchors.find(issuedBy);
+    if (anchor) return leaf.x509.publicKey;
+    const next = intermediates.find((c) => c !== current && issuedBy(c));
+    if (!next) throw fail('does not chain to a configured trust anchor');
+    if (!next.parsed.basicConstraints?.ca || !hasKeyUsage(next.parsed, 'keyCertSign')) throw fail('an issuer in its path is not a CA');
+    if (!validAt(next, trust.time)) throw fail('an issuer in its path is outside its validity period');
+    current = next;
+  }
+  throw fail(`path longer than ${MAX_PATH_LENGTH} certificates`);
+}
+
+/** IRP-LOOKUP-3: the signature over the exact record bytes, with the algorithm of the registry key. */
+function checkSignature(
+  registryKey: KeyObject,
+  answer: { algorithm: string; signature: Buffer },
+  signedContent: Buffer,
+  requirement: string,
+): void {
+  const algorithm = signatureAlgorithmForKey(registryKey);
+  if (algorithm === null || answer.algorithm !== algorithm || !verify(algorithm, registryKey, signedContent, answer.signature)) {
+    throw new IrpError('bad_signature', 'the registry signature does not verify; the answer is not used', requirement);
+  }
+}
+
+export function serialOfCertificate(cert: X509Certificate): string {
+  const hex = cert.serialNumber.length % 2 ? `0${cert.serialNumber}` : cert.serialNumber;
+  return serialFromBytes(Buffer.from(hex, 'hex'));
+}
+
+/** IRP-LOOKUP-3 and IRP-LOOKUP-4. */
+export function verifyLookupResult(answer: LookupResultResponse, registryKey: KeyObject, expectedUser: string, trust: TrustConfig): VerifiedRecord {
+  checkSignature(registryKey, answer, recordSignedContent(answer.record), 'IRP-LOOKUP-3');
+  const reject = (why: string): IrpError => new IrpError('record_rejected', `record for ${expectedUser} rejected: ${why}`, 'IRP-LOOKUP-4');
+  let record;
+  try {
+    record = decodeRecordDocument(answer.record);
+  } catch (err) {
+    if (err instanceof ProtocolError) throw reject(`it does not decode (${err.message})`);
+    throw err;
+  }
+  // IRP-LOOKUP-4: "user equals the user it asked for; timestamp is not more than 300 seconds in
+  // the future; the chain validates under chapter 9 with the leaf's rfc822Name equal to user;
+  // and serial equals the leaf's serial".
+  if (!sameUserId(record.user, expectedUser)) throw reject(`it names ${record.user}`);
+  if (Date.parse(record.timestamp) > trust.time.getTime() + MAX_CLOCK_SKEW_MS) throw reject('its timestamp is in the future');
+  const chain = validateChain(record.certificates, {
+    trustAnchors: trust.anchors,
+    intermediates: trust.intermediates,
+    time: trust.time,
+    purpose: 'clientAuth',
+    expectedUserId: expectedUser,
+  });
+  if (!chain.ok) throw reject(`its certificate fails validation (${chain.reason}: ${chain.detail})`);
+  if (serialOfCertificate(chain.leaf) !== record.serial) throw reject('its serial is not the leaf certificate serial');
+  return {
+    userId: record.user,
+    address: record.address,
+    port: record.port,
+    certificates: record.certificates,
+    timestamp: record.timestamp,
+    serial: record.serial,
+  };
+}
+
+/** IRP-STATUS-5. */
+export function verifyStatusResult(
+  answer: StatusResultResponse,
+  registryKey: KeyObject,
+  request: { serial: string; nonce: Buffer },
+  time: Date,
+): VerifiedStatus {
+  checkSignature(registryKey, answer, statusSignedContent(answer.status), 'IRP-STATUS-5');
+  const reject = (why: string): IrpError => new IrpError('status_rejected', `status of ${request.serial} rejected: ${why}`, 'IRP-STATUS-5');
+  let status;
+  try {
+    status = decodeStatusDocument(answer.status);
+  } catch (err) {
+    if (err instanceof ProtocolError) throw reject(`it does not decode (${err.message})`);
+    throw err;
+  }
+  if (status.serial !== request.serial) throw reject('it names another serial');
+  if (!status.nonce.equals(request.nonce)) throw reject('it carries another nonce (a replay)');
+  if (Math.abs(Date.parse(status.timestamp) - time.getTime()) > MAX_CLOCK_SKEW_MS) throw reject('its timestamp is not current');
+  return { serial: status.serial, status: status.status, timestamp: status.timestamp };
+}
