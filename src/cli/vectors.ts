@@ -2,12 +2,20 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkAll, DEFAULT_VECTOR_SEED, writeAll } from '../vectors/all.js';
+import { existsSync } from 'node:fs';
+import { checkAll, checkSpecAppendix, DEFAULT_VECTOR_SEED, writeAll, writeSpecAppendix } from '../vectors/all.js';
 import { UsageError } from './run-main.js';
+
+const installRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** vectors/ of this installation (dist/cli/ -> ../../vectors). */
 export function defaultVectorDir(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'vectors');
+  return path.join(installRoot, 'vectors');
+}
+
+/** docs/spec.md of this installation, whose Appendix A is generated from vectors/handshake.json. */
+export function defaultSpecPath(): string {
+  return path.join(installRoot, 'docs', 'spec.md');
 }
 
 export function registerVectorsCommands(program: Command): void {
@@ -17,9 +25,14 @@ export function registerVectorsCommands(program: Command): void {
     .command('check')
     .description('recompute every vector from the code; name each one that differs and exit non-zero')
     .option('--dir <dir>', 'folder holding the vector files', defaultVectorDir())
+    .option('--spec <file>', 'specification whose Appendix A must match handshake.json (skipped when absent)', defaultSpecPath())
     .option('--json', 'print the report as JSON')
-    .action(async (opts: { dir: string; json?: boolean }) => {
+    .action(async (opts: { dir: string; spec: string; json?: boolean }) => {
       const report = await checkAll(path.resolve(opts.dir));
+      if (existsSync(opts.spec)) {
+        const appendix = await checkSpecAppendix(path.resolve(opts.spec), path.resolve(opts.dir));
+        if (appendix) report.mismatches.push({ file: 'handshake.json', tcId: null, comment: '', detail: appendix });
+      }
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       } else {
@@ -38,9 +51,15 @@ export function registerVectorsCommands(program: Command): void {
     .description('write every vector file and its JSON Schema deterministically from a seed')
     .option('--seed <seed>', 'seed of all randomness in the vectors', DEFAULT_VECTOR_SEED)
     .option('--out <dir>', 'output folder', defaultVectorDir())
-    .action(async (opts: { seed: string; out: string }) => {
+    .option('--spec <file>', 'specification whose Appendix A is rewritten from the new handshake.json', defaultSpecPath())
+    .option('--no-spec', 'leave the specification alone')
+    .action(async (opts: { seed: string; out: string; spec: string | false }) => {
       if (opts.seed.length === 0) throw new UsageError('--seed must not be empty');
       const written = await writeAll(path.resolve(opts.out), opts.seed);
       process.stdout.write(`wrote ${written.length} files to ${path.resolve(opts.out)} from seed "${opts.seed}"\n`);
+      if (opts.spec && existsSync(opts.spec)) {
+        const changed = await writeSpecAppendix(path.resolve(opts.spec), path.resolve(opts.out));
+        process.stdout.write(`${opts.spec}: Appendix A ${changed ? 'rewritten' : 'already up to date'}\n`);
+      }
     });
 }

@@ -128,3 +128,24 @@ export async function checkAll(dir: string): Promise<CheckReport> {
   }
   return report;
 }
+
+/** docs/spec.md's Appendix A against vectors/handshake.json: null when they agree. */
+export async function checkSpecAppendix(specPath: string, vectorDir: string): Promise<string | null> {
+  const { currentWalkthrough, renderWalkthrough } = await import('./appendix.js');
+  const spec = await readFile(specPath, 'utf8');
+  const current = currentWalkthrough(spec);
+  if (current === null) return `${specPath} lacks the handshake-walkthrough markers`;
+  const file = JSON.parse(await readFile(path.join(vectorDir, 'handshake.json'), 'utf8')) as VectorFile;
+  return current === renderWalkthrough(file).trim() ? null : `${specPath} Appendix A differs from ${path.join(vectorDir, 'handshake.json')}`;
+}
+
+/** Rewrites docs/spec.md's Appendix A from the handshake vectors in `vectorDir`. */
+export async function writeSpecAppendix(specPath: string, vectorDir: string): Promise<boolean> {
+  const { renderWalkthrough, withWalkthrough } = await import('./appendix.js');
+  const spec = await readFile(specPath, 'utf8');
+  const file = JSON.parse(await readFile(path.join(vectorDir, 'handshake.json'), 'utf8')) as VectorFile;
+  const updated = withWalkthrough(spec, renderWalkthrough(file));
+  if (updated === spec) return false;
+  await writeFileAtomic(specPath, updated);
+  return true;
+}
