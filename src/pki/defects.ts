@@ -368,6 +368,26 @@ export const DEFECTS: readonly Defect[] = [
     opensslNote: 'openssl verify applies no security level to signatures and keys unless given -auth_level; -auth_level 2 refuses it (96-bit security), level 1 accepts it.',
   },
   {
+    id: 'rsa-exponent-3',
+    title: 'leaf key is RSA-2048 with public exponent 3',
+    requirement: 'E2ED-CERT-8',
+    alert: 'insufficient_security',
+    build: (pki) =>
+      usual(pki, leaf(pki, 'rsa-exponent-3', { spki: deriveWeakPublicKey('rsa2048-e3', keySeed(pki.seed, 'defect/rsa-exponent-3')), rsa: true })),
+    opensslChecks: false,
+    opensslNote: 'OpenSSL accepts any RSA public exponent; E2ED-CERT-8 requires 65537.',
+  },
+  {
+    id: 'ec-explicit-parameters',
+    title: 'leaf P-256 key with the curve given as explicit parameters instead of a named curve',
+    requirement: 'E2ED-CERT-8',
+    alert: 'insufficient_security',
+    build: (pki) =>
+      usual(pki, leaf(pki, 'ec-explicit-parameters', { spki: deriveWeakPublicKey('p256-explicit', keySeed(pki.seed, 'defect/ec-explicit-parameters')) })),
+    opensslChecks: true,
+    opensslNote: 'Refused by -x509_strict ("Certificate public key has explicit ECC parameters").',
+  },
+  {
     id: 'dsa-key',
     title: 'leaf key is DSA-2048',
     requirement: 'E2ED-CERT-9',

@@ -17,6 +17,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { P256 } from '../protocol/crypto/p256.js';
 import { seededRandom, type RandomSource } from '../protocol/random.js';
 import { der } from './cert-builder.js';
 import { OID } from './oids.js';
@@ -26,7 +27,7 @@ export type KeyType = 'p256' | 'ed25519' | 'rsa2048' | 'rsa3072';
 export const KEY_TYPES: readonly KeyType[] = ['p256', 'ed25519', 'rsa2048', 'rsa3072'];
 
 /** Key types that exist only for defects: the profile refuses them (E2ED-CERT-8, E2ED-CERT-9). */
-export type WeakKeyType = 'rsa1024' | 'p192' | 'dsa2048';
+export type WeakKeyType = 'rsa1024' | 'rsa2048-e3' | 'p192' | 'dsa2048' | 'p256-explicit';
 
 export interface KeyPair {
   type: KeyType | 'rsa1024';
@@ -134,7 +135,13 @@ function deriveEd25519(rng: RandomSource): KeyObject {
 
 // ---- RSA: deterministic prime search -------------------------------------------------------
 
-const RSA_BITS = { rsa1024: 1024, rsa2048: 2048, rsa3072: 3072 } as const;
+const RSA_PARAMETERS = {
+  rsa1024: { bits: 1024, e: 65537n },
+  rsa2048: { bits: 2048, e: 65537n },
+  rsa3072: { bits: 3072, e: 65537n },
+  /** Exponent 3: refused by the profile (E2ED-CERT-8: "exponent 65537"). */
+  'rsa2048-e3': { bits: 2048, e: 3n },
+} as const;
 const RSA_EXPONENT = 65537n;
 
 const SMALL_PRIMES: bigint[] = (() => {
@@ -154,9 +161,9 @@ const SMALL_PRIMES: bigint[] = (() => {
 
 /**
  * A prime of exactly `bits` bits with the two top bits set (so p*q has exactly 2*bits bits) and
- * gcd(e, p-1) = 1: incremental search by 2 from a seeded odd start, trial division first.
+ * gcd(e, p-1) = 1 (e is prime): incremental search by 2 from a seeded odd start, trial division first.
  */
-function searchPrime(rng: RandomSource, bits: number): bigint {
+function searchPrime(rng: RandomSource, bits: number, e: bigint): bigint {
   for (;;) {
     const start = rng.bytes(bits / 8);
     start[0]! |= 0xc0;
@@ -165,7 +172,7 @@ function searchPrime(rng: RandomSource, bits: number): bigint {
     for (let step = 0; step < 10000; step++, candidate += 2n) {
       if (candidate >> BigInt(bits) !== 0n) break;
       if (SMALL_PRIMES.some((p) => candidate % p === 0n)) continue;
-      if ((candidate - 1n) % RSA_EXPONENT === 0n) continue;
+      if ((candidate - 1n) % e === 0n) continue;
       if (checkPrimeSync(candidate, { checks: 40 })) return candidate;
     }
   }
@@ -188,22 +195,22 @@ function gcd(a: bigint, b: bigint): bigint {
   return a;
 }
 
-export function searchRsaKey(bits: number, seedBytes: Uint8Array): KeyObject {
+export function searchRsaKey(bits: number, seedBytes: Uint8Array, e: bigint = RSA_EXPONENT): KeyObject {
   const rng = seededRandom(seedBytes);
   const half = bits / 2;
   for (;;) {
-    let p = searchPrime(rng.fork('p'), half);
-    let q = searchPrime(rng.fork('q'), half);
+    let p = searchPrime(rng.fork('p'), half, e);
+    let q = searchPrime(rng.fork('q'), half, e);
     if (p === q) continue;
     if (p < q) [p, q] = [q, p];
     const n = p * q;
     if (n.toString(2).length !== bits) continue;
     const lambda = ((p - 1n) * (q - 1n)) / gcd(p - 1n, q - 1n);
-    const d = modInverse(RSA_EXPONENT, lambda);
+    const d = modInverse(e, lambda);
     const jwk: JsonWebKey = {
       kty: 'RSA',
       n: b64url(bigToBytes(n)),
-      e: b64url(bigToBytes(RSA_EXPONENT)),
+      e: b64url(bigToBytes(e)),
       d: b64url(bigToBytes(d)),
       p: b64url(bigToBytes(p)),
       q: b64url(bigToBytes(q)),
@@ -220,20 +227,21 @@ function cacheDirectories(): string[] {
   return [path.join(repoRoot, '.cache', 'pki-keys'), path.join(os.tmpdir(), 'sixbench-pki-keys')];
 }
 
-function rsaFromDiskCacheOrSearch(type: keyof typeof RSA_BITS, seedBytes: Uint8Array): KeyObject {
-  const bits = RSA_BITS[type];
+function rsaFromDiskCacheOrSearch(type: keyof typeof RSA_PARAMETERS, seedBytes: Uint8Array): KeyObject {
+  const { bits, e } = RSA_PARAMETERS[type];
   // The file name binds the key to its seed and to this derivation's version, so a stale file
   // from another derivation can never be mistaken for this seed's key.
   const name = `${type}-v1-${createHash('sha256').update(seedBytes).digest('hex').slice(0, 40)}.pk8.der`;
   for (const dir of cacheDirectories()) {
     try {
       const key = createPrivateKey({ key: readFileSync(path.join(dir, name)), format: 'der', type: 'pkcs8' });
-      if (key.asymmetricKeyType === 'rsa' && key.asymmetricKeyDetails?.modulusLength === bits) return key;
+      const details = key.asymmetricKeyDetails;
+      if (key.asymmetricKeyType === 'rsa' && details?.modulusLength === bits && details.publicExponent === e) return key;
     } catch {
       // absent or unreadable: try the next place, then search
     }
   }
-  const key = searchRsaKey(bits, seedBytes);
+  const key = searchRsaKey(bits, seedBytes, e);
   const pkcs8 = key.export({ format: 'der', type: 'pkcs8' });
   for (const dir of cacheDirectories()) {
     try {
@@ -284,6 +292,26 @@ export function deriveWeakPublicKey(type: WeakKeyType, seedBytes: Uint8Array): B
   switch (type) {
     case 'rsa1024':
       return deriveKeyPair('rsa1024', seedBytes).spki;
+    case 'rsa2048-e3':
+      return createPublicKey(rsaFromDiskCacheOrSearch('rsa2048-e3', seedBytes)).export({ format: 'der', type: 'spki' });
+    case 'p256-explicit': {
+      // A P-256 key whose SPKI spells the curve out (SpecifiedECDomain, SEC 1 C.2) instead of
+      // naming it: E2ED-CERT-8 accepts "EC P-256 (namedCurve only)".
+      const ecdh = createECDH('prime256v1');
+      ecdh.setPrivateKey(drawScalar(rng, P256_ORDER, 32));
+      const generator = createECDH('prime256v1');
+      generator.setPrivateKey(Buffer.alloc(32, 0).fill(1, 31));
+      const field = (x: bigint): Buffer => Buffer.from(x.toString(16).padStart(64, '0'), 'hex');
+      const domain = der.seq([
+        der.smallInt(1),
+        der.seq([der.oid(OID.primeField), der.int(unsignedIntegerContents(P256.p))]),
+        der.seq([der.octets(field(P256.a)), der.octets(field(P256.b))]),
+        der.octets(generator.getPublicKey()),
+        der.int(unsignedIntegerContents(P256.n)),
+        der.smallInt(1),
+      ]);
+      return der.toDer(der.seq([der.seq([der.oid(OID.ecPublicKey), domain]), der.bits(ecdh.getPublicKey())]));
+    }
     case 'p192': {
       const ecdh = createECDH('prime192v1');
       ecdh.setPrivateKey(drawScalar(rng, P192_ORDER, 24));

@@ -27,6 +27,7 @@ export const OID = {
 
   // Public key algorithms and curves (RFC 5480, RFC 8410, RFC 3279).
   ecPublicKey: '1.2.840.10045.2.1',
+  primeField: '1.2.840.10045.1.1',
   prime256v1: '1.2.840.10045.3.1.7',
   prime192v1: '1.2.840.10045.3.1.1',
   ed25519: '1.3.101.112',

@@ -89,3 +89,26 @@ for (const defect of DEFECTS) {
     }
   });
 }
+
+t.test('valid variants of the profile are accepted', async (t) => {
+  const accept = (name: string, chain: Buffer[], extra: { expectedUserId?: string; requireKeyEncipherment?: boolean; purpose?: 'clientAuth' | 'serverAuth'; profile?: 'e2ed' | 'rfc5280' }) => {
+    const r = validateChain(chain, {
+      trustAnchors: pki.anchors,
+      time: pki.referenceTime,
+      purpose: extra.purpose ?? 'clientAuth',
+      expectedUserId: extra.expectedUserId,
+      requireKeyEncipherment: extra.requireKeyEncipherment,
+      profile: extra.profile,
+    });
+    t.ok(r.ok, r.ok ? name : `${name}: rejected ${r.reason} (${r.detail})`);
+  };
+  accept('Ed25519 user', pki.issueUser('ed@example.com', { keyType: 'ed25519' }).chain, { expectedUserId: 'ed@example.com' });
+  accept('RSA user for key transport', pki.issueUser('rsa@example.com', { keyType: 'rsa2048' }).chain, {
+    expectedUserId: 'rsa@example.com',
+    requireKeyEncipherment: true,
+  });
+  // E2ED-CERT-14: "domain ASCII case-insensitive".
+  accept('domain compared case-insensitively', pki.issueUser('dora@example.com').chain, { expectedUserId: 'dora@EXAMPLE.com' });
+  // The IRP server certificate is a TLS server certificate, not an E2ED user: RFC 5280 rules only.
+  accept('IRP TLS server certificate for serverAuth', pki.irpTls.chain, { purpose: 'serverAuth', profile: 'rfc5280' });
+});
