@@ -304,6 +304,8 @@ function readBasicConstraints(v: Buffer): { ca: boolean; pathLen: number | undef
   const pl = r.optional(TAG.INTEGER);
   const pathLen = pl === undefined ? undefined : readSmallUint(pl);
   r.finish('BasicConstraints');
+  // RFC 5280 4.2.1.9: "CAs MUST NOT include the pathLenConstraint field unless the cA boolean is asserted".
+  if (pathLen !== undefined && !ca) throw new DerError('unparseable', 'pathLenConstraint without cA');
   return { ca, pathLen };
 }
 
@@ -314,6 +316,9 @@ function readKeyUsage(v: Buffer): number {
   for (let i = 0; i < bitCount && i < 16; i++) {
     if ((bs.bytes[i >> 3]! >> (7 - (i & 7))) & 1) mask |= 1 << i;
   }
+  // RFC 5280 4.2.1.3: "When the keyUsage extension appears in a certificate, at least one of the bits
+  // MUST be set to 1."
+  if (mask === 0) throw new DerError('unparseable', 'keyUsage with no bit set');
   return mask;
 }
 
