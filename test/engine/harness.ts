@@ -4,8 +4,8 @@
 import { createTestPki, type TestUser } from '../../src/pki/ca.js';
 import { validateChain } from '../../src/pki/validator.js';
 import { Connection, type EngineConfig, type EngineEvent, type Output, type VerifyPeer } from '../../src/protocol/engine.js';
-import { FrameDecoder, type Frame } from '../../src/protocol/frame.js';
-import { decodeE2ed, type E2edMessage } from '../../src/protocol/messages.js';
+import { encodeFrame, FrameDecoder, type Frame } from '../../src/protocol/frame.js';
+import { decodeE2ed, encodeE2ed, type E2edMessage } from '../../src/protocol/messages.js';
 import { seededRandom } from '../../src/protocol/random.js';
 import type { Bugs } from '../../src/ua/bugs.js';
 
@@ -171,4 +171,23 @@ export function frames(bytes: Buffer[]): Frame[] {
 /** Decode the plaintext frames of a list (records are returned as the string 'record'). */
 export function plaintextMessages(sent: Buffer[]): Array<E2edMessage | 'record'> {
   return frames(sent).map((f) => (f.type === 0x01 ? decodeE2ed(f.payload) : 'record'));
+}
+
+/**
+ * A man in the middle for `connect`'s intercept: rewrites the first plaintext frame of kind `kind`
+ * travelling in direction `dir` (decode, edit, re-encode), passes everything else through.
+ */
+export function rewriteOnce<K extends E2edMessage['kind']>(
+  dir: 'i2r' | 'r2i',
+  kind: K,
+  edit: (msg: Extract<E2edMessage, { kind: K }>) => E2edMessage,
+): (d: 'i2r' | 'r2i', frame: Buffer) => Buffer {
+  let done = false;
+  return (d, frame) => {
+    if (done || d !== dir || frame[4] !== 0x01) return frame;
+    const msg = decodeE2ed(frame.subarray(5));
+    if (msg.kind !== kind) return frame;
+    done = true;
+    return encodeFrame(0x01, encodeE2ed(edit(msg as Extract<E2edMessage, { kind: K }>)));
+  };
 }
