@@ -48,6 +48,8 @@ export interface IrpServerOptions {
   now?: Clock;
   maxFrameLength?: number;
   onEvent?: (event: IrpEvent) => void;
+  /** How the slow lie waits (tests inject one that never waits for real time). */
+  sleep?: (ms: number) => Promise<void>;
   /** Test hook into the file store's writes. */
   writeHooks?: WriteHooks;
 }

@@ -84,6 +84,8 @@ export interface RegistryOptions {
   lies: RegistryLies;
   now: Clock;
   rng?: RandomSource;
+  /** How the slow lie waits; injected by tests so that they never wait for real time. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** The registry signing identity: a certificate issued by the services CA for the registry purpose. */
@@ -99,6 +101,7 @@ export class Registry {
   private readonly store: RegistryStore;
   private readonly now: Clock;
   private readonly rng: RandomSource;
+  private readonly sleep: (ms: number) => Promise<void>;
   private readonly passwords = new Map<string, PasswordHash>();
   private readonly dummyPassword: PasswordHash;
   private readonly limiter: LoginLimiter;
@@ -113,6 +116,7 @@ export class Registry {
     this.lies = { ...opts.lies };
     this.now = opts.now;
     this.rng = opts.rng ?? systemRandom;
+    this.sleep = opts.sleep ?? delay;
     this.limiter = new LoginLimiter(this.now);
     for (const account of opts.accounts) {
       const salt = randomBytes(16);
@@ -148,7 +152,7 @@ export class Registry {
       };
     }
     const answer = await this.handlePayload(session, frame.payload);
-    if (this.lies.slowMs) await delay(this.lies.slowMs);
+    if (this.lies.slowMs) await this.sleep(this.lies.slowMs);
     return { ...answer, close: false };
   }
 

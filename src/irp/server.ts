@@ -66,6 +66,7 @@ export class IrpServer {
       accounts: opts.accounts ?? [],
       lies: opts.lies ?? {},
       now: opts.now ?? Date.now,
+      sleep: opts.sleep,
     });
     const maxLength = opts.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH;
     const server = tls.createServer({
