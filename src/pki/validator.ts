@@ -8,7 +8,7 @@
 // (cert-parse.ts) extracts what X509Certificate does not expose. Each certificate is parsed once and
 // cached by fingerprint. The validator never throws for bad input: every failure is a typed reason
 // (reasons.ts) that carries its alert and requirement id.
-import { X509Certificate, constants as cryptoConstants, createHash, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { X509Certificate, constants as cryptoConstants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import type { AlertName } from '../protocol/alerts.js';
 import {
   OID,
@@ -493,6 +493,8 @@ function validateUnsafe(presented: readonly Buffer[], opts: ValidationOptions): 
     loadedPresented.push(l);
   }
   const time = floorToSecond(opts.time);
+  // An unusable validation time must not make every validity check vacuously true.
+  if (!Number.isFinite(time)) return result(failure('expired', 'validation time is not a valid date'));
   const leaf = loadedPresented[0]!;
 
   const leafFailure = checkCertificate(leaf.parsed, 'leaf', profile, time);
@@ -776,9 +778,4 @@ function checkCrls(path: readonly LoadedCert[], crls: readonly Buffer[], time: n
     }
   }
   return undefined;
-}
-
-/** Fingerprint helper for callers keying their own caches. */
-export function certificateFingerprint(der: Buffer): string {
-  return createHash('sha256').update(der).digest('hex');
 }

@@ -75,6 +75,7 @@ t.test('E2ED-CERT-2: validity is inclusive at both ends, to the second', async (
   t.equal(at('2026-06-01T13:00:00.900Z'), 'ok', 'notAfter inclusive, time floored to the second');
   t.equal(at('2026-06-01T11:59:59.999Z'), 'not-yet-valid');
   t.equal(at('2026-06-01T13:00:01Z'), 'expired');
+  t.equal(at('not a date'), 'expired', 'an invalid validation time never passes');
 });
 
 t.test('E2ED-CERT-2: an expired intermediate or root fails the path', async (t) => {
