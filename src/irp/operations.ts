@@ -180,7 +180,8 @@ export class Registry {
       };
     } catch (err) {
       if (isRefusal(err)) return this.errorAnswer(operationName(request), request.id, err, userOf(request, session));
-      throw err;
+      // A registry failure (a state write that did not complete, say): nothing was acknowledged.
+      return this.errorAnswer(operationName(request), request.id, refuse('internal', 'registry failure'), userOf(request, session));
     }
   }
 
