@@ -164,10 +164,10 @@ export class Connection {
 
   /** Bytes from the transport, in any chunking. */
   receive(bytes: Uint8Array): Output {
+    if (this.st.name === 'Idle') throw new Error('receive() before start() on an initiator');
     return this.run(
       () => {
         if (this.st.name === 'Closed') return;
-        if (this.st.name === 'Idle') throw new Error('receive() before start() on an initiator');
         for (const frame of this.decoder.push(bytes)) {
           this.onFrame(frame);
           // E2ED-ALERT-2: "After sending or receiving a fatal alert, the UA MUST NOT process any

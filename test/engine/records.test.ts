@@ -1,0 +1,92 @@
+// Records and application messages after the handshake (docs/spec.md 8.2, chapter 11): key update
+// in both directions with request semantics, Ping/Pong, Receipts, unknown elements.
+import t from 'tap';
+import { alertSent, connect, eventsOf, frames, type Pair } from './harness.js';
+
+function exchange(t: Tap.Test, p: Pair, label: string): void {
+  const before = { i: eventsOf(p.i, 'message_received').length, r: eventsOf(p.r, 'message_received').length };
+  const id = label.replace(/[^A-Za-z0-9]+/g, '-');
+  p.from('i', p.i.conn.sendText(`${id}-i`, 'to bob', '2026-11-26T19:00:00Z'));
+  p.from('r', p.r.conn.sendText(`${id}-r`, 'to alice', '2026-11-26T19:00:00Z'));
+  p.pump();
+  t.equal(eventsOf(p.r, 'message_received').length - before.r, 2, `${label}: responder got the message and the receipt`);
+  t.equal(eventsOf(p.i, 'message_received').length - before.i, 2, `${label}: initiator got the message and the receipt`);
+  t.equal(alertSent(p.i) ?? alertSent(p.r), undefined, `${label}: no alert`);
+}
+
+const generations = (s: Pair['i']) => eventsOf(s, 'key_updated').map((e) => `${e.direction}:${e.trafficDirection}:${e.generation}`);
+
+t.test('KeyUpdate request="false" from either side moves one direction only (E2ED-REC-8, -9, -10)', async (t) => {
+  const p = connect();
+  p.from('i', p.i.conn.keyUpdate(false));
+  p.pump();
+  t.same(generations(p.i), ['send:i2r:1']);
+  t.same(generations(p.r), ['receive:i2r:1'], 'request="false" is not answered');
+  exchange(t, p, 'after I update');
+  p.from('r', p.r.conn.keyUpdate(false));
+  p.pump();
+  t.same(generations(p.r), ['receive:i2r:1', 'send:r2i:1']);
+  t.same(generations(p.i), ['send:i2r:1', 'receive:r2i:1']);
+  exchange(t, p, 'after R update');
+});
+
+t.test('KeyUpdate request="true" is answered with request="false" before any other record', async (t) => {
+  const p = connect();
+  p.from('i', p.i.conn.keyUpdate(true));
+  p.from('i', p.i.conn.send({ kind: 'Ping', id: 'p1' }));
+  p.pump();
+  t.same(generations(p.r), ['receive:i2r:1', 'send:r2i:1']);
+  t.same(generations(p.i), ['send:i2r:1', 'receive:r2i:1']);
+  t.match(eventsOf(p.i, 'message_received').map((e) => e.message), [{ kind: 'Pong', id: 'p1' }], 'the Pong came under the new key');
+  // Several updates in a row, both ways, keep the connection working.
+  for (let n = 0; n < 3; n++) {
+    p.from('r', p.r.conn.keyUpdate(true));
+    p.pump();
+  }
+  t.equal(eventsOf(p.i, 'key_updated').filter((e) => e.direction === 'send').length, 4);
+  exchange(t, p, 'after four updates');
+  const logLabels = eventsOf(p.i, 'keylog').map((e) => e.label);
+  t.ok(logLabels.includes('E2ED_I2R_TRAFFIC_SECRET_4') && logLabels.includes('E2ED_R2I_TRAFFIC_SECRET_4'), 'key log follows the generations');
+});
+
+t.test('the initiator may key-update right after Fin_I (E2ED-REC-12)', async (t) => {
+  const p = connect({}, {}, { start: false });
+  p.from('i', p.i.conn.start());
+  // Deliver R's flight to I, let I answer, and before R has seen Fin_I queue a KeyUpdate from I.
+  p.pump();
+  p.from('i', p.i.conn.keyUpdate(true));
+  p.pump();
+  t.same(generations(p.r), ['receive:i2r:1', 'send:r2i:1']);
+});
+
+t.test('Ping is answered with Pong; Message with Receipt; Receipt and Pong are reported', async (t) => {
+  const p = connect();
+  p.from('r', p.r.conn.send({ kind: 'Ping', id: 'ping-1' }));
+  p.from('r', p.r.conn.sendText('msg-1', '', '2026-11-26T19:00:00Z'));
+  p.pump();
+  t.same(eventsOf(p.r, 'message_received').map((e) => e.message), [{ kind: 'Pong', id: 'ping-1' }, { kind: 'Receipt', id: 'msg-1' }]);
+  t.same(eventsOf(p.i, 'message_received').map((e) => e.message), [
+    { kind: 'Ping', id: 'ping-1' },
+    { kind: 'Message', id: 'msg-1', timestamp: '2026-11-26T19:00:00Z', text: '' },
+  ]);
+});
+
+t.test('unknown elements in records: ignored unless critical="true" (E2ED-APP-12)', async (t) => {
+  const p = connect();
+  p.from('i', p.i.conn.send({ kind: 'Unknown', name: 'Typing', critical: false }));
+  p.pump();
+  t.same(eventsOf(p.r, 'unknown_message_ignored'), [{ type: 'unknown_message_ignored', name: 'Typing' }]);
+  t.equal(p.r.conn.state, 'Connected');
+  p.from('i', p.i.conn.send({ kind: 'Unknown', name: 'MustUnderstand', critical: true }));
+  p.pump();
+  t.equal(alertSent(p.r), 'unsupported_extension');
+  t.equal(eventsOf(p.r, 'alert_sent')[0]?.requirement, 'E2ED-APP-12');
+});
+
+t.test('application records are type 0x02 and their plaintext never appears on the wire', async (t) => {
+  const p = connect();
+  p.from('i', p.i.conn.sendText('secret-id', 'the secret text', '2026-11-26T19:00:00Z'));
+  const wire = Buffer.concat(p.i.sent);
+  t.equal(wire.includes(Buffer.from('the secret text')), false);
+  t.equal(frames(p.i.sent).at(-1)!.type, 0x02);
+});
