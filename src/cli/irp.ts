@@ -1,6 +1,142 @@
-// `sixbench irp ...` commands.
+// `sixbench irp ...` commands: `irp serve` runs the IRP stub (docs/irp.md).
 import type { Command } from 'commander';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { LIE_KINDS, LIE_SYNTAX, LieSyntaxError, parseLie, type RegistryLies } from '../irp/adversary.js';
+import {
+  ConfigError,
+  IRP_DEFAULT_PORT,
+  parseAccount,
+  parseAccountsFile,
+  type IrpAccount,
+  type IrpEvent,
+} from '../irp/config.js';
+import { IrpServer } from '../irp/server.js';
+import { StoreError } from '../irp/store.js';
+import { UsageError } from './run-main.js';
+
+interface ServeOptions {
+  port: string;
+  host?: string;
+  domain?: string;
+  seed?: string;
+  data?: string;
+  user: string[];
+  users?: string;
+  caOut?: string;
+  lie: string[];
+  jsonEvents?: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function parsePort(text: string): number {
+  if (!/^(0|[1-9][0-9]{0,4})$/.test(text) || Number(text) > 65535) throw new UsageError(`--port must be 0..65535, got "${text}"`);
+  return Number(text);
+}
+
+function formatAddress(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function describeEvent(e: IrpEvent): string | null {
+  switch (e.event) {
+    case 'request':
+      return `${e.remote} ${e.operation} id=${e.id}${e.user ? ` user=${e.user}` : ''}: ${e.outcome === 'ok' ? 'ok' : e.code}`;
+    case 'refused':
+      return `${e.remote} refused: ${e.reason}`;
+    default:
+      return null;
+  }
+}
+
+async function serve(opts: ServeOptions): Promise<void> {
+  const accounts: IrpAccount[] = [];
+  let lies: RegistryLies = {};
+  try {
+    for (const text of opts.user) accounts.push(parseAccount(text));
+    if (opts.users) {
+      const file = path.resolve(opts.users);
+      let text: string;
+      try {
+        text = await fs.readFile(file, 'utf8');
+      } catch (err) {
+        throw new UsageError(`cannot read the users file ${file}: ${(err as Error).message}`);
+      }
+      accounts.push(...parseAccountsFile(text, file));
+    }
+    for (const text of opts.lie) lies = parseLie(text, lies);
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof LieSyntaxError) throw new UsageError(err.message);
+    throw err;
+  }
+  const port = parsePort(opts.port);
+  const print = (line: string): void => void process.stdout.write(`${line}\n`);
+  let server: IrpServer;
+  try {
+    server = await IrpServer.start({
+      port,
+      host: opts.host,
+      domain: opts.domain,
+      seed: opts.seed,
+      dataDir: opts.data ? path.resolve(opts.data) : undefined,
+      accounts,
+      lies,
+      onEvent: (e) => {
+        if (opts.jsonEvents) return print(JSON.stringify(e));
+        const line = describeEvent(e);
+        if (line) print(line);
+      },
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UsageError(`port ${port} is already in use; choose another with --port (0 picks a free one)`);
+    if (code === 'EACCES') throw new UsageError(`not allowed to listen on port ${port}; choose a port above 1023`);
+    if (code === 'EADDRNOTAVAIL') throw new UsageError(`cannot listen on ${opts.host}: no such local address`);
+    if (err instanceof ConfigError || err instanceof StoreError) throw new UsageError(err.message);
+    throw err;
+  }
+  if (opts.caOut) {
+    const file = path.resolve(opts.caOut);
+    try {
+      await server.writeRootCertificate(file);
+    } catch (err) {
+      await server.close();
+      throw new UsageError(`cannot write the root CA certificate to ${file}: ${(err as Error).message}`);
+    }
+  }
+  if (!opts.jsonEvents) {
+    print(`IRP stub for ${server.pki.domain} listening on ${formatAddress(server.host, server.port)} (TLS; certificate names localhost, 127.0.0.1, ::1)`);
+    print(`state: ${opts.data ? `files in ${path.resolve(opts.data)}` : 'in memory (lost on exit)'}; ${accounts.length} password account(s)`);
+    if (opts.caOut) print(`root CA certificate written to ${path.resolve(opts.caOut)}`);
+    const active = Object.keys(lies);
+    if (active.length) print(`LYING: ${opts.lie.join(', ')}`);
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void server.close().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
 
 export function registerIrpCommands(program: Command): void {
-  void program;
+  const irp = program.command('irp').description('the Identity Registration Protocol (IRP) stub');
+  irp
+    .command('serve')
+    .description('run the IRP registry stub (TLS, enrolment CA, signed look-ups, adversarial settings; see docs/irp.md)')
+    .option('--port <port>', `TCP port (0 picks a free port, printed at start)`, String(IRP_DEFAULT_PORT))
+    .option('--host <address>', "address to listen on (default '::', dual-stack, falling back to 0.0.0.0 without IPv6; use ::1 or 127.0.0.1 for this machine only)")
+    .option('--domain <domain>', 'the domain the registry serves (default example.com)')
+    .option('--seed <seed>', 'seed of the test PKI (default sixbench-irp; with --data, stored on first start)')
+    .option('--data <dir>', 'keep state in files in DIR (atomic writes), PKI seed included; default in memory')
+    .option('--user <id:password>', 'a password account for Login/Enroll (repeatable)', collect, [])
+    .option('--users <file>', 'password accounts, one ID:PASSWORD per line (# comments)')
+    .option('--ca-out <file>', 'write the root CA certificate (PEM) a client must trust')
+    .option('--lie <kind>', `adversarial setting (repeatable): ${LIE_KINDS.map((k) => LIE_SYNTAX[k]).join(', ')}`, collect, [])
+    .option('--json-events', 'print one JSON object per event on stdout instead of text')
+    .action(serve);
 }
