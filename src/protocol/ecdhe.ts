@@ -22,9 +22,22 @@ const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex
 // SEQUENCE { SEQUENCE { OID id-ecPublicKey, OID prime256v1 } BIT STRING (0 unused bits) 65 bytes }
 const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
 
+// The base point u = 9, a well-formed placeholder for the JWK "x" member (see below).
+const X25519_BASE_POINT_B64URL = Buffer.concat([Buffer.from([9]), Buffer.alloc(31)]).toString('base64url');
+
 function x25519PrivateKeyObject(privateKey: Uint8Array): KeyObject {
   if (privateKey.byteLength !== X25519_KEY_LENGTH) throw new RangeError('x25519 private key must be 32 bytes');
-  return createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, privateKey]), format: 'der', type: 'pkcs8' });
+  // Importing through JWK is ten times faster than through PKCS#8 DER (OpenSSL 3's DER decoder
+  // dominated the handshake profile). Node builds the key from "d" alone and derives the public
+  // half itself, so "x" only has to be well formed; publicKeyFromPrivate reads the derived one.
+  try {
+    return createPrivateKey({
+      key: { kty: 'OKP', crv: 'X25519', d: Buffer.from(privateKey).toString('base64url'), x: X25519_BASE_POINT_B64URL },
+      format: 'jwk',
+    });
+  } catch {
+    return createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, privateKey]), format: 'der', type: 'pkcs8' });
+  }
 }
 
 function p256Scalar(privateKey: Uint8Array): bigint {
@@ -58,8 +71,8 @@ export function generateKeyShare(method: EcdheMethod, rng: RandomSource): { priv
 
 export function publicKeyFromPrivate(method: EcdheMethod, privateKey: Buffer): Buffer {
   if (method === 'x25519') {
-    const spki = createPublicKey(x25519PrivateKeyObject(privateKey)).export({ format: 'der', type: 'spki' });
-    return Buffer.from(spki.subarray(X25519_SPKI_PREFIX.length));
+    const jwk = createPublicKey(x25519PrivateKeyObject(privateKey)).export({ format: 'jwk' });
+    return Buffer.from(String(jwk.x), 'base64url');
   }
   p256Scalar(privateKey);
   const ecdh = createECDH('prime256v1');
@@ -79,7 +92,7 @@ function x25519SharedSecret(privateKey: Buffer, peerPublicKey: Buffer): Buffer {
   const ownKey = x25519PrivateKeyObject(privateKey);
   let shared: Buffer;
   try {
-    const peerKey = createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, peerPublicKey]), format: 'der', type: 'spki' });
+    const peerKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: peerPublicKey.toString('base64url') }, format: 'jwk' });
     shared = diffieHellman({ privateKey: ownKey, publicKey: peerKey });
   } catch {
     // OpenSSL refuses to derive from low-order points (all-zero output); same rule as below.
