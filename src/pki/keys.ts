@@ -21,6 +21,7 @@ import { P256 } from '../protocol/crypto/p256.js';
 import { seededRandom, type RandomSource } from '../protocol/random.js';
 import { der } from './cert-builder.js';
 import { OID } from './oids.js';
+import { modInverse, modPow } from '../protocol/crypto/bigint.js';
 
 /** Key types a test user or CA can have (the E2ED profile's acceptable keys). */
 export type KeyType = 'p256' | 'ed25519' | 'rsa2048' | 'rsa3072';
@@ -178,18 +179,6 @@ function searchPrime(rng: RandomSource, bits: number, e: bigint): bigint {
   }
 }
 
-function modInverse(a: bigint, m: bigint): bigint {
-  let [oldR, r] = [((a % m) + m) % m, m];
-  let [oldS, s] = [1n, 0n];
-  while (r !== 0n) {
-    const q = oldR / r;
-    [oldR, r] = [r, oldR - q * r];
-    [oldS, s] = [s, oldS - q * s];
-  }
-  if (oldR !== 1n) throw new RangeError('not invertible');
-  return ((oldS % m) + m) % m;
-}
-
 function gcd(a: bigint, b: bigint): bigint {
   while (b !== 0n) [a, b] = [b, a % b];
   return a;
@@ -270,16 +259,6 @@ const DSA_Q = BigInt('0xA5B9996897E7CF63F87B0A76F560EB7648C2D72E52DCD4BBE6AA565B
 const DSA_G = BigInt(
   '0x89A0CC6D491BFB9E36222856D210B3E6DF0278882B57AE56C5B7B9EE90492819F873F9D3340F0F97C7DEA60246F9E3B09D597A015DEACD0F786E4E74F5FEB8A805D88C08D15F389147F88A77B14720FCD163B77B87DF980CB16B6B8560B223F0A7F705F3A610811B2D6F893C21647A594F0D08248C3CD312A441597C0FC6DFAE347F7511A18205F0ACF8AA9E7BD010F05E48E7C4EEA5BAB5BC9390FE30FE06E4B6C433139B2696008613BBDE96636CB8105F2B661310DC8A3CA2C3280F4819E5ACBC4123CDB019C5E5FA55E7315C7F9EB38074DE5EBC158825385C1ADD5328A6B4257CD92AA5A425028FB4BD738DE4F841661234F700B0B43899F4EC16379AFA',
 );
-
-function modPow(base: bigint, exponent: bigint, m: bigint): bigint {
-  let result = 1n;
-  let b = base % m;
-  for (let e = exponent; e > 0n; e >>= 1n) {
-    if (e & 1n) result = (result * b) % m;
-    b = (b * b) % m;
-  }
-  return result;
-}
 
 function unsignedIntegerContents(x: bigint): Buffer {
   const bytes = bigToBytes(x);

@@ -1,5 +1,6 @@
 // NIST P-256 (SEC 2, secp256r1 / prime256v1) domain parameters and the little modular arithmetic
 // the core needs to validate points and compute ECDSA's s itself.
+import { mod, modInverse } from './bigint.js';
 
 export const P256 = {
   p: 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn,
@@ -10,25 +11,12 @@ export const P256 = {
   size: 32,
 } as const;
 
-export function mod(x: bigint, m: bigint): bigint {
-  const r = x % m;
-  return r < 0n ? r + m : r;
-}
+export { mod } from './bigint.js';
 
-function modPow(base: bigint, exponent: bigint, m: bigint): bigint {
-  let result = 1n;
-  let b = mod(base, m);
-  for (let e = exponent; e > 0n; e >>= 1n) {
-    if (e & 1n) result = (result * b) % m;
-    b = (b * b) % m;
-  }
-  return result;
-}
-
-/** Inverse modulo a prime (Fermat); both p and n of P-256 are prime. */
+/** Inverse modulo a prime (both p and n of P-256 are prime); see bigint.ts. */
 export function modInversePrime(x: bigint, m: bigint): bigint {
   if (mod(x, m) === 0n) throw new RangeError('zero has no inverse');
-  return modPow(x, m - 2n, m);
+  return modInverse(x, m);
 }
 
 export function bytesToBigInt(b: Uint8Array): bigint {
