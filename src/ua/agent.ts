@@ -17,6 +17,8 @@ import type { EngineEvent, ReceivedApplicationMessage } from '../protocol/handsh
 import { decodeE2ed } from '../protocol/messages.js';
 import { seededRandom, systemRandom, type RandomSource } from '../protocol/random.js';
 import { validateChain } from '../pki/validator.js';
+import type { IrpClient } from '../irp/client.js';
+import { serialOfCertificate } from '../irp/verify.js';
 import type { Bugs } from './bugs.js';
 import { closeKindOf, engineEventToUa, type CloseKind, type EventSink, type Role, type UaEventBody } from './events.js';
 
@@ -36,7 +38,7 @@ export interface PeerRecord {
 export interface PeerDirectory {
   /** A verified look-up; throws when the registry does not know the user or the answer fails verification. */
   lookup(userId: string): Promise<PeerRecord>;
-  /** Whether the certificate with this serial (lower-case hex) is revoked, from a verified status answer. */
+  /** Whether the certificate with this serial (IRP's hex spelling, serialOfCertificate) is revoked, from a verified status answer. */
   isRevoked(serialHex: string): Promise<boolean>;
 }
 
@@ -70,6 +72,21 @@ export interface UserAgentOptions {
   now?: () => Date;
   /** How long a verified status answer is reused (default 60 s). */
   statusCacheMs?: number;
+}
+
+/** Per-connection offer, overriding the agent's (the initiator's preference order). */
+export interface OfferOverrides {
+  versions?: string[];
+  methods?: string[];
+  ciphers?: string[];
+}
+
+export interface ConnectTarget extends OfferOverrides {
+  address: string;
+  port: number;
+  peerUserId: string;
+  /** The responder's chain from the look-up (status prefetch; rsa-oaep key transport). */
+  peerCertificates?: Buffer[];
 }
 
 export interface CloseInfo {
@@ -141,7 +158,7 @@ class StatusCache {
   async prefetch(leafDer: Buffer): Promise<void> {
     let serial: string;
     try {
-      serial = serialHex(new X509Certificate(leafDer));
+      serial = serialOfCertificate(new X509Certificate(leafDer));
     } catch {
       return; // unparseable: the validator rejects it with its own reason
     }
@@ -156,13 +173,17 @@ class StatusCache {
   }
 
   isRevoked(leaf: X509Certificate): boolean {
-    return this.fresh(serialHex(leaf))?.revoked ?? true;
+    return this.fresh(serialOfCertificate(leaf))?.revoked ?? true;
   }
 }
 
-export function serialHex(cert: X509Certificate): string {
-  const hex = cert.serialNumber.toLowerCase();
-  return hex.length % 2 === 0 ? hex : `0${hex}`;
+/** The reference UA's directory: verified IRP look-ups and verified status answers. */
+export function irpDirectory(client: IrpClient): PeerDirectory {
+  return {
+    lookup: (userId) => client.lookup(userId),
+    // "unknown" (a serial the registry never issued) is not "good": fail closed.
+    isRevoked: async (serial) => (await client.status(serial)).status !== 'good',
+  };
 }
 
 export class UserAgent {
@@ -188,9 +209,13 @@ export class UserAgent {
     }
   }
 
-  /** Called for every accepted (responder) connection. */
-  onConnection(listener: (c: UaConnection) => void): void {
+  /** Called for every accepted (responder) connection; returns a function that removes the listener. */
+  onConnection(listener: (c: UaConnection) => void): () => void {
     this.connectionListeners.push(listener);
+    return () => {
+      const i = this.connectionListeners.indexOf(listener);
+      if (i >= 0) this.connectionListeners.splice(i, 1);
+    };
   }
 
   emit(body: UaEventBody, connection?: number): void {
@@ -202,7 +227,7 @@ export class UserAgent {
     if (this.server) throw new Error('this user agent is already listening');
     const server = net.createServer((socket) => {
       const conn = this.attach(socket, 'responder', {});
-      for (const l of this.connectionListeners) l(conn);
+      for (const l of [...this.connectionListeners]) l(conn);
     });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -218,7 +243,7 @@ export class UserAgent {
   }
 
   /** Looks the peer up through the directory (verified), then connects and completes the handshake. */
-  async connect(peerUserId: string): Promise<UaConnection> {
+  async connect(peerUserId: string, offer: OfferOverrides = {}): Promise<UaConnection> {
     const directory = this.opts.directory;
     if (!directory) throw new Error('no peer directory (IRP) is configured, so peers cannot be looked up');
     let record: PeerRecord;
@@ -228,16 +253,11 @@ export class UserAgent {
       throw new LookupFailedError(peerUserId, err);
     }
     this.emit({ event: 'looked_up', peer: record.userId, address: record.address, port: record.port });
-    return this.connectTo({ address: record.address, port: record.port, peerUserId, peerCertificates: record.certificates });
+    return this.connectTo({ address: record.address, port: record.port, peerUserId, peerCertificates: record.certificates, ...offer });
   }
 
   /** Connects to a known address (the look-up already done) and completes the handshake. */
-  async connectTo(target: {
-    address: string;
-    port: number;
-    peerUserId: string;
-    peerCertificates?: Buffer[];
-  }): Promise<UaConnection> {
+  async connectTo(target: ConnectTarget): Promise<UaConnection> {
     // The responder's chain from IRP: its status is fetched now so validation can check it.
     if (this.statusCache && target.peerCertificates?.[0]) await this.statusCache.prefetch(target.peerCertificates[0]);
     const socket = net.connect({ host: target.address, port: target.port, noDelay: true });
@@ -271,11 +291,7 @@ export class UserAgent {
     return this.connections.size;
   }
 
-  private attach(
-    socket: net.Socket,
-    role: Role,
-    target: { peerUserId?: string; peerCertificates?: Buffer[] },
-  ): UaConnection {
+  private attach(socket: net.Socket, role: Role, target: Partial<ConnectTarget>): UaConnection {
     const id = this.nextConnectionId++;
     const o = this.opts;
     const statusCache = this.statusCache;
@@ -301,9 +317,9 @@ export class UserAgent {
       certificateChain: o.identity.chain,
       privateKey: o.identity.privateKey,
       peerUserId: target.peerUserId,
-      versions: o.versions,
-      methods: o.methods,
-      ciphers: o.ciphers,
+      versions: target.versions ?? o.versions,
+      methods: target.methods ?? o.methods,
+      ciphers: target.ciphers ?? o.ciphers,
       peerCertificateForKeyTransport: target.peerCertificates,
       verifyPeer,
       rng: this.rng.fork(`connection ${id}`),
