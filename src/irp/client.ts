@@ -23,7 +23,7 @@ import {
 import { systemRandom } from '../protocol/random.js';
 import { sign, signatureAlgorithmForKey } from '../protocol/signature.js';
 import { IrpError } from './errors.js';
-import { checkRegistryCertificate, verifyLookupResult, verifyStatusResult, type TrustConfig, type VerifiedRecord, type VerifiedStatus } from './verify.js';
+import { checkRegistryCertificate, VerifiedRecordCache, verifyStatusResult, type TrustConfig, type VerifiedRecord, type VerifiedStatus } from './verify.js';
 
 export { IrpError } from './errors.js';
 export type { VerifiedRecord, VerifiedStatus } from './verify.js';
@@ -80,6 +80,7 @@ export class IrpClient {
   private registryTrust: Promise<{ key: KeyObject; intermediates: Buffer[] }> | undefined;
   /** IRP-LOOKUP-5: the newest verified timestamp per user, against rollback. */
   private readonly newestRecord = new Map<string, number>();
+  private readonly verifiedRecords = new VerifiedRecordCache();
   private readonly closed: Promise<void>;
   /** The answer to the Capabilities request connect() sends first (IRP-CAP-1). */
   capabilitiesAnswer!: CapabilitiesResponse;
@@ -167,7 +168,7 @@ export class IrpClient {
   async lookup(userId: string): Promise<VerifiedRecord> {
     const trust = await this.trust();
     const answer = await this.request({ kind: 'Lookup', id: this.id(), user: userId }, 'LookupResult');
-    const record = verifyLookupResult(answer, trust.key, userId, this.trustConfig(trust.intermediates));
+    const record = this.verifiedRecords.verify(answer, trust.key, userId, this.trustConfig(trust.intermediates));
     const key = userId.toLowerCase();
     const time = Date.parse(record.timestamp);
     const newest = this.newestRecord.get(key);

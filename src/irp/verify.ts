@@ -127,6 +127,16 @@ export function serialOfCertificate(cert: X509Certificate): string {
 
 /** IRP-LOOKUP-3 and IRP-LOOKUP-4. */
 export function verifyLookupResult(answer: LookupResultResponse, registryKey: KeyObject, expectedUser: string, trust: TrustConfig): VerifiedRecord {
+  return verifyLookupWithValidity(answer, registryKey, expectedUser, trust).record;
+}
+
+/** The verified record and the period in which every certificate of its validated path is valid. */
+function verifyLookupWithValidity(
+  answer: LookupResultResponse,
+  registryKey: KeyObject,
+  expectedUser: string,
+  trust: TrustConfig,
+): { record: VerifiedRecord; validity: { from: number; to: number } } {
   checkSignature(registryKey, answer, recordSignedContent(answer.record), 'IRP-LOOKUP-3');
   const reject = (why: string): IrpError => new IrpError('record_rejected', `record for ${expectedUser} rejected: ${why}`, 'IRP-LOOKUP-4');
   let record;
@@ -150,13 +160,61 @@ export function verifyLookupResult(answer: LookupResultResponse, registryKey: Ke
   });
   if (!chain.ok) throw reject(`its certificate fails validation (${chain.reason}: ${chain.detail})`);
   if (serialOfCertificate(chain.leaf) !== record.serial) throw reject('its serial is not the leaf certificate serial');
+  const validity = {
+    from: Math.max(...chain.path.map((c) => Date.parse(c.validFrom))),
+    to: Math.min(...chain.path.map((c) => Date.parse(c.validTo))),
+  };
   return {
-    userId: record.user,
-    address: record.address,
-    port: record.port,
-    certificates: record.certificates,
-    timestamp: record.timestamp,
-    serial: record.serial,
+    record: {
+      userId: record.user,
+      address: record.address,
+      port: record.port,
+      certificates: record.certificates,
+      timestamp: record.timestamp,
+      serial: record.serial,
+    },
+    validity,
+  };
+}
+
+/**
+ * Verified look-up answers by their exact bytes. The registry signs a record once and serves the
+ * same bytes and signature on every look-up (IRP-LOOKUP-2), so an answer byte-identical to one
+ * already verified with the same registry key needs no second signature check or path
+ * validation; only the time-dependent checks run again (the timestamp bound of IRP-LOOKUP-4 and
+ * the validity period of every certificate in the validated path).
+ */
+export class VerifiedRecordCache {
+  private readonly entries = new Map<string, { record: Buffer; key: KeyObject; verified: VerifiedRecord; validity: { from: number; to: number } }>();
+
+  constructor(private readonly capacity = 1024) {}
+
+  verify(answer: LookupResultResponse, registryKey: KeyObject, expectedUser: string, trust: TrustConfig): VerifiedRecord {
+    const cacheKey = `${expectedUser}\0${answer.algorithm}\0${answer.signature.toString('base64')}`;
+    const hit = this.entries.get(cacheKey);
+    if (hit && hit.key === registryKey && hit.record.equals(answer.record)) {
+      const now = trust.time.getTime();
+      const { from, to } = hit.validity;
+      if (Date.parse(hit.verified.timestamp) <= now + MAX_CLOCK_SKEW_MS && from <= now && now <= to) {
+        return copyRecord(hit.verified);
+      }
+    }
+    const { record: verified, validity } = verifyLookupWithValidity(answer, registryKey, expectedUser, trust);
+    this.entries.delete(cacheKey);
+    this.entries.set(cacheKey, { record: Buffer.from(answer.record), key: registryKey, verified, validity });
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    return copyRecord(verified);
+  }
+}
+
+function copyRecord(r: VerifiedRecord): VerifiedRecord {
+  return {
+    userId: r.userId,
+    address: r.address,
+    port: r.port,
+    certificates: r.certificates.map((c) => Buffer.from(c)),
+    timestamp: r.timestamp,
+    serial: r.serial,
   };
 }
 

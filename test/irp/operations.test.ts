@@ -161,3 +161,15 @@ t.test('revoke: status revoked, record removed, authentication lost', async (t) 
   await t.rejects(client.authenticate('alice@example.com', alice.chain, alice.privateKey), { code: 'unauthenticated' });
 });
 
+
+t.test('a repeated identical answer is not re-verified, but its time checks are', async (t) => {
+  const server = await startStub(t);
+  const owner = await connect(t, server);
+  await enrolAndRegister(owner, 'alice@example.com', '::1', 4605);
+  let now = Date.now();
+  const reader = await connect(t, server, () => now);
+  t.equal((await reader.lookup('alice@example.com')).port, 4605);
+  t.equal((await reader.lookup('alice@example.com')).port, 4605, 'served from the verification cache');
+  now = Date.parse('2029-06-01T00:00:00Z'); // after the leaf certificate's notAfter
+  await t.rejects(reader.lookup('alice@example.com'), { code: 'record_rejected' });
+});
