@@ -99,6 +99,9 @@ export class Connection {
   private readonly bugs: Bugs;
   private negotiatedParams: Negotiated | undefined;
   private sentNonce: Buffer | undefined;
+  /** Ids of the Messages and Pings we sent that are not yet acknowledged (E2ED-APP-5). */
+  private readonly awaitingReceipt = new Set<string>();
+  private readonly awaitingPong = new Set<string>();
   /** The Output being built by the current call. */
   private out: Output = { frames: [], events: [], closed: false };
 
@@ -338,7 +341,10 @@ export class Connection {
         return;
       case 'Receipt':
       case 'Pong':
-        this.out.events.push({ type: 'message_received', message: msg });
+        // E2ED-APP-5: "A Receipt or Pong whose id matches nothing the UA sent MUST be ignored."
+        if ((msg.kind === 'Receipt' ? this.awaitingReceipt : this.awaitingPong).delete(msg.id)) {
+          this.out.events.push({ type: 'message_received', message: msg });
+        }
         return;
       case 'KeyUpdate': {
         // E2ED-REC-9: "after processing that record, replace its receiving secret".
@@ -411,6 +417,8 @@ export class Connection {
     // send a KeyUpdate before that."
     if (st.recordLayer.sendKeyWornOut) this.sendKeyUpdate(st, false);
     this.out.frames.push(this.protect(st, encodeE2ed(msg)));
+    if (msg.kind === 'Message') this.awaitingReceipt.add(msg.id);
+    if (msg.kind === 'Ping') this.awaitingPong.add(msg.id);
   }
 
   private sendKeyUpdate(st: Connected, request: boolean): void {

@@ -11,8 +11,14 @@ import type { TrafficDirection } from './keylog.js';
 import { openRecord, sealRecord, type CipherName } from './record.js';
 
 const MAX_SEQUENCE = 0xffffffffffffffffn;
-/** "a UA key-updates before 2^48 records on one key". */
-export const KEY_UPDATE_THRESHOLD = 1n << 48n;
+/**
+ * E2ED-REC-7: "A sender MUST NOT send more than 2^48 records under one traffic secret ... A sender
+ * SHOULD send a KeyUpdate after 2^24 records under one key when the cipher is AES-256-GCM."
+ */
+export const KEY_UPDATE_THRESHOLD: Readonly<Record<CipherName, bigint>> = {
+  'AES-256-GCM': 1n << 24n,
+  'CHACHA20-POLY1305': 1n << 48n,
+};
 
 interface DirectionState {
   readonly direction: TrafficDirection;
@@ -25,8 +31,10 @@ interface DirectionState {
 }
 
 function directionState(direction: TrafficDirection, secret: Buffer): DirectionState {
-  const { key, iv } = trafficKeys(secret);
-  return { direction, secret, key, iv, seq: 0n, generation: 0 };
+  // A private copy: the secret is erased when a key update replaces it (E2ED-KS-5).
+  const own = Buffer.from(secret);
+  const { key, iv } = trafficKeys(own);
+  return { direction, secret: own, key, iv, seq: 0n, generation: 0 };
 }
 
 export interface SecretChange {
@@ -69,9 +77,9 @@ export class RecordLayer {
     return this.receiving.secret;
   }
 
-  /** True once the sending key has protected 2^48 records: the engine key-updates first. */
+  /** True once the sending key has protected its share of records: the engine key-updates first. */
   get sendKeyWornOut(): boolean {
-    return this.sending.seq >= KEY_UPDATE_THRESHOLD;
+    return this.sending.seq >= KEY_UPDATE_THRESHOLD[this.cipher];
   }
 
   /** One plaintext XML element -> one whole record frame (type 0x02). */
@@ -113,7 +121,10 @@ export class RecordLayer {
   }
 
   private advance(d: DirectionState, resetSequence: boolean): SecretChange {
-    d.secret = nextTrafficSecret(d.secret);
+    const previous = d.secret;
+    d.secret = nextTrafficSecret(previous);
+    // E2ED-KS-5: "erase ... a traffic secret once it has been replaced by a key update".
+    previous.fill(0);
     const { key, iv } = trafficKeys(d.secret);
     d.key = key;
     d.iv = iv;

@@ -3,10 +3,8 @@
 import t from 'tap';
 import { Connection } from '../../src/protocol/engine.js';
 import { encodeFrame } from '../../src/protocol/frame.js';
-import { expandLabel } from '../../src/protocol/keyschedule.js';
 import { decodeE2ed, encodeE2ed, type E2edMessage } from '../../src/protocol/messages.js';
-import { sealRecord } from '../../src/protocol/record.js';
-import { alertReceived, alertSent, closedHow, connect, eventsOf, frames, initiatorConfig, responderConfig, type Pair } from './harness.js';
+import { alertReceived, alertSent, closedHow, connect, eventsOf, frames, initiatorConfig, initiatorRecord, responderConfig } from './harness.js';
 
 const plain = (msg: E2edMessage) => encodeFrame(0x01, encodeE2ed(msg));
 const xml = (s: string) => encodeFrame(0x01, Buffer.from(s, 'utf8'));
@@ -21,13 +19,6 @@ function toFreshResponder(bytes: Buffer) {
 function alertIn(out: { frames: Buffer[]; events: { type: string }[] }) {
   const e = out.events.find((x) => x.type === 'alert_sent') as { alert: string; requirement?: string } | undefined;
   return e?.alert;
-}
-
-/** A record the initiator would send as its next record, sealed with keys from the key log. */
-function initiatorRecord(p: Pair, msg: E2edMessage, seq = 0n): Buffer {
-  const ms = Buffer.from(eventsOf(p.i, 'keylog').find((e) => e.label === 'E2ED_MASTER_SECRET')!.secretHex, 'hex');
-  const ts = expandLabel(ms, 'i2r traffic', Buffer.alloc(0), 32);
-  return sealRecord('AES-256-GCM', expandLabel(ts, 'key', Buffer.alloc(0), 32), expandLabel(ts, 'iv', Buffer.alloc(0), 12), seq, encodeE2ed(msg));
 }
 
 t.test('framing and syntax faults before the handshake', async (t) => {

@@ -6,7 +6,9 @@ import { validateChain } from '../../src/pki/validator.js';
 import { Connection, type EngineConfig, type EngineEvent, type Output, type VerifyPeer } from '../../src/protocol/engine.js';
 import { encodeFrame, FrameDecoder, type Frame } from '../../src/protocol/frame.js';
 import { decodeE2ed, encodeE2ed, type E2edMessage } from '../../src/protocol/messages.js';
+import { expandLabel } from '../../src/protocol/keyschedule.js';
 import { seededRandom } from '../../src/protocol/random.js';
+import { sealRecord } from '../../src/protocol/record.js';
 import type { Bugs } from '../../src/ua/bugs.js';
 
 export const ALICE = 'alice@example.com';
@@ -190,4 +192,11 @@ export function rewriteOnce<K extends E2edMessage['kind']>(
     done = true;
     return encodeFrame(0x01, encodeE2ed(edit(msg as Extract<E2edMessage, { kind: K }>)));
   };
+}
+
+/** A record the initiator could send as its record number `seq`, sealed with keys from its key log (AES-256-GCM). */
+export function initiatorRecord(p: Pair, msg: E2edMessage, seq = 0n): Buffer {
+  const ms = Buffer.from(eventsOf(p.i, 'keylog').find((e) => e.label === 'E2ED_MASTER_SECRET')!.secretHex, 'hex');
+  const ts = expandLabel(ms, 'i2r traffic', Buffer.alloc(0), 32);
+  return sealRecord('AES-256-GCM', expandLabel(ts, 'key', Buffer.alloc(0), 32), expandLabel(ts, 'iv', Buffer.alloc(0), 12), seq, encodeE2ed(msg));
 }

@@ -1,7 +1,7 @@
 // Records and application messages after the handshake (docs/spec.md 8.2, chapter 11): key update
 // in both directions with request semantics, Ping/Pong, Receipts, unknown elements.
 import t from 'tap';
-import { alertSent, connect, eventsOf, frames, type Pair } from './harness.js';
+import { alertSent, connect, eventsOf, frames, initiatorRecord, type Pair } from './harness.js';
 
 function exchange(t: Tap.Test, p: Pair, label: string): void {
   const before = { i: eventsOf(p.i, 'message_received').length, r: eventsOf(p.r, 'message_received').length };
@@ -89,4 +89,17 @@ t.test('application records are type 0x02 and their plaintext never appears on t
   const wire = Buffer.concat(p.i.sent);
   t.equal(wire.includes(Buffer.from('the secret text')), false);
   t.equal(frames(p.i.sent).at(-1)!.type, 0x02);
+});
+
+t.test('a Receipt or Pong that matches nothing sent is ignored (E2ED-APP-5)', async (t) => {
+  const p = connect();
+  p.from('r', p.r.conn.receive(initiatorRecord(p, { kind: 'Receipt', id: 'never-sent' }, 0n)));
+  p.from('r', p.r.conn.receive(initiatorRecord(p, { kind: 'Pong', id: 'never-pinged' }, 1n)));
+  t.same(eventsOf(p.r, 'message_received'), []);
+  t.equal(p.r.conn.state, 'Connected');
+  // A matching one is reported once; its duplicate is not.
+  p.from('r', p.r.conn.send({ kind: 'Ping', id: 'p1' }));
+  p.from('r', p.r.conn.receive(initiatorRecord(p, { kind: 'Pong', id: 'p1' }, 2n)));
+  p.from('r', p.r.conn.receive(initiatorRecord(p, { kind: 'Pong', id: 'p1' }, 3n)));
+  t.same(eventsOf(p.r, 'message_received').map((e) => e.message), [{ kind: 'Pong', id: 'p1' }]);
 });

@@ -94,6 +94,7 @@ export function startInitiator(ctx: HandshakeContext): { state: ExpectResponderH
     nonce,
     offer: { versions, keyMaterialMethod: method, ciphers: ciphers.filter(isCipherName) },
     peerUserId,
+    sentFrom: hello.from,
     transcript,
   };
   if (ecdhePrivateKey !== undefined) state.ecdhePrivateKey = ecdhePrivateKey;
@@ -170,13 +171,16 @@ function onResponderHello(ctx: HandshakeContext, state: ExpectResponderHello, he
     cipher: selected.cipher,
     nonceI: state.nonce,
     nonceR: hello.nonce,
-    initiatorId: ctx.userId,
+    initiatorId: state.sentFrom,
     responderId: hello.from,
     hs: handshakeSecret(z, state.nonce, hello.nonce),
     peerUserId: peer.userId,
     peerPublicKey: peer.publicKey,
     peerSignatureAlgorithm: peer.signatureAlgorithm,
   };
+  // E2ED-KS-5: Z and the ephemeral private key are not needed past HS.
+  z.fill(0);
+  state.ecdhePrivateKey?.fill(0);
   ctx.emit({ type: 'negotiated', version: selected.version, method: selected.method, cipher: selected.cipher });
   ctx.emit({ type: 'peer_verified', userId: peer.userId });
   emitKeyLog(ctx, 'E2ED_HANDSHAKE_SECRET', session.nonceI, session.hs);

@@ -117,6 +117,7 @@ function onInitiatorHello(ctx: HandshakeContext, _state: ExpectInitiatorHello, h
     const announced = knobs?.selectUnofferedMethod ? otherEcdheMethod(method) : method;
     const share = generateKeyShare(method, ctx.rng.keyShare);
     z = computeSharedSecret(method, share.privateKey, hello.keyShare!.publicKey);
+    share.privateKey.fill(0);
     const wireShare = knobs?.selectUnofferedMethod ? generateKeyShare(announced, ctx.rng.keyShare).publicKey : share.publicKey;
     keyShare = { method: announced, publicKey: knobs?.keyShareOffCurve ? invalidKeyShare(announced, wireShare) : wireShare };
   } else {
@@ -170,6 +171,8 @@ function onInitiatorHello(ctx: HandshakeContext, _state: ExpectInitiatorHello, h
     peerSignatureAlgorithm: peer.signatureAlgorithm,
   };
   emitKeyLog(ctx, 'E2ED_HANDSHAKE_SECRET', session.nonceI, session.hs);
+  // E2ED-KS-5: Z is not needed past HS (the ephemeral private key went out of scope above).
+  z.fill(0);
 
   const skipCv = ctx.bugs.handshake?.skipCertificateVerify === true;
   let cvFrame: Buffer | undefined;

@@ -21,6 +21,8 @@ export interface ExpectResponderHello {
   offer: InitiatorOffer;
   /** The `to` of our Hello: whom the responder's certificate must name. */
   peerUserId: string;
+  /** The `from` of our Hello as sent (ID_I of the 0.9 binding). */
+  sentFrom: string;
   /** ECDHE private key of our key share, or the premaster for rsa-oaep. */
   ecdhePrivateKey?: Buffer;
   premaster?: Buffer;

@@ -25,10 +25,17 @@ export function establishTraffic(ctx: HandshakeContext, session: HandshakeSessio
   emitKeyLog(ctx, trafficSecretLabel('r2i', 0), session.nonceI, secrets.r2i);
   emitKeyLog(ctx, 'E2ED_EXPORTER', session.nonceI, exporterValue);
   ctx.emit({ type: 'exporter', hex: toHex(exporterValue) });
+  const recordLayer = new RecordLayer(session.cipher, ctx.role, secrets, ctx.bugs);
+  // E2ED-KS-5: "A UA MUST erase HS, the finished keys, Z and ephemeral private keys once the
+  // handshake ends" (best effort in a garbage-collected runtime: the buffers this code owns).
+  session.hs.fill(0);
+  ms.fill(0);
+  secrets.i2r.fill(0);
+  secrets.r2i.fill(0);
   return {
     name: 'Connected',
     session,
-    recordLayer: new RecordLayer(session.cipher, ctx.role, secrets, ctx.bugs),
+    recordLayer,
     exporter: exporterValue,
     peerRecordSeen: false,
   };
