@@ -132,10 +132,15 @@ export function checkEnum<T extends string>(s: string, allowed: readonly T[], wh
   return s as T;
 }
 
+/** Characters (code points): UTF-16 units less one per surrogate pair; counted only when it matters. */
 function characterCount(s: string): number {
-  let count = 0;
-  for (const _ of s) count++;
-  return count;
+  const highSurrogates = s.match(/[\uD800-\uDBFF]/g);
+  return s.length - (highSurrogates === null ? 0 : highSurrogates.length);
+}
+
+/** A string of at most `max` UTF-16 units has at most `max` characters: no need to count. */
+function longerThanCharacters(s: string, max: number): boolean {
+  return s.length > max && characterCount(s) > max;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -421,7 +426,7 @@ function decodeAppMessage(root: XmlElement): AppMessage {
   const id = checkId(requiredAttribute(root, 'id'), 'Message id');
   const timestamp = checkTimestamp(requiredAttribute(root, 'timestamp'), 'Message timestamp');
   const text = leafText(root);
-  if (characterCount(text) > MAX_MESSAGE_TEXT_CHARS) {
+  if (longerThanCharacters(text, MAX_MESSAGE_TEXT_CHARS)) {
     throw decodeError(`Message text longer than ${MAX_MESSAGE_TEXT_CHARS} characters`, 'E2ED-APP-1');
   }
   return { kind: 'Message', id, timestamp, text };

@@ -287,6 +287,12 @@ const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  */
 export function parseXml(bytes: Uint8Array, namespace: string, limits: Partial<XmlLimits> = {}): XmlElement {
   const lim: XmlLimits = { ...DEFAULT_XML_LIMITS, ...limits };
+  const doc = documentText(bytes);
+  return parseFlatElement(doc, namespace, lim) ?? parseDocument(doc, namespace, lim);
+}
+
+/** The document as a string: valid UTF-8 of XML characters only. */
+function documentText(bytes: Uint8Array): string {
   let doc: string;
   try {
     doc = decoder.decode(bytes);
@@ -295,6 +301,48 @@ export function parseXml(bytes: Uint8Array, namespace: string, limits: Partial<X
   }
   // A byte order mark is kept by the decoder and then refused as text before the root.
   if (ILLEGAL_XML_CHAR.test(doc)) throw decodeError('character not allowed in XML', 'E2ED-XML-4');
+  return doc;
+}
+
+// A flat document: one element, ASCII names, plain attribute values, and text with nothing to
+// decode or normalise (no markup, reference, carriage return or `>`). Application records are
+// almost all of this shape, and a single regular expression reads them two orders of magnitude
+// faster than the general path. Anything else, valid or not, takes the general path, so the
+// fast path only ever returns what the general path would (test/protocol/xml-fast-path.test.ts).
+const FLAT_ELEMENT = /^<([A-Za-z][A-Za-z0-9._-]{0,63})((?: [A-Za-z][A-Za-z0-9._-]{0,63}="[^"<&\t\n\r]*")*)(?:\/>|>([^<&>\r]*)<\/\1>)$/;
+const FLAT_ATTRIBUTE = / ([A-Za-z][A-Za-z0-9._-]{0,63})="([^"]*)"/g;
+
+function parseFlatElement(doc: string, namespace: string, lim: XmlLimits): XmlElement | null {
+  const m = FLAT_ELEMENT.exec(doc);
+  if (m === null) return null;
+  const [, name, attributeText, text = ''] = m as unknown as [string, string, string, string | undefined];
+  // Names the general path refuses as prototype members are left to it.
+  if (name in Object.prototype) return null;
+  const attributes: Record<string, string> = {};
+  let count = 0;
+  let sawNamespace = false;
+  for (const [, attrName, value] of attributeText.matchAll(FLAT_ATTRIBUTE) as IterableIterator<[string, string, string]>) {
+    count++;
+    if (attrName in Object.prototype || Object.prototype.hasOwnProperty.call(attributes, attrName)) return null;
+    if (Buffer.byteLength(value, 'utf8') > lim.maxAttributeValueBytes) return null;
+    if (attrName === 'xmlns') {
+      if (sawNamespace || value !== namespace) return null;
+      sawNamespace = true;
+      continue;
+    }
+    attributes[attrName] = value;
+  }
+  if (!sawNamespace || count > lim.maxAttributes || lim.maxElements < 1 || lim.maxDepth < 1) return null;
+  if (name.length > lim.maxNameBytes || Buffer.byteLength(text, 'utf8') > lim.maxTextBytes) return null;
+  return { name, attributes, children: [], text };
+}
+
+/** The general path alone, without the flat fast path: the reference the fast path is tested against. */
+export function parseXmlGeneral(bytes: Uint8Array, namespace: string, limits: Partial<XmlLimits> = {}): XmlElement {
+  return parseDocument(documentText(bytes), namespace, { ...DEFAULT_XML_LIMITS, ...limits });
+}
+
+function parseDocument(doc: string, namespace: string, lim: XmlLimits): XmlElement {
   const scanned = prescan(doc, lim);
 
   const validation = XMLValidator.validate(doc, { allowBooleanAttributes: false });

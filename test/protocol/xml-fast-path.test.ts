@@ -1,0 +1,108 @@
+// The flat-element fast path of parseXml returns exactly what the general path returns, and
+// refuses exactly what it refuses (with the same alert), on a corpus of hand-written edge cases
+// and of deterministic random mutations of real application messages.
+import t, { type Test } from 'tap';
+import { parseXml, parseXmlGeneral, type XmlLimits } from '../../src/protocol/xml.js';
+import { ProtocolError } from '../../src/protocol/errors.js';
+import { encodeE2ed } from '../../src/protocol/messages.js';
+import { seededRandom } from '../../src/protocol/random.js';
+
+const NS = 'urn:sixchat:e2ed:1';
+
+function outcome(parse: typeof parseXml, doc: Buffer, limits?: Partial<XmlLimits>): unknown {
+  try {
+    return { element: parse(doc, NS, limits) };
+  } catch (err) {
+    if (err instanceof ProtocolError) return { alert: err.alert };
+    throw err;
+  }
+}
+
+function same(t: Test, doc: Buffer, limits?: Partial<XmlLimits>): void {
+  const fast = outcome(parseXml, doc, limits);
+  const general = outcome(parseXmlGeneral, doc, limits);
+  t.same(fast, general, JSON.stringify(doc.toString('utf8').slice(0, 100)));
+}
+
+
+
+const canonical = [
+  encodeE2ed({ kind: 'Message', id: 'm-1', timestamp: '2026-11-26T19:00:00Z', text: 'hello world' }),
+  encodeE2ed({ kind: 'Message', id: 'm-2', timestamp: '2026-11-26T19:00:00.123Z', text: '' }),
+  encodeE2ed({ kind: 'Message', id: 'm-3', timestamp: '2026-11-26T19:00:00Z', text: 'tabs\tand\nnewlines, é, 𝄞, "quotes"' }),
+  encodeE2ed({ kind: 'Message', id: 'm-4', timestamp: '2026-11-26T19:00:00Z', text: 'escapes <b> & </b>' }),
+  encodeE2ed({ kind: 'Receipt', id: 'm-1' }),
+  encodeE2ed({ kind: 'Ping', id: 'p' }),
+  encodeE2ed({ kind: 'Pong', id: 'p' }),
+  encodeE2ed({ kind: 'KeyUpdate', request: false }),
+  encodeE2ed({ kind: 'Alert', level: 'warning', code: 'close_notify' }),
+  encodeE2ed({ kind: 'Finished', verifyData: Buffer.alloc(32, 7) }),
+];
+
+const handWritten = [
+  `<Ping xmlns="${NS}" id="a"/>`,
+  `<Ping xmlns="${NS}" id="a"></Ping>`,
+  `<Ping xmlns="${NS}" id="a"> </Ping>`,
+  `<Ping id="a" xmlns="${NS}"/>`,
+  `<Ping  xmlns="${NS}" id="a"/>`,
+  `<Ping xmlns="${NS}" id="a" />`,
+  `<Ping xmlns='${NS}' id='a'/>`,
+  `<Ping xmlns="${NS}" id="a" id="b"/>`,
+  `<Ping xmlns="${NS}" xmlns="${NS}" id="a"/>`,
+  `<Ping id="a"/>`,
+  `<Ping xmlns="urn:other" id="a"/>`,
+  `<Ping xmlns="${NS}" id="a\tb"/>`,
+  `<Ping xmlns="${NS}" id="a&amp;b"/>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">a > b</Message>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">a ]]> b</Message>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">line\r\nbreak</Message>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">text</Messages>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">text</message>`,
+  `<constructor xmlns="${NS}"/>`,
+  `<Ping xmlns="${NS}" toString="x" id="a"/>`,
+  `<Ping xmlns="${NS}" ${Array.from({ length: 16 }, (_, i) => `a${i}="v"`).join(' ')}/>`,
+  `<Ping xmlns="${NS}" ${Array.from({ length: 15 }, (_, i) => `a${i}="v"`).join(' ')}/>`,
+  `<${'P'.repeat(65)} xmlns="${NS}"/>`,
+  `<${'P'.repeat(64)} xmlns="${NS}"/>`,
+  `<Ping xmlns="${NS}" pad="${'v'.repeat(4097)}"/>`,
+  `<Ping xmlns="${NS}" pad="${'v'.repeat(4096)}"/>`,
+  `<?xml version="1.0"?><Ping xmlns="${NS}" id="a"/>`,
+  `<Ping xmlns="${NS}" id="a"/>\n`,
+  ` <Ping xmlns="${NS}" id="a"/>`,
+  `<Ping xmlns="${NS}" id="a"/><Ping xmlns="${NS}" id="b"/>`,
+  `<Future xmlns="${NS}" critical="true"/>`,
+  `<Ping xmlns="${NS}" id=""/>`,
+  `<Ping xmlns="${NS}" id="é"/>`,
+  `<Ping xmlns="${NS}" 1d="a"/>`,
+];
+
+t.test('hand-written edge cases', async (t) => {
+  for (const d of handWritten) same(t, Buffer.from(d, 'utf8'));
+  same(t, canonical[0]!, { maxTextBytes: 5 });
+  same(t, canonical[0]!, { maxAttributes: 1 });
+  same(t, canonical[0]!, { maxNameBytes: 4 });
+});
+
+t.test('canonical application messages', async (t) => {
+  for (const d of canonical) same(t, d);
+});
+
+t.test('random single-byte mutations of canonical messages', async (t) => {
+  const rng = seededRandom('xml-fast-path');
+  const alphabet = Buffer.from(' <>&"\'=/\t\r\nxX:;#0a-._?!', 'utf8');
+  let n = 0;
+  for (const base of canonical) {
+    for (let i = 0; i < 150; i++) {
+      const doc = Buffer.from(base);
+      const [pos, pick, op] = rng.bytes(3);
+      const at = pos! % doc.length;
+      const c = alphabet[pick! % alphabet.length]!;
+      const mutated = op! % 3 === 0 ? Buffer.concat([doc.subarray(0, at), doc.subarray(at + 1)])
+        : op! % 3 === 1 ? Buffer.concat([doc.subarray(0, at), Buffer.from([c]), doc.subarray(at)])
+          : (doc[at] = c, doc);
+      same(t, mutated);
+      n++;
+    }
+  }
+  t.equal(n, canonical.length * 150);
+});
