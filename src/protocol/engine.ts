@@ -231,7 +231,11 @@ export class Connection {
   timeout(kind: 'handshake' | 'idle'): Output {
     return this.run(
       () => {
-        if (kind === 'handshake' && (isHandshakeState(this.st) || this.st.name === 'Idle')) {
+        if (kind === 'handshake' && this.st.name === 'Idle') {
+          this.closeWith('error', { by: 'local', reason: 'handshake timer expired before start()' });
+          return;
+        }
+        if (kind === 'handshake' && isHandshakeState(this.st)) {
           throw new ProtocolError('local', 'handshake_timeout', `handshake not complete in time (in ${this.st.name})`, 'E2ED-LIM-3');
         }
         if (kind === 'idle' && this.st.name === 'Connected') this.closeLocally('idle timeout');

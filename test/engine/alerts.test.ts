@@ -161,3 +161,11 @@ t.test('API misuse is an exception, not a protocol event', async (t) => {
   t.throws(() => i.keyUpdate(false), /Connected/);
   t.throws(() => new Connection(initiatorConfig({ peerUserId: undefined })), RangeError);
 });
+
+t.test('configuration errors are thrown at construction', async (t) => {
+  t.throws(() => new Connection(initiatorConfig({ versions: ['0.9', '1.0'] })), /1\.0 before 0\.9/, 'E2ED-HS-13 order');
+  t.throws(() => new Connection(initiatorConfig({ ciphers: ['NULL'] })), RangeError);
+  t.throws(() => new Connection(initiatorConfig({ methods: [] })), RangeError);
+  const idle = new Connection(initiatorConfig());
+  t.match(idle.timeout('handshake'), { frames: [], closed: true }, 'a timer before start() sends nothing');
+});

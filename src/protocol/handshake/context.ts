@@ -12,7 +12,11 @@ import type { EngineEvent, Role } from './events.js';
 import type { VerifyPeer } from './peer-authentication.js';
 import type { Preferences } from './selection.js';
 
-/** One independent random stream per use, so that a knob changing one draw never shifts another. */
+/**
+ * One independent random stream per use, so that a knob changing one draw never shifts another.
+ * The fork labels are a contract: src/vectors/handshake.ts re-derives the ephemeral keys and the
+ * premaster of a seeded run from the "key-share" and "premaster" forks. Do not rename them.
+ */
 export interface RandomStreams {
   nonce: RandomSource;
   keyShare: RandomSource;

@@ -41,6 +41,10 @@ export function preferencesFrom(cfg: { versions?: string[]; methods?: string[]; 
   for (const v of versions) if (!isVersion(v)) throw new RangeError(`unsupported version in configuration: ${v}`);
   for (const m of methods) if (!isMethodName(m)) throw new RangeError(`unknown method in configuration: ${m}`);
   for (const c of ciphers) if (!isCipherName(c)) throw new RangeError(`unknown cipher in configuration: ${c}`);
+  // E2ED-HS-13: "when it offers both 1.0 and 0.9 it MUST list 1.0 first".
+  if (versions.includes('0.9') && versions.includes('1.0') && versions.indexOf('1.0') > versions.indexOf('0.9')) {
+    throw new RangeError('configuration must list version 1.0 before 0.9');
+  }
   if (versions.length === 0 || methods.length === 0 || ciphers.length === 0) {
     throw new RangeError('configuration must enable at least one version, method and cipher');
   }
