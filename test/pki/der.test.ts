@@ -40,7 +40,7 @@ t.test('lengths: short, long, minimal only, definite only', async (t) => {
 });
 
 t.test('nesting depth is bounded', async (t) => {
-  let v = hex('0500');
+  let v: Buffer = hex('0500');
   for (let i = 0; i < 40; i++) v = der.seq(v);
   const walk = (tlv: ReturnType<typeof readWhole>): void => {
     const r = DerReader.of(tlv);

@@ -1,6 +1,7 @@
 // Unit tests of user-ID syntax and comparison (docs/spec.md E2ED-XML-23, E2ED-XML-24).
 import t from 'tap';
 import { canonicalUserId, domainOf, isValidDomain, isValidUserId, parseUserId, sameDomain, sameUserId } from '../../src/protocol/identity.js';
+import { withAlert } from '../helpers/alerts.js';
 
 t.test('parseUserId splits local part and domain', async (t) => {
   t.same(parseUserId('alice@example.com'), { local: 'alice', domain: 'example.com' });
@@ -15,7 +16,7 @@ t.test('malformed user IDs are decode_error', async (t) => {
     'alice@.example.com', 'alice@example..com', 'alice@-example.com', 'alice@example-.com', 'alice@exa_mple.com',
     `${'a'.repeat(65)}@example.com`, `alice@${'l'.repeat(64)}.com`,
   ];
-  for (const id of bad) t.throws(() => parseUserId(id), { alert: 'decode_error' }, JSON.stringify(id));
+  for (const id of bad) t.throws(() => parseUserId(id), withAlert('decode_error'), JSON.stringify(id));
 });
 
 t.test('length bounds: local part 64, label 63, whole ID 254 octets', async (t) => {
@@ -40,7 +41,7 @@ t.test('sameUserId: local part case-sensitive, domain case-insensitive', async (
 t.test('domainOf, canonicalUserId, domains', async (t) => {
   t.equal(domainOf('alice@Example.com'), 'Example.com');
   t.equal(canonicalUserId('Alice@Example.COM'), 'Alice@example.com');
-  t.throws(() => domainOf('alice'), { alert: 'decode_error' });
+  t.throws(() => domainOf('alice'), withAlert('decode_error'));
   t.ok(isValidDomain('xn--bcher-kva.example'));
   t.notOk(isValidDomain('example.com.'));
   t.ok(sameDomain('Example.COM', 'example.com'));

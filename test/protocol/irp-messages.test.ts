@@ -7,6 +7,7 @@ import {
   recordSignedContent, serialFromBytes, statusSignedContent, type IrpMessage, type IrpRecord, type IrpStatusDocument,
 } from '../../src/protocol/irp-messages.js';
 import { ProtocolError } from '../../src/protocol/errors.js';
+import { withAlert } from '../helpers/alerts.js';
 
 const NS = 'xmlns="urn:sixchat:irp:1"';
 const CERT = Buffer.from('30820101', 'hex');
@@ -140,20 +141,20 @@ t.test('signed content = context || 0x00 || bytes', async (t) => {
 });
 
 t.test('a Record document with another root is decode_error', async (t) => {
-  t.throws(() => decodeRecordDocument(Buffer.from(STATUS_XML)), { alert: 'decode_error' });
-  t.throws(() => decodeStatusDocument(Buffer.from(RECORD_XML)), { alert: 'decode_error' });
+  t.throws(() => decodeRecordDocument(Buffer.from(STATUS_XML)), withAlert('decode_error'));
+  t.throws(() => decodeStatusDocument(Buffer.from(RECORD_XML)), withAlert('decode_error'));
 });
 
 t.test('a Record document in the E2ED namespace is decode_error', async (t) => {
-  t.throws(() => decodeRecordDocument(Buffer.from(RECORD_XML.replace('urn:sixchat:irp:1', 'urn:sixchat:e2ed:1'))), { alert: 'decode_error' });
+  t.throws(() => decodeRecordDocument(Buffer.from(RECORD_XML.replace('urn:sixchat:irp:1', 'urn:sixchat:e2ed:1'))), withAlert('decode_error'));
 });
 
 t.test('a Status document with an unknown status is illegal_parameter', async (t) => {
-  t.throws(() => decodeStatusDocument(Buffer.from(STATUS_XML.replace('revoked', 'suspended'))), { alert: 'illegal_parameter' });
+  t.throws(() => decodeStatusDocument(Buffer.from(STATUS_XML.replace('revoked', 'suspended'))), withAlert('illegal_parameter'));
 });
 
 t.test('a Status document with a nonce of the wrong length is decode_error', async (t) => {
-  t.throws(() => decodeStatusDocument(Buffer.from(STATUS_XML.replace(HEX32, HEX32.slice(2)))), { alert: 'decode_error' });
+  t.throws(() => decodeStatusDocument(Buffer.from(STATUS_XML.replace(HEX32, HEX32.slice(2)))), withAlert('decode_error'));
 });
 
 t.test('request without id is decode_error', async (t) => {

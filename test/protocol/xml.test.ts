@@ -3,6 +3,7 @@
 import t from 'tap';
 import { parseXml, serializeXml, element, collectChildren, type XmlElement } from '../../src/protocol/xml.js';
 import { ProtocolError } from '../../src/protocol/errors.js';
+import { withAlert } from '../helpers/alerts.js';
 
 const NS = 'urn:sixchat:e2ed:1';
 const ROOT = `xmlns="${NS}"`;
@@ -127,7 +128,7 @@ t.test('attribute value longer than 4096 octets is decode_error', async (t) => {
 
 t.test('text node above the limit is decode_error', async (t) => {
   const xml = Buffer.from(`<Root ${ROOT}>${'x'.repeat(101)}</Root>`);
-  t.throws(() => parseXml(xml, NS, { maxTextBytes: 100 }), { alert: 'decode_error' });
+  t.throws(() => parseXml(xml, NS, { maxTextBytes: 100 }), withAlert('decode_error'));
   t.doesNotThrow(() => parseXml(xml, NS, { maxTextBytes: 101 }));
 });
 
@@ -231,10 +232,10 @@ t.test('serializer: deterministic bytes, escaping, self-closing, no declaration'
 });
 
 t.test('serializer refuses characters XML cannot carry and mixed content', async (t) => {
-  t.throws(() => serializeXml(element('Root', {}, 'a\u0000b'), NS), { alert: 'internal_error' });
-  t.throws(() => serializeXml(element('Root', { a: '\uD800' }), NS), { alert: 'internal_error' });
-  t.throws(() => serializeXml({ name: 'Root', attributes: {}, children: [element('E')], text: 'x' }, NS), { alert: 'internal_error' });
-  t.throws(() => serializeXml(element('p:Root'), NS), { alert: 'internal_error' });
+  t.throws(() => serializeXml(element('Root', {}, 'a\u0000b'), NS), withAlert('internal_error'));
+  t.throws(() => serializeXml(element('Root', { a: '\uD800' }), NS), withAlert('internal_error'));
+  t.throws(() => serializeXml({ name: 'Root', attributes: {}, children: [element('E')], text: 'x' }, NS), withAlert('internal_error'));
+  t.throws(() => serializeXml(element('p:Root'), NS), withAlert('internal_error'));
 });
 
 t.test('collectChildren: order, cardinality, unknown and critical elements', async (t) => {
@@ -259,9 +260,9 @@ t.test('collectChildren: order, cardinality, unknown and critical elements', asy
 });
 
 t.test('errors name the requirement they enforce', async (t) => {
-  t.throws(() => parse(`<!DOCTYPE Ping><Ping ${ROOT}/>`), { alert: 'decode_error', requirement: 'E2ED-XML-3' });
-  t.throws(() => parse('<Ping/>'), { alert: 'decode_error', requirement: 'E2ED-XML-10' });
-  t.throws(() => parse(`<Root ${ROOT}>x<E/></Root>`), { alert: 'decode_error', requirement: 'E2ED-XML-6' });
+  t.throws(() => parse(`<!DOCTYPE Ping><Ping ${ROOT}/>`), withAlert('decode_error', 'E2ED-XML-3'));
+  t.throws(() => parse('<Ping/>'), withAlert('decode_error', 'E2ED-XML-10'));
+  t.throws(() => parse(`<Root ${ROOT}>x<E/></Root>`), withAlert('decode_error', 'E2ED-XML-6'));
 });
 
 t.test('valid edge cases are read as XML defines them', async (t) => {
