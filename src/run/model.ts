@@ -1,0 +1,175 @@
+// The case model of `sixbench run` (docs/run.md). A case is DATA (STYLE.md, h2spec and tlsfuzzer):
+// a stable id that never shifts when another case is added, the docs/spec.md requirement ids it
+// checks, what it does, and the outcomes it accepts, several where the spec allows several. The
+// executors (src/run/conversation.ts, irp-checks.ts, vector-checks.ts) interpret the `action`;
+// the judge (src/run/judge.ts) compares what happened with what is accepted.
+import type { CloseKind } from '../ua/events.js';
+
+export const SUITES = ['interop', 'knobs', 'certificates', 'vectors', 'irp'] as const;
+export type SuiteName = (typeof SUITES)[number];
+
+export function isSuiteName(s: string): s is SuiteName {
+  return (SUITES as readonly string[]).includes(s);
+}
+
+export type Verdict = 'pass' | 'fail' | 'skip';
+
+/** The two ends of one E2ED connection. */
+export type Side = 'initiator' | 'responder';
+export const SIDES: readonly Side[] = ['initiator', 'responder'];
+
+export function otherSide(side: Side): Side {
+  return side === 'initiator' ? 'responder' : 'initiator';
+}
+
+/** Who a peer is: an enrolled user (P-256 or RSA key), or the holder of a defect-catalogue chain. */
+export type PeerIdentity = 'p256' | 'rsa' | { defect: string };
+
+/** One reference User Agent of a conversation; everything unset is the conforming default. */
+export interface PeerSetup {
+  identity?: PeerIdentity;
+  /** Knob ids (src/ua/bugs.ts KNOBS); none: a conforming UA. */
+  knobs?: string[];
+  versions?: string[];
+  methods?: string[];
+  ciphers?: string[];
+}
+
+/** One step of a conversation (tlsfuzzer's send/expect graph, reduced to what a UA API can do). */
+export type Step =
+  /** The initiator finds the responder (IRP look-up, or the address directly for defect chains) and connects. */
+  | { do: 'handshake' }
+  /** `from` sends `count` Messages one after the other, each waiting for its Receipt. */
+  | { do: 'message'; from: Side; count?: number }
+  /** `from` sends a Ping and waits for the Pong. */
+  | { do: 'ping'; from: Side }
+  /** `from` sends KeyUpdate; the step waits until the other side has switched its receiving key. */
+  | { do: 'keyUpdate'; from: Side; request: boolean }
+  /** `from` closes (close_notify); the step waits until both sides have ended. */
+  | { do: 'close'; from: Side };
+
+/** What one side must show at the end; unset fields are not checked. Lists are alternatives. */
+export interface SideExpectation {
+  connected?: boolean;
+  /** The fatal alert this side sends: one of these; `null`: it sends no alert other than close_notify. */
+  alertSent?: string[] | null;
+  /** The alert this side receives: one of these; `null`: none other than close_notify. */
+  alertReceived?: string[] | null;
+  /** How the connection ended for this side: one of these (src/ua/events.ts CloseKind). */
+  closed?: CloseKind[];
+  negotiated?: { version?: string[]; method?: string[]; cipher?: string[] };
+  /** Messages delivered to this side's user. */
+  delivered?: number;
+  receipts?: number;
+  pongs?: number;
+  /** Key updates applied to this side's receiving / sending direction. */
+  receiveGeneration?: number;
+  sendGeneration?: number;
+}
+
+export interface ConversationExpectation {
+  initiator?: SideExpectation;
+  responder?: SideExpectation;
+  /** Both sides report the same exporter and the same version, method and cipher (E2ED-KS-4). */
+  agree?: boolean;
+}
+
+export interface Conversation {
+  initiator: PeerSetup;
+  responder: PeerSetup;
+  steps: Step[];
+  expect: ConversationExpectation;
+}
+
+/** The IRP suite's checks, each a function of src/run/irp-checks.ts. */
+export type IrpCheckName =
+  | 'wrong-password'
+  | 'unknown-user'
+  | 'register-without-authentication'
+  | 'authenticate-with-other-users-certificate'
+  | 'register-changes-only-own-record'
+  | 'revoke-other-users-certificate'
+  | 'tampered-lookup-signature'
+  | 'tampered-status-signature'
+  | 'revoked-certificate-status'
+  | 'revoked-peer-refused';
+
+export type CaseAction =
+  | { kind: 'conversation'; conversation: Conversation }
+  | { kind: 'vectors'; file: string }
+  | { kind: 'irp'; check: IrpCheckName };
+
+/** How a knob case shows that the bench tells the knob apart from conforming behaviour. */
+export type KnobForm =
+  /** The knobbed UA against a conforming one: the conforming side detects the deviation. */
+  | 'detect'
+  /** The knobbed UA against a conforming one: the conforming side goes on as the spec says (the deviation is harmless to it). */
+  | 'tolerate'
+  /** Not detectable by the peer by design: the case observes its visible consequence (what a conforming UA would refuse goes through). */
+  | 'observe'
+  /** Run the other way round: the knobbed UA against a peer that sends the bad input; the knobbed UA fails to reject it. */
+  | 'accept';
+
+export interface CaseSpec {
+  /** Stable, dotted, never positional: `interop.x25519.aes-256-gcm.i2r`, `knob.finished.corruptValue`, `cert.expired`. */
+  id: string;
+  suite: SuiteName;
+  /** What the case does, in one sentence. */
+  title: string;
+  /** docs/spec.md requirement ids the case checks (all must exist: checked at start-up). */
+  requirements: string[];
+  /** The outcomes the case accepts, for people (h2spec prints it with a failure). */
+  expected: string;
+  action: CaseAction;
+  /** Knob cases: which form the case uses. */
+  form?: KnobForm;
+  /** A disabled case is reported as skip with this reason (BoGo's disabled-tests file). */
+  disabled?: string;
+}
+
+/** What one side of a conversation did, reduced to what is deterministic for a given seed. */
+export interface SideObservation {
+  connected: boolean;
+  negotiated?: { version: string; method: string; cipher: string };
+  alertsSent: string[];
+  alertsReceived: string[];
+  closed?: { how: CloseKind; alert?: string; by?: 'local' | 'peer' };
+  delivered: number;
+  receipts: number;
+  pongs: number;
+  receiveGeneration: number;
+  sendGeneration: number;
+}
+
+export interface ConversationObservation {
+  initiator: SideObservation;
+  responder: SideObservation;
+  /** Both sides reported an exporter and the values are equal (the value itself is secret-derived and not reported). */
+  exportersEqual: boolean | null;
+  /** Steps that could not run because the connection had already ended, or a failure setting the case up. */
+  notes: string[];
+}
+
+/** A failure's evidence (h2spec style): the requirement, the accepted outcomes, and what happened. */
+export interface Evidence {
+  requirements: { id: string; text: string }[];
+  expected: string;
+  mismatches: string[];
+  observed?: unknown;
+  /** The UA events of both sides, in order (failures only). */
+  events?: { initiator: string[]; responder: string[] };
+}
+
+export interface CaseResult {
+  id: string;
+  suite: SuiteName;
+  title: string;
+  requirements: string[];
+  form?: KnobForm;
+  verdict: Verdict;
+  /** Why a case was skipped, or a one-line summary of a failure. */
+  reason?: string;
+  /** What happened (deterministic for a seed; compared run to run). */
+  observed?: unknown;
+  evidence?: Evidence;
+}

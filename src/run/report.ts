@@ -1,0 +1,125 @@
+// The run report (docs/run.md "Report format"): DIR/run-<seed>.json, written atomically, and the
+// human summary on stdout. `cases` holds only what follows from the seed, so two runs with one
+// seed give equal `cases`; wall-clock values live in `started` and `timings`.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Chalk } from 'chalk';
+import type { Requirement } from '../spec/requirements.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { REPO_ROOT } from './catalogue.js';
+import { SUITES, type CaseResult, type SuiteName, type Verdict } from './model.js';
+
+export const REPORT_FORMAT = 'sixbench-run-report/1';
+
+export interface RunReport {
+  format: typeof REPORT_FORMAT;
+  tool: { name: 'sixbench'; version: string };
+  seed: string;
+  /** When the run started (ISO 8601). */
+  started: string;
+  summary: {
+    total: number;
+    passed: number;
+    failed: number;
+    skipped: number;
+    suites: Partial<Record<SuiteName, Record<Verdict, number>>>;
+    /** The bench's own detection power: knob cases whose deviation it told apart, of those run (skips excluded). */
+    knobs: { detected: number; total: number };
+  };
+  /** Every case run, in catalogue order. */
+  cases: CaseResult[];
+  /** For every MUST of docs/spec.md, the ids of the cases of this run that cite it; and the MUSTs no case of this run covers. */
+  coverage: { musts: number; covered: number; byRequirement: Record<string, string[]>; uncovered: string[] };
+  timings: { totalMs: number; setupMs: number; cases: Record<string, number> };
+}
+
+export function toolVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function buildReport(input: {
+  seed: string;
+  started: Date;
+  requirements: readonly Requirement[];
+  cases: CaseResult[];
+  timings: RunReport['timings'];
+}): RunReport {
+  const count = (v: Verdict, list: readonly CaseResult[] = input.cases): number => list.filter((c) => c.verdict === v).length;
+  const suites: RunReport['summary']['suites'] = {};
+  for (const suite of SUITES) {
+    const inSuite = input.cases.filter((c) => c.suite === suite);
+    if (inSuite.length > 0) suites[suite] = { pass: count('pass', inSuite), fail: count('fail', inSuite), skip: count('skip', inSuite) };
+  }
+  const knobCases = input.cases.filter((c) => c.suite === 'knobs' && c.verdict !== 'skip');
+  const byRequirement: Record<string, string[]> = {};
+  const musts = input.requirements.filter((r) => r.level === 'MUST');
+  for (const r of musts) byRequirement[r.id] = input.cases.filter((c) => c.requirements.includes(r.id)).map((c) => c.id);
+  const uncovered = musts.filter((r) => byRequirement[r.id]!.length === 0).map((r) => r.id);
+  return {
+    format: REPORT_FORMAT,
+    tool: { name: 'sixbench', version: toolVersion() },
+    seed: input.seed,
+    started: input.started.toISOString(),
+    summary: {
+      total: input.cases.length,
+      passed: count('pass'),
+      failed: count('fail'),
+      skipped: count('skip'),
+      suites,
+      knobs: { detected: count('pass', knobCases), total: knobCases.length },
+    },
+    cases: input.cases,
+    coverage: { musts: musts.length, covered: musts.length - uncovered.length, byRequirement, uncovered },
+    timings: input.timings,
+  };
+}
+
+/** The report's file name for a seed. */
+export function reportPath(dir: string, seed: string): string {
+  return path.join(dir, `run-${seed}.json`);
+}
+
+export async function writeReport(dir: string, report: RunReport): Promise<string> {
+  const file = reportPath(dir, report.seed);
+  await writeFileAtomic(file, `${JSON.stringify(report, null, 2)}\n`);
+  return file;
+}
+
+/**
+ * The human summary: one line per case, and for each failure (h2spec style) the requirement it
+ * checks, the outcomes it accepts and what happened; then per-suite counts, the knob detection
+ * figure, MUST coverage, and the closing line `N passed, N failed, N skipped`.
+ */
+export function formatSummary(report: RunReport, opts: { color: boolean; reportFile?: string }): string {
+  const c = new Chalk({ level: opts.color ? 1 : 0 });
+  const lines: string[] = [];
+  const mark: Record<Verdict, string> = { pass: c.green('PASS'), fail: c.red('FAIL'), skip: c.yellow('SKIP') };
+  let suite: SuiteName | undefined;
+  for (const r of report.cases) {
+    if (r.suite !== suite) {
+      suite = r.suite;
+      lines.push('', c.bold(suite));
+    }
+    lines.push(`  ${mark[r.verdict]} ${r.id}${r.verdict === 'skip' && r.reason ? c.dim(` (${r.reason})`) : ''}`);
+    if (r.verdict === 'fail' && r.evidence) {
+      for (const req of r.evidence.requirements) lines.push(c.dim(`       ${req.id}: ${req.text}`));
+      lines.push(`       accepted: ${r.evidence.expected}`);
+      for (const m of r.evidence.mismatches) lines.push(`       ${c.red('happened:')} ${m}`);
+    }
+  }
+  lines.push('');
+  for (const [name, v] of Object.entries(report.summary.suites)) {
+    lines.push(`${name}: ${v.pass} passed, ${v.fail} failed, ${v.skip} skipped`);
+  }
+  if (report.summary.suites.knobs) lines.push(`knob detection: ${report.summary.knobs.detected} / ${report.summary.knobs.total} deviations told apart`);
+  lines.push(`MUST coverage: ${report.coverage.covered} / ${report.coverage.musts} requirements cited by a case of this run (${report.coverage.uncovered.length} not yet)`);
+  if (opts.reportFile) lines.push(`report: ${opts.reportFile}`);
+  const s = report.summary;
+  const closing = `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`;
+  lines.push(s.failed > 0 ? c.red(closing) : c.green(closing));
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,153 @@
+// `sixbench run`: loads the requirements and the case catalogue (refusing to start when a case
+// cites an unknown requirement id), builds the run's environment from the seed, runs the selected
+// cases with bounded concurrency and a per-case timeout, and returns the results in catalogue order.
+//
+// Determinism: worker w runs the cases whose position in the selection is w modulo the
+// concurrency, always with the same slot of users, and every UA is seeded from the run's seed and
+// the case id; so a seed gives the same verdicts and the same `cases` run after run. Timings are
+// kept apart (RunReport.timings).
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { loadRequirements, type Requirement } from '../spec/requirements.js';
+import { checkRequirementIds, loadCatalogue, REPO_ROOT, selectCases, SUITES_DIR } from './catalogue.js';
+import { runConversation } from './conversation.js';
+import { RunEnvironment, type Slot } from './environment.js';
+import { runIrpCheck, type CheckResult } from './irp-checks.js';
+import { judgeConversation } from './judge.js';
+import type { CaseResult, CaseSpec, Evidence } from './model.js';
+import { buildReport, type RunReport } from './report.js';
+import { runVectorCheck, VECTORS_DIR } from './vector-checks.js';
+
+export const DEFAULT_SEED = 'sixbench-run';
+export const DEFAULT_CONCURRENCY = 2;
+export const DEFAULT_CASE_TIMEOUT_MS = 8000;
+export const SPEC_PATH = path.join(REPO_ROOT, 'docs', 'spec.md');
+
+export interface RunOptions {
+  seed?: string;
+  suites?: readonly string[];
+  caseIds?: readonly string[];
+  concurrency?: number;
+  caseTimeoutMs?: number;
+  specPath?: string;
+  suitesDir?: string;
+  vectorsDir?: string;
+  /** Use these cases instead of the catalogue (tests). */
+  cases?: CaseSpec[];
+  /** Called as each case finishes (progress output); results still come back in catalogue order. */
+  onResult?: (result: CaseResult) => void;
+}
+
+export async function runConformance(opts: RunOptions = {}): Promise<RunReport> {
+  const started = new Date();
+  const seed = opts.seed ?? DEFAULT_SEED;
+  const concurrency = Math.max(1, opts.concurrency ?? DEFAULT_CONCURRENCY);
+  const timeoutMs = opts.caseTimeoutMs ?? DEFAULT_CASE_TIMEOUT_MS;
+  const requirements = loadRequirements(await readFile(opts.specPath ?? SPEC_PATH, 'utf8'));
+  const catalogue = opts.cases ?? loadCatalogue(opts.suitesDir ?? SUITES_DIR);
+  checkRequirementIds(catalogue, new Set(requirements.map((r) => r.id)));
+  const selected = selectCases(catalogue, { suites: opts.suites, caseIds: opts.caseIds });
+  const byId = new Map(requirements.map((r) => [r.id, r]));
+
+  const setupStart = Date.now();
+  const needsEnvironment = selected.some((c) => c.disabled === undefined && c.action.kind !== 'vectors');
+  const env = needsEnvironment ? await RunEnvironment.start({ seed, slots: concurrency }) : undefined;
+  const setupMs = Date.now() - setupStart;
+
+  const results: CaseResult[] = new Array(selected.length);
+  const durations: Record<string, number> = {};
+  try {
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, selected.length) }, async (_, w) => {
+        for (let i = w; i < selected.length; i += concurrency) {
+          const spec = selected[i]!;
+          const t0 = Date.now();
+          results[i] = await runCase(spec, { env, slot: env?.slots[w], seed, timeoutMs, byId, vectorsDir: opts.vectorsDir ?? VECTORS_DIR });
+          durations[spec.id] = Date.now() - t0;
+          opts.onResult?.(results[i]!);
+        }
+      }),
+    );
+  } finally {
+    await env?.close();
+  }
+  return buildReport({ seed, started, requirements, cases: results, timings: { totalMs: Date.now() - started.getTime(), setupMs, cases: durations } });
+}
+
+interface CaseContext {
+  env: RunEnvironment | undefined;
+  slot: Slot | undefined;
+  seed: string;
+  timeoutMs: number;
+  byId: Map<string, Requirement>;
+  vectorsDir: string;
+}
+
+function base(spec: CaseSpec): Pick<CaseResult, 'id' | 'suite' | 'title' | 'requirements' | 'form'> {
+  return { id: spec.id, suite: spec.suite, title: spec.title, requirements: spec.requirements, ...(spec.form ? { form: spec.form } : {}) };
+}
+
+function evidence(spec: CaseSpec, ctx: CaseContext, mismatches: string[], extra: Partial<Evidence> = {}): Evidence {
+  return {
+    requirements: spec.requirements.map((id) => ({ id, text: ctx.byId.get(id)?.text ?? '' })),
+    expected: spec.expected,
+    mismatches,
+    ...extra,
+  };
+}
+
+export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseResult> {
+  if (spec.disabled !== undefined) return { ...base(spec), verdict: 'skip', reason: spec.disabled };
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), ctx.timeoutMs);
+  try {
+    return await execute(spec, ctx, controller.signal);
+  } catch (err) {
+    const message = `the case could not be run: ${(err as Error).message}`;
+    return { ...base(spec), verdict: 'fail', reason: message, evidence: evidence(spec, ctx, [message]) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function execute(spec: CaseSpec, ctx: CaseContext, signal: AbortSignal): Promise<CaseResult> {
+  const action = spec.action;
+  const caseSeed = `${ctx.seed}/${spec.id}`;
+  if (action.kind === 'conversation') {
+    if (!ctx.env || !ctx.slot) throw new Error('no run environment');
+    const record = await runConversation(action.conversation, { env: ctx.env, slot: ctx.slot, seed: caseSeed, signal });
+    if (record.unsupported !== undefined) return { ...base(spec), verdict: 'skip', reason: record.unsupported };
+    const mismatches = judgeConversation(action.conversation.expect, record.observation);
+    const observed = record.observation;
+    if (mismatches.length === 0) return { ...base(spec), verdict: 'pass', observed };
+    return {
+      ...base(spec),
+      verdict: 'fail',
+      reason: mismatches[0]!,
+      observed,
+      evidence: evidence(spec, ctx, mismatches, { observed, events: record.events }),
+    };
+  }
+  let check: Promise<CheckResult>;
+  if (action.kind === 'vectors') check = runVectorCheck(action.file, ctx.vectorsDir);
+  else {
+    if (!ctx.env || !ctx.slot) throw new Error('no run environment');
+    check = runIrpCheck(action.check, { env: ctx.env, slot: ctx.slot, seed: caseSeed });
+  }
+  // These checks cannot be interrupted; the timeout decides the verdict and the check finishes in the background.
+  const timedOut = new Promise<'timeout'>((resolve) => signal.addEventListener('abort', () => resolve('timeout'), { once: true }));
+  const result = await Promise.race([check, timedOut]);
+  if (result === 'timeout') {
+    const message = `timed out after ${ctx.timeoutMs} ms`;
+    check.catch(() => undefined);
+    return { ...base(spec), verdict: 'fail', reason: message, evidence: evidence(spec, ctx, [message]) };
+  }
+  if (result.mismatches.length === 0) return { ...base(spec), verdict: 'pass', observed: result.observed };
+  return {
+    ...base(spec),
+    verdict: 'fail',
+    reason: result.mismatches[0]!,
+    observed: result.observed,
+    evidence: evidence(spec, ctx, result.mismatches, { observed: result.observed }),
+  };
+}
