@@ -12,9 +12,8 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
 import { Connection, type EngineConfig, type Output, type PeerVerification } from '../protocol/engine.js';
-import { DEFAULT_MAX_FRAME_LENGTH, FrameDecoder, FrameType } from '../protocol/frame.js';
+import { DEFAULT_MAX_FRAME_LENGTH, FRAME_HEADER_LENGTH, FrameType } from '../protocol/frame.js';
 import type { EngineEvent, ReceivedApplicationMessage } from '../protocol/handshake/events.js';
-import { decodeE2ed } from '../protocol/messages.js';
 import { seededRandom, systemRandom, type RandomSource } from '../protocol/random.js';
 import { validateChain } from '../pki/validator.js';
 import type { IrpClient } from '../irp/client.js';
@@ -132,6 +131,20 @@ export interface ReceivedText {
   text: string;
 }
 
+const CERTIFICATE_OPEN = Buffer.from('<Certificate>');
+const CERTIFICATE_CLOSE = Buffer.from('</Certificate>');
+
+/** The DER inside the first <Certificate>...</Certificate> of an XML payload, if any. */
+function locateFirstCertificate(payload: Buffer): Buffer | undefined {
+  const open = payload.indexOf(CERTIFICATE_OPEN);
+  if (open < 0) return undefined;
+  const from = open + CERTIFICATE_OPEN.length;
+  const close = payload.indexOf(CERTIFICATE_CLOSE, from);
+  if (close < 0) return undefined;
+  const der = Buffer.from(payload.toString('latin1', from, close), 'base64');
+  return der.length > 0 ? der : undefined;
+}
+
 /** The fixed clock of seeded mode: message timestamps advance one second per message from here. */
 const SEEDED_EPOCH_MS = Date.UTC(2026, 0, 1);
 
@@ -155,14 +168,19 @@ class StatusCache {
     return e !== undefined && Date.now() - e.fetchedAt < this.ttlMs ? e : undefined;
   }
 
-  async prefetch(leafDer: Buffer): Promise<void> {
+  /** Starts fetching the leaf's status; undefined when a fresh answer is already cached (or the DER does not parse). */
+  prefetch(leafDer: Buffer): Promise<void> | undefined {
     let serial: string;
     try {
       serial = serialOfCertificate(new X509Certificate(leafDer));
     } catch {
-      return; // unparseable: the validator rejects it with its own reason
+      return undefined; // unparseable: the validator rejects it with its own reason
     }
-    if (this.fresh(serial)) return;
+    if (this.fresh(serial)) return undefined;
+    return this.fetch(serial);
+  }
+
+  private async fetch(serial: string): Promise<void> {
     try {
       const revoked = await this.directory.isRevoked(serial);
       if (this.entries.size >= StatusCache.MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
@@ -352,7 +370,7 @@ interface ConnectionSettings {
   maxFrameLength: number;
   emit: (body: UaEventBody) => void;
   keyLog: (line: string) => void;
-  prefetchStatus: ((leafDer: Buffer) => Promise<void>) | undefined;
+  prefetchStatus: ((leafDer: Buffer) => Promise<void> | undefined) | undefined;
   messageIds: string;
   seeded: boolean;
   peerUserId: string | undefined;
@@ -497,36 +515,32 @@ export class UaConnection extends EventEmitter {
 
   /**
    * The chain validator checks revocation synchronously, so the responder fetches the status of
-   * the initiator's leaf before handing the engine the Hello. The first frame is decoded here only
-   * to find that leaf; bytes that fail to decode go to the engine as they are, and the engine
-   * raises the alert the spec names for them.
+   * the initiator's leaf before handing the engine the Hello. The leaf is only located here (the
+   * first <Certificate> of the first plaintext frame), not decoded or trusted: the engine parses
+   * and validates the Hello itself, and a Hello this scan misreads only finds no fresh status,
+   * which fails closed. Bytes that are no Hello go to the engine as they are, which raises the
+   * alert the spec names for them.
    */
   private inspectHeldBack(): void {
     const held = this.heldBack!;
-    let leaf: Buffer | undefined;
-    try {
-      const frames = new FrameDecoder({ maxLength: this.settings.maxFrameLength }).push(held);
-      if (frames.length === 0) return; // the first frame is not complete yet
-      const first = frames[0]!;
-      if (first.type === FrameType.Plaintext) {
-        const msg = decodeE2ed(first.payload);
-        if (msg.kind === 'InitiatorHello') leaf = msg.certificates[0];
-      }
-    } catch {
-      leaf = undefined;
-    }
+    if (held.length < FRAME_HEADER_LENGTH) return;
+    const length = held.readUInt32BE(0);
+    const malformed = length === 0 || length > this.settings.maxFrameLength || held[4] !== FrameType.Plaintext;
+    if (!malformed && held.length < 4 + length) return; // the first frame is not complete yet
+    const leaf = malformed ? undefined : locateFirstCertificate(held.subarray(FRAME_HEADER_LENGTH, 4 + length));
     const release = (): void => {
       const bytes = this.heldBack ?? Buffer.alloc(0);
       this.heldBack = undefined;
       this.fetchingStatus = false;
       if (bytes.length > 0) this.onData(bytes);
     };
-    if (leaf === undefined) {
+    const fetching = leaf === undefined ? undefined : this.settings.prefetchStatus!(leaf);
+    if (fetching === undefined) {
       release();
       return;
     }
     this.fetchingStatus = true;
-    void this.settings.prefetchStatus!(leaf).then(release, release);
+    void fetching.then(release, release);
   }
 
   private onTransportEnd(err?: Error): void {
@@ -544,7 +558,12 @@ export class UaConnection extends EventEmitter {
   }
 
   private apply(out: Output): void {
-    for (const frame of out.frames) if (!this.socket.destroyed) this.socket.write(frame);
+    if (out.frames.length > 0 && !this.socket.destroyed) {
+      // One flight (e.g. Hello, CertificateVerify, Finished) leaves in one write.
+      if (out.frames.length > 1) this.socket.cork();
+      for (const frame of out.frames) this.socket.write(frame);
+      if (out.frames.length > 1) this.socket.uncork();
+    }
     for (const ev of out.events) this.onEngineEvent(ev);
     if (out.closed && !this.isClosed) this.finish({ how: 'clean' });
   }
