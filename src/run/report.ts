@@ -23,8 +23,11 @@ export interface RunReport {
     failed: number;
     skipped: number;
     suites: Partial<Record<SuiteName, Record<Verdict, number>>>;
-    /** The bench's own detection power: knob cases whose deviation it told apart, of those run (skips excluded). */
-    knobs: { detected: number; total: number };
+    /**
+     * The bench's own detection power: knob cases (forms detect, observe, accept) whose deviation it
+     * told apart from conforming behaviour, of those run; and the tolerate-form cases that passed.
+     */
+    knobs: { detected: number; total: number; tolerated: number; tolerateTotal: number };
   };
   /** Every case run, in catalogue order. */
   cases: CaseResult[];
@@ -54,7 +57,8 @@ export function buildReport(input: {
     const inSuite = input.cases.filter((c) => c.suite === suite);
     if (inSuite.length > 0) suites[suite] = { pass: count('pass', inSuite), fail: count('fail', inSuite), skip: count('skip', inSuite) };
   }
-  const knobCases = input.cases.filter((c) => c.suite === 'knobs' && c.verdict !== 'skip');
+  const knobCases = input.cases.filter((c) => c.suite === 'knobs' && c.verdict !== 'skip' && c.form !== 'tolerate');
+  const tolerateCases = input.cases.filter((c) => c.suite === 'knobs' && c.verdict !== 'skip' && c.form === 'tolerate');
   const byRequirement: Record<string, string[]> = {};
   const musts = input.requirements.filter((r) => r.level === 'MUST');
   for (const r of musts) byRequirement[r.id] = input.cases.filter((c) => c.requirements.includes(r.id)).map((c) => c.id);
@@ -70,7 +74,12 @@ export function buildReport(input: {
       failed: count('fail'),
       skipped: count('skip'),
       suites,
-      knobs: { detected: count('pass', knobCases), total: knobCases.length },
+      knobs: {
+        detected: count('pass', knobCases),
+        total: knobCases.length,
+        tolerated: count('pass', tolerateCases),
+        tolerateTotal: tolerateCases.length,
+      },
     },
     cases: input.cases,
     coverage: { musts: musts.length, covered: musts.length - uncovered.length, byRequirement, uncovered },
@@ -115,7 +124,10 @@ export function formatSummary(report: RunReport, opts: { color: boolean; reportF
   for (const [name, v] of Object.entries(report.summary.suites)) {
     lines.push(`${name}: ${v.pass} passed, ${v.fail} failed, ${v.skip} skipped`);
   }
-  if (report.summary.suites.knobs) lines.push(`knob detection: ${report.summary.knobs.detected} / ${report.summary.knobs.total} deviations told apart`);
+  const k = report.summary.knobs;
+  if (report.summary.suites.knobs) {
+    lines.push(`knob detection: ${k.detected} / ${k.total} deviations told apart from conforming behaviour; ${k.tolerated} / ${k.tolerateTotal} harmless ones handled as the spec says`);
+  }
   lines.push(`MUST coverage: ${report.coverage.covered} / ${report.coverage.musts} requirements cited by a case of this run (${report.coverage.uncovered.length} not yet)`);
   if (opts.reportFile) lines.push(`report: ${opts.reportFile}`);
   const s = report.summary;
