@@ -342,11 +342,15 @@ export class Registry {
   private async register(session: Session, id: string, address: string, port: number): Promise<IrpResponse> {
     // IRP-REG-1/2: only a certificate-authenticated connection, and only its own user's record.
     const auth = this.authenticatedUser(session);
-    const timestamp = rfc3339(this.now());
+    const key = canonicalUserId(auth.user);
+    // A newer registration always carries a later timestamp than the one it replaces, even within
+    // one millisecond: clients detect rollback by timestamp (IRP-LOOKUP-4).
+    const replaced = this.store.state.records[key];
+    const notBefore = replaced ? Date.parse(replaced.timestamp) + 1 : 0;
+    const timestamp = rfc3339(Math.max(this.now(), notBefore));
     const record: IrpRecord = { user: auth.user, address, port, timestamp, serial: auth.serial, certificates: auth.chain };
     // Signed once, here; every Lookup serves these bytes and this signature as they are.
     const signed = this.signRecord(record);
-    const key = canonicalUserId(auth.user);
     await this.store.commit((state) => {
       const previous = state.records[key];
       const entry: UserRecord = { ...signed };
@@ -477,26 +481,11 @@ export class Registry {
   }
 }
 
-/**
- * The registry signing certificate: issued by the services CA with keyUsage digitalSignature and
- * the registry purpose as its only extendedKeyUsage, so that no user or TLS certificate can pass
- * for it (src/irp/verify.ts checks exactly that). Derived from the PKI's seed: the same across restarts.
- */
+/** The registry signing certificate is the test PKI's (IRP-CA-3: the registry purpose, digitalSignature only). */
 function issueRegistrySigner(pki: TestPki): RegistrySigner {
-  const key = pki.key('irp-registry-signing', 'p256');
-  const leaf = pki.intermediates.services.issueEndEntity({
-    label: 'irp-registry-signing',
-    subject: testName(`sixbench IRP registry signing (${pki.domain})`),
-    spki: key.spki,
-    rsa: false,
-    validity: pki.endEntityValidity,
-    keyUsage: ['digitalSignature'],
-    extendedKeyUsage: [IRP_REGISTRY_SIGNING_PURPOSE],
-    altNames: [],
-  });
-  const algorithm = signatureAlgorithmForKey(key.privateKey);
+  const algorithm = signatureAlgorithmForKey(pki.irpSigning.privateKey);
   if (algorithm === null) throw new Error('the registry signing key has no signature algorithm');
-  return { chain: [leaf, pki.intermediates.services.der], privateKey: key.privateKey, algorithm };
+  return { chain: pki.irpSigning.chain, privateKey: pki.irpSigning.privateKey, algorithm };
 }
 
 /** The serial syntax of section 14.10 for a DER certificate. */

@@ -4,7 +4,8 @@
 // (IRP-LOOKUP-6: "MUST NOT connect to an address, or encrypt to a key, taken from an answer that
 // failed any check").
 import { X509Certificate, type KeyObject } from 'node:crypto';
-import { hasKeyUsage, parseCertificate, type ParsedCertificate } from '../pki/cert-parse.js';
+import { hasKeyUsage, parseCertificate } from '../pki/cert-parse.js';
+import { OID } from '../pki/oids.js';
 import { validateChain } from '../pki/validator.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { sameUserId } from '../protocol/identity.js';
@@ -26,12 +27,10 @@ import { IrpError } from './errors.js';
  * the arc src/pki/oids.ts uses). With it as the only purpose, neither a user's clientAuth
  * certificate nor the registry's TLS serverAuth certificate can stand in for the signing key.
  */
-export const IRP_REGISTRY_SIGNING_PURPOSE = '1.3.6.1.4.1.55555.4604.1';
+export const IRP_REGISTRY_SIGNING_PURPOSE = OID.irpRegistrySigning;
 
 /** IRP-LOOKUP-4 / IRP-STATUS-5: timestamps at most this far from the client's clock. */
 export const MAX_CLOCK_SKEW_MS = 300_000;
-/** E2ED-CERT-21: a path of at most 8 certificates including the anchor. */
-const MAX_PATH_LENGTH = 8;
 
 export interface TrustConfig {
   /** DER of the configured trust anchors (IRP-CA-2: from configuration, never from the registry). */
@@ -59,24 +58,6 @@ export interface VerifiedStatus {
   timestamp: string;
 }
 
-interface Loaded {
-  der: Buffer;
-  x509: X509Certificate;
-  parsed: ParsedCertificate;
-}
-
-function load(der: Buffer, what: string): Loaded {
-  try {
-    return { der, x509: new X509Certificate(der), parsed: parseCertificate(der) };
-  } catch (err) {
-    throw new IrpError('untrusted_registry_certificate', `${what} does not parse: ${(err as Error).message}`, 'IRP-CA-3');
-  }
-}
-
-function validAt(c: Loaded, time: Date): boolean {
-  return c.parsed.notBefore.getTime() <= time.getTime() && time.getTime() <= c.parsed.notAfter.getTime();
-}
-
 /**
  * IRP-CA-3: the registry signing certificate "MUST chain to a configured trust anchor of the
  * domain, have keyUsage digitalSignature, not be a CA", within validity, with an acceptable key;
@@ -84,27 +65,22 @@ function validAt(c: Loaded, time: Date): boolean {
  */
 export function checkRegistryCertificate(registryDer: Buffer, trust: TrustConfig): KeyObject {
   const fail = (why: string): IrpError => new IrpError('untrusted_registry_certificate', `registry signing certificate: ${why}`, 'IRP-CA-3');
-  const leaf = load(registryDer, 'registry signing certificate');
-  if (leaf.parsed.basicConstraints?.ca) throw fail('is a CA');
-  if (!hasKeyUsage(leaf.parsed, 'digitalSignature')) throw fail('keyUsage lacks digitalSignature');
-  if (!leaf.parsed.extKeyUsage?.includes(IRP_REGISTRY_SIGNING_PURPOSE)) throw fail('does not carry the registry signing purpose');
-  if (signatureAlgorithmForKey(leaf.x509.publicKey) === null) throw fail('its key is not acceptable for signatures');
-  if (!validAt(leaf, trust.time)) throw fail('outside its validity period');
-
-  const anchors = trust.anchors.map((der) => load(der, 'trust anchor'));
-  const intermediates = trust.intermediates.map((der) => load(der, 'intermediate'));
-  let current = leaf;
-  for (let length = 1; length < MAX_PATH_LENGTH; length++) {
-    const issuedBy = (c: Loaded): boolean => current.x509.checkIssued(c.x509) && current.x509.verify(c.x509.publicKey);
-    const anchor = anchors.find(issuedBy);
-    if (anchor) return leaf.x509.publicKey;
-    const next = intermediates.find((c) => c !== current && issuedBy(c));
-    if (!next) throw fail('does not chain to a configured trust anchor');
-    if (!next.parsed.basicConstraints?.ca || !hasKeyUsage(next.parsed, 'keyCertSign')) throw fail('an issuer in its path is not a CA');
-    if (!validAt(next, trust.time)) throw fail('an issuer in its path is outside its validity period');
-    current = next;
-  }
-  throw fail(`path longer than ${MAX_PATH_LENGTH} certificates`);
+  // The path, validity, algorithms, key strength, CA constraints and the registry purpose are the
+  // validator's RFC 5280 rules with purpose irpRegistrySigning; the rest of IRP-CA-3 is checked here.
+  const result = validateChain([registryDer], {
+    trustAnchors: trust.anchors,
+    intermediates: trust.intermediates,
+    time: trust.time,
+    purpose: 'irpRegistrySigning',
+    profile: 'rfc5280',
+  });
+  if (!result.ok) throw fail(`${result.detail} (${result.reason})`);
+  const leaf = parseCertificate(registryDer);
+  if (leaf.basicConstraints?.ca) throw fail('is a CA');
+  if (!hasKeyUsage(leaf, 'digitalSignature')) throw fail('keyUsage lacks digitalSignature');
+  if (!leaf.extKeyUsage?.includes(IRP_REGISTRY_SIGNING_PURPOSE)) throw fail('does not carry the registry signing purpose');
+  if (signatureAlgorithmForKey(result.publicKey) === null) throw fail('its key is not acceptable for signatures');
+  return result.publicKey;
 }
 
 /** IRP-LOOKUP-3: the signature over the exact record bytes, with the algorithm of the registry key. */

@@ -289,9 +289,11 @@ export class TestPki {
     };
     this.anchors = [this.root.der];
     for (const userId of opts.users ?? []) this.users.push(this.issueUser(userId, { keyType: opts.keyType }));
-    this.irpSigning = this.issueService('irp-signing', `sixbench IRP registry (${this.domain})`, {
+    // IRP-CA-3: the registry purpose as the only extendedKeyUsage, so that no user or TLS
+    // certificate can pass for the registry's signing key.
+    this.irpSigning = this.issueService('irp-signing', `sixbench IRP registry signing (${this.domain})`, {
       keyUsage: ['digitalSignature'],
-      extendedKeyUsage: [],
+      extendedKeyUsage: [OID.irpRegistrySigning],
       altNames: [],
     });
     this.irpTls = this.issueService('irp-tls', 'localhost', {

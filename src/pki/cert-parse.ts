@@ -26,37 +26,8 @@ import {
   type Tlv,
 } from './der.js';
 
-export const OID = {
-  basicConstraints: '2.5.29.19',
-  keyUsage: '2.5.29.15',
-  extKeyUsage: '2.5.29.37',
-  subjectAltName: '2.5.29.17',
-  issuerAltName: '2.5.29.18',
-  nameConstraints: '2.5.29.30',
-  authorityKeyIdentifier: '2.5.29.35',
-  subjectKeyIdentifier: '2.5.29.14',
-  certificatePolicies: '2.5.29.32',
-  policyMappings: '2.5.29.33',
-  policyConstraints: '2.5.29.36',
-  inhibitAnyPolicy: '2.5.29.54',
-  crlDistributionPoints: '2.5.29.31',
-  freshestCrl: '2.5.29.46',
-  subjectDirectoryAttributes: '2.5.29.9',
-  authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
-  subjectInfoAccess: '1.3.6.1.5.5.7.1.11',
-  sctList: '1.3.6.1.4.1.11129.2.4.2',
-  emailAddress: '1.2.840.113549.1.9.1',
-  commonName: '2.5.4.3',
-  ekuAny: '2.5.29.37.0',
-  ekuServerAuth: '1.3.6.1.5.5.7.3.1',
-  ekuClientAuth: '1.3.6.1.5.5.7.3.2',
-  rsaEncryption: '1.2.840.113549.1.1.1',
-  rsassaPss: '1.2.840.113549.1.1.10',
-  ecPublicKey: '1.2.840.10045.2.1',
-  ed25519: '1.3.101.112',
-  ed448: '1.3.101.113',
-  dsa: '1.2.840.10040.4.1',
-} as const;
+export { OID } from './oids.js';
+import { OID } from './oids.js';
 
 export const KU = {
   digitalSignature: 0,

@@ -27,7 +27,8 @@ import { REASONS, type ValidationFailureReason } from './reasons.js';
 
 export type { ValidationFailureReason } from './reasons.js';
 
-export type Purpose = 'clientAuth' | 'serverAuth';
+/** The EKU the leaf must carry: a UA's (clientAuth), a TLS server's, or the IRP registry signer's (IRP-CA-3). */
+export type Purpose = 'clientAuth' | 'serverAuth' | 'irpRegistrySigning';
 
 export interface ValidationOptions {
   trustAnchors: readonly Buffer[]; // DER of trusted roots (or trusted intermediates)
@@ -410,7 +411,11 @@ export function userIdsEqual(a: string, b: string): boolean {
   return a.slice(0, ia) === b.slice(0, ib) && asciiLower(a.slice(ia + 1)) === asciiLower(b.slice(ib + 1));
 }
 
-const PURPOSE_OID: Record<Purpose, string> = { clientAuth: OID.ekuClientAuth, serverAuth: OID.ekuServerAuth };
+const PURPOSE_OID: Record<Purpose, string> = {
+  clientAuth: OID.clientAuth,
+  serverAuth: OID.serverAuth,
+  irpRegistrySigning: OID.irpRegistrySigning,
+};
 
 function checkEndEntity(c: ParsedCertificate, opts: ValidationOptions, profile: Profile): Failure | { userId: string | undefined } {
   const e2ed = profile === 'e2ed';
@@ -431,7 +436,7 @@ function checkEndEntity(c: ParsedCertificate, opts: ValidationOptions, profile: 
     if (e2ed) return failure('wrong-extended-key-usage', 'no extendedKeyUsage');
   } else if (!eku.includes(PURPOSE_OID[opts.purpose])) {
     return failure('wrong-extended-key-usage', `extendedKeyUsage lacks ${opts.purpose}`);
-  } else if (!e2ed && eku.includes(OID.ekuAny)) {
+  } else if (!e2ed && eku.includes(OID.anyExtendedKeyUsage)) {
     // CA/B Forum BR 7.1.2.7.10 (subscriber certificates): "anyExtendedKeyUsage MUST NOT be present".
     return failure('wrong-extended-key-usage', 'extendedKeyUsage includes anyExtendedKeyUsage');
   }
