@@ -1,6 +1,6 @@
 // Full handshakes between two conforming Connections in memory: every method x cipher in 1.0,
 // 0.9 when both enable it, every signature key type, any chunking, and byte-identical replays.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { parseKeyLog } from '../../src/protocol/keylog.js';
 import { seededRandom } from '../../src/protocol/random.js';
 import { ALICE, BOB, CAROL_RSA, DAVE_ED25519, connect, eventsOf, plaintextMessages, user, type Pair } from './harness.js';
@@ -9,7 +9,7 @@ const METHODS = ['x25519', 'p256', 'rsa-oaep'] as const;
 const CIPHERS = ['AES-256-GCM', 'CHACHA20-POLY1305'] as const;
 
 /** Both sides Connected with the same parameters and exporter, and a message and its receipt cross. */
-function assertWorking(t: Tap.Test, p: Pair, expect: { version: string; method: string; cipher: string }): void {
+function assertWorking(t: Test, p: Pair, expect: { version: string; method: string; cipher: string }): void {
   t.equal(p.i.conn.state, 'Connected', 'initiator connected');
   t.equal(p.r.conn.state, 'Connected', 'responder connected');
   for (const s of [p.i, p.r]) t.match(s.conn.negotiated, expect);

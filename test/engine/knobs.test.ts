@@ -1,7 +1,7 @@
 // Every misbehaviour knob (src/ua/bugs.ts) changes the bytes on the wire or the verdict, and a
 // conforming peer reacts as docs/knobs.md says. Each knob has exactly one case here; a knob added
 // to the catalogue without a case fails the catalogue test.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,7 @@ function helloR(p: Pair): ResponderHello {
 }
 
 /** The conforming side refuses with `alert` (and the knob side hears it). */
-function refused(t: Tap.Test, p: Pair, conforming: 'i' | 'r', alert: string, requirement?: string): void {
+function refused(t: Test, p: Pair, conforming: 'i' | 'r', alert: string, requirement?: string): void {
   const s = conforming === 'i' ? p.i : p.r;
   const other = conforming === 'i' ? p.r : p.i;
   t.equal(alertSent(s), alert, `the conforming ${conforming === 'i' ? 'initiator' : 'responder'} sends ${alert}`);
@@ -32,7 +32,7 @@ function refused(t: Tap.Test, p: Pair, conforming: 'i' | 'r', alert: string, req
   t.equal(alertReceived(other), alert);
 }
 
-function bothConnected(t: Tap.Test, p: Pair): void {
+function bothConnected(t: Test, p: Pair): void {
   t.equal(p.i.conn.state, 'Connected', 'initiator connected');
   t.equal(p.r.conn.state, 'Connected', 'responder connected');
 }
@@ -51,7 +51,7 @@ const otherCaVerifier: VerifyPeer = (chain, ctx) => {
 const late = new Date(pki.referenceTime.getTime() + 10 * 365 * 24 * 3600 * 1000);
 const both09: SideOptions = { versions: ['1.0', '0.9'] };
 
-const CASES: Record<string, (t: Tap.Test) => void> = {
+const CASES: Record<string, (t: Test) => void> = {
   'hello.omitVersions10': (t) => {
     const p = connect(bugs('hello.omitVersions10'), {});
     t.same(helloI(p).versions, ['0.9'], 'Hello_I offers 0.9 only');

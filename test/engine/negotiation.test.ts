@@ -1,11 +1,11 @@
 // Selection (docs/spec.md 5.3, 5.4), downgrade protection (chapter 6), offer lists protected by
 // the 1.0 signatures (E2ED-VER-6), and RSA-OAEP key transport (7.6). Each case asserts the alert
 // and the side that sends it.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { X509Certificate } from 'node:crypto';
 import { alertReceived, alertSent, CAROL_RSA, closedHow, connect, eventsOf, pki, plaintextMessages, rewriteOnce, user, type Pair } from './harness.js';
 
-function refusedBy(t: Tap.Test, p: Pair, by: 'i' | 'r', alert: string, requirement?: string): void {
+function refusedBy(t: Test, p: Pair, by: 'i' | 'r', alert: string, requirement?: string): void {
   const sender = by === 'i' ? p.i : p.r;
   const other = by === 'i' ? p.r : p.i;
   t.equal(alertSent(sender), alert, `${by === 'i' ? 'initiator' : 'responder'} sends ${alert}`);

@@ -1,9 +1,9 @@
 // Records and application messages after the handshake (docs/spec.md 8.2, chapter 11): key update
 // in both directions with request semantics, Ping/Pong, Receipts, unknown elements.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { alertSent, connect, eventsOf, frames, initiatorRecord, type Pair } from './harness.js';
 
-function exchange(t: Tap.Test, p: Pair, label: string): void {
+function exchange(t: Test, p: Pair, label: string): void {
   const before = { i: eventsOf(p.i, 'message_received').length, r: eventsOf(p.r, 'message_received').length };
   const id = label.replace(/[^A-Za-z0-9]+/g, '-');
   p.from('i', p.i.conn.sendText(`${id}-i`, 'to bob', '2026-11-26T19:00:00Z'));
