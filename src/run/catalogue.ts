@@ -187,6 +187,21 @@ const FORM_WORDS: Record<KnobForm, string> = {
   accept: 'run the other way round: against a peer sending the bad input, which the knobbed UA must fail to reject',
 };
 
+/**
+ * A case that demands one exact alert checks E2ED-ALERT-1 ("MUST send exactly the alert that the
+ * violated requirement names"); one that demands a received fatal alert ends the connection checks
+ * E2ED-ALERT-5 ("MUST close the connection ... and MUST report the received code").
+ */
+function alertRequirements(expect: ConversationExpectation): string[] {
+  const ids: string[] = [];
+  for (const side of SIDES) {
+    const e = expect[side];
+    if (e?.alertSent) ids.push('E2ED-ALERT-1');
+    if (e?.alertReceived && e.closed) ids.push('E2ED-ALERT-5');
+  }
+  return ids;
+}
+
 function knobCases(data: KnobData): CaseSpec[] {
   const missing = KNOBS.filter((k) => data.knobs[k.id] === undefined).map((k) => k.id);
   const unknown = Object.keys(data.knobs).filter((id) => !KNOBS.some((k) => k.id === id));
@@ -206,7 +221,7 @@ function knobCases(data: KnobData): CaseSpec[] {
       id: `knob.${knob.id}`,
       suite: 'knobs',
       title: `${knob.description} (the ${d.knobbed} has the knob, ${FORM_WORDS[d.form]})${d.note ? ` ${d.note}` : ''}`,
-      requirements: unique([...splitIds(knob.requirement), ...(d.requirements ?? [])]),
+      requirements: unique([...splitIds(knob.requirement), ...(d.requirements ?? []), ...alertRequirements(d.expect)]),
       expected: describeExpectation(d.expect),
       form: d.form,
       action: {

@@ -26,7 +26,7 @@ export interface Slot {
 }
 
 /** Accounts the IRP suite enrols on its own (src/run/irp-checks.ts), kept apart from the slots. */
-export const IRP_SUITE_USERS = ['irp-a', 'irp-b', 'irp-c', 'irp-d', 'irp-e', 'irp-f', 'irp-g', 'irp-h'] as const;
+export const IRP_SUITE_USERS = ['irp-a', 'irp-b', 'irp-c', 'irp-d', 'irp-e', 'irp-f', 'irp-g', 'irp-h', 'irp-i'] as const;
 
 export class RunEnvironment {
   private readonly enrolments = new Map<string, Promise<UaIdentity>>();

@@ -6,6 +6,8 @@ import { IrpClient, IrpError } from '../irp/client.js';
 import { IrpServer } from '../irp/server.js';
 import type { RegistryLies } from '../irp/adversary.js';
 import { serialOfCertificate } from '../irp/verify.js';
+import { createCsr } from '../pki/csr.js';
+import { validateChain } from '../pki/validator.js';
 import { HandshakeFailedError, irpDirectory, UserAgent, type UaIdentity } from '../ua/agent.js';
 import type { UaEvent } from '../ua/events.js';
 import type { RunEnvironment, Slot } from './environment.js';
@@ -69,6 +71,44 @@ async function withLyingStub<T>(env: RunEnvironment, lies: RegistryLies, body: (
 }
 
 const CHECKS: Record<IrpCheckName, (ctx: CheckContext) => Promise<CheckResult>> = {
+  async 'enrol-register-lookup'({ env }) {
+    const i = await env.enrolled('irp-i');
+    const mismatches: string[] = [];
+    const validation = validateChain(i.chain, {
+      trustAnchors: env.pki.anchors,
+      time: env.pki.referenceTime,
+      purpose: 'clientAuth',
+      profile: 'e2ed',
+      expectedUserId: i.userId,
+      requireKeyEncipherment: false,
+    });
+    if (!validation.ok) mismatches.push(`the issued chain does not validate: ${validation.alert} (${validation.reason})`);
+    const registered = await authenticated(env, i, (client) => client.register('::1', 4605));
+    const observed = await withClient(env, async (client) => {
+      const record = await client.lookup(i.userId);
+      return {
+        chainValidates: validation.ok,
+        address: record.address,
+        port: record.port,
+        sameChain: record.certificates.length === i.chain.length && record.certificates.every((c, n) => c.equals(i.chain[n]!)),
+        status: (await client.status(serialOf(i))).status as string,
+      };
+    });
+    if (typeof registered !== 'string') mismatches.push('Register answered no timestamp');
+    if (observed.address !== '::1' || observed.port !== 4605) mismatches.push(`Lookup: expected ::1 port 4605, got ${observed.address} port ${observed.port}`);
+    if (!observed.sameChain) mismatches.push('Lookup: the record does not carry the chain the user authenticated with');
+    if (observed.status !== 'good') mismatches.push(`Status of the new certificate: expected good, got ${observed.status}`);
+    return { observed, mismatches };
+  },
+
+  async 'enrol-without-login'({ env }) {
+    const key = env.pki.key('run/enrol-without-login', 'p256');
+    const code = await withClient(env, (c) => outcome(c.enroll(createCsr(key.privateKey, env.userId('irp-a')))));
+    const mismatches: string[] = [];
+    expectCode('Enroll without Login', 'unauthenticated', code, mismatches);
+    return { observed: { enroll: code }, mismatches };
+  },
+
   async 'wrong-password'({ env }) {
     const code = await withClient(env, (c) => outcome(c.login(env.userId('irp-a'), `${env.password} but wrong`)));
     const mismatches: string[] = [];

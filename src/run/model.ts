@@ -83,6 +83,8 @@ export interface Conversation {
 
 /** The IRP suite's checks, each a function of src/run/irp-checks.ts. */
 export type IrpCheckName =
+  | 'enrol-register-lookup'
+  | 'enrol-without-login'
   | 'wrong-password'
   | 'unknown-user'
   | 'register-without-authentication'

@@ -15,6 +15,7 @@ const SELECTION = [
   'cert.expired',
   'cert.ku-no-keyencipherment-rsa-kt',
   'vectors.expand-label',
+  'irp.enrol.lookup-and-status',
   'irp.login.wrong-password',
   'irp.revoke.peer-refused',
 ];
@@ -38,7 +39,8 @@ t.test('a small selection passes, with a report tied to requirement ids', async 
   t.same(report.cases.map((c) => c.id), catalogueOrder, 'results in catalogue order');
   for (const c of report.cases) t.equal(c.verdict, 'pass', `${c.id}${c.reason ? `: ${c.reason}` : ''}`);
   t.match(report.summary, { total: SELECTION.length, passed: SELECTION.length, failed: 0, skipped: 0 });
-  t.same(report.coverage.byRequirement['E2ED-HS-30'], ['knob.finished.corruptValue'], 'coverage lists the covering case ids');
+  t.same(report.coverage.byRequirement['IRP-LOGIN-2'], ['irp.login.wrong-password'], 'coverage lists the covering case ids');
+  t.ok(report.coverage.byRequirement['E2ED-HS-30']!.includes('knob.finished.corruptValue'));
   t.notOk(report.coverage.uncovered.includes('E2ED-HS-30'));
   t.ok(report.coverage.uncovered.includes('E2ED-FRAME-5'), 'a MUST no selected case cites is listed as uncovered');
   t.equal(report.coverage.musts, report.coverage.covered + report.coverage.uncovered.length);
@@ -68,7 +70,7 @@ t.test('a broken expectation fails with evidence: the conforming side configured
   t.equal(report.summary.failed, 1);
   const evidence = result.evidence!;
   t.ok(evidence, 'a failure carries evidence');
-  t.same(evidence.requirements.map((r) => r.id), ['E2ED-HS-30']);
+  t.same(evidence.requirements.map((r) => r.id), ['E2ED-HS-30', 'E2ED-ALERT-1']);
   t.match(evidence.requirements[0]!.text, /Finished/, 'the requirement text is quoted');
   t.match(evidence.expected, /decrypt_error/, 'the accepted outcome is said');
   t.ok(evidence.mismatches.some((m) => m.startsWith('initiator alert sent')), 'what happened instead is said');
