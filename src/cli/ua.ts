@@ -390,7 +390,9 @@ export async function runSend(opts: SendOptions, io: CliIo = processIo()): Promi
     try {
       id = await conn.sendAndConfirm(opts.text);
     } catch {
+      // The initiator may send right after its Finished, so a refusal of its last flight arrives here.
       const info = await conn.closed;
+      if (info.alert !== undefined && info.by === 'peer') throw explainHandshake(new HandshakeFailedError(info), opts.to);
       throw new UsageError(`${opts.to} closed the connection before confirming the message (${info.alert ?? info.how}).`, 5);
     }
     io.stdout.write(`message ${id} delivered to ${conn.peerUserId} (Receipt received)\n`);
@@ -447,10 +449,8 @@ export async function startChat(opts: ChatOptions, io: CliIo = processIo()): Pro
     current = conn;
   };
   s.agent.onConnection((conn) => {
-    void conn.established.then(
-      () => adopt(conn),
-      (err: Error) => out(`* an incoming connection failed: ${err.message}`),
-    );
+    conn.once('connected', () => adopt(conn));
+    conn.established.catch((err: Error) => out(`* an incoming connection failed: ${err.message}`));
   });
   if (opts.to !== undefined) {
     try {

@@ -589,6 +589,9 @@ export class UaConnection extends EventEmitter {
         this.handshakeTimer = undefined;
         this.touch();
         this.resolveEstablished();
+        // Synchronous, unlike `established`: a listener attached here sees a Message that came in
+        // the same chunk as the Finished.
+        this.emit('connected');
         break;
       case 'message_received':
         this.onApplicationMessage(ev.message);
