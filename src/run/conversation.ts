@@ -281,6 +281,7 @@ export async function runConversation(conv: Conversation, ctx: ConversationConte
     notes,
   };
   if (timedOut !== undefined) observation.notes.push(`timed out waiting for ${timedOut}`);
+  for (const side of SIDES) if (!watch[side].closed) watch[side].events.push('(end of the case: the runner closes what is left)');
   await cleanUp();
   return {
     observation,
