@@ -62,6 +62,8 @@ interface InteropData {
   steps: TemplateStep[];
   expectEachSide: SideExpectation;
   pingCases: { requirements: string[]; method: string; cipher: string; steps: TemplateStep[]; expectEachSide: SideExpectation };
+  /** Fully written conversations about version negotiation. */
+  versionCases: { id: string; title: string; requirements: string[]; initiator: PeerSetup; responder: PeerSetup; steps: Step[]; expect: ConversationExpectation }[];
 }
 
 /** A step whose `from` names the driving end of the connection or the other end. */
@@ -132,6 +134,16 @@ function interopCases(data: InteropData): CaseSpec[] {
           expect: { initiator: side, responder: side },
         },
       },
+    });
+  }
+  for (const v of data.versionCases) {
+    cases.push({
+      id: v.id,
+      suite: 'interop',
+      title: v.title,
+      requirements: unique([...v.requirements, ...alertRequirements(v.expect)]),
+      expected: describeExpectation(v.expect),
+      action: { kind: 'conversation', conversation: { initiator: v.initiator, responder: v.responder, steps: v.steps, expect: v.expect } },
     });
   }
   return cases;
