@@ -443,7 +443,8 @@ export async function startChat(opts: ChatOptions, io: CliIo = processIo()): Pro
     out(`* talking to ${conn.peerUserId} (certificate verified) - E2ED ${n?.version}, ${n?.method}, ${n?.cipher}, exporter ${conn.exporter?.slice(0, 16)}...`);
     conn.on('message', (m: { from: string; text: string }) => out(`<${m.from}> ${m.text}`));
     void conn.closed.then((info) => {
-      out(`* ${conn.peerUserId} left (${info.how}${info.alert ? `, ${info.alert}` : ''})`);
+      const detail = `${info.how}${info.alert ? `, ${info.alert}` : ''}`;
+      out(info.by === 'local' ? `* conversation with ${conn.peerUserId} closed (${detail})` : `* ${conn.peerUserId} left (${detail})`);
       if (current === conn) current = undefined;
     });
     current = conn;
