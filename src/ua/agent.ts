@@ -155,6 +155,7 @@ const SEEDED_EPOCH_MS = Date.UTC(2026, 0, 1);
  * learn the status must not accept the certificate (E2ED-CERT-24).
  */
 class StatusCache {
+  /** Keyed by the leaf's DER (base64): a hit costs no certificate parse on the handshake path. */
   private readonly entries = new Map<string, { revoked: boolean; fetchedAt: number }>();
   private static readonly MAX_ENTRIES = 256;
 
@@ -163,35 +164,36 @@ class StatusCache {
     private readonly ttlMs: number,
   ) {}
 
-  private fresh(serial: string): { revoked: boolean } | undefined {
-    const e = this.entries.get(serial);
+  private fresh(key: string): { revoked: boolean } | undefined {
+    const e = this.entries.get(key);
     return e !== undefined && Date.now() - e.fetchedAt < this.ttlMs ? e : undefined;
   }
 
   /** Starts fetching the leaf's status; undefined when a fresh answer is already cached (or the DER does not parse). */
   prefetch(leafDer: Buffer): Promise<void> | undefined {
+    const key = leafDer.toString('base64');
+    if (this.fresh(key)) return undefined;
     let serial: string;
     try {
       serial = serialOfCertificate(new X509Certificate(leafDer));
     } catch {
       return undefined; // unparseable: the validator rejects it with its own reason
     }
-    if (this.fresh(serial)) return undefined;
-    return this.fetch(serial);
+    return this.fetch(key, serial);
   }
 
-  private async fetch(serial: string): Promise<void> {
+  private async fetch(key: string, serial: string): Promise<void> {
     try {
       const revoked = await this.directory.isRevoked(serial);
       if (this.entries.size >= StatusCache.MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-      this.entries.set(serial, { revoked, fetchedAt: Date.now() });
+      this.entries.set(key, { revoked, fetchedAt: Date.now() });
     } catch {
       // No verified answer: isRevoked() below fails closed.
     }
   }
 
   isRevoked(leaf: X509Certificate): boolean {
-    return this.fresh(serialOfCertificate(leaf))?.revoked ?? true;
+    return this.fresh(leaf.raw.toString('base64'))?.revoked ?? true;
   }
 }
 
