@@ -6,6 +6,7 @@ import { registerVectorsCommands } from './cli/vectors.js';
 import { registerPkiCommands } from './cli/pki.js';
 import { registerUaCommands } from './cli/ua.js';
 import { registerIrpCommands } from './cli/irp.js';
+import { registerRunCommand } from './cli/run.js';
 import { runMain } from './cli/run-main.js';
 
 const program = new Command();
@@ -17,4 +18,5 @@ registerVectorsCommands(program);
 registerPkiCommands(program);
 registerUaCommands(program);
 registerIrpCommands(program);
+registerRunCommand(program);
 await runMain(program, process.argv);
