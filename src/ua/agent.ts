@@ -354,8 +354,10 @@ export class UserAgent {
       keyLog: (line) => {
         if (this.keyLogFd !== undefined) fs.writeSync(this.keyLogFd, `${line}\n`);
       },
-      // A responder learns the initiator's chain from its Hello: fetch the leaf's status first.
-      prefetchStatus: role === 'responder' && statusCache ? (leaf) => statusCache.prefetch(leaf) : undefined,
+      // Each side learns the peer's chain from the peer's Hello: fetch the leaf's status before
+      // the engine validates it (for the initiator usually a cache hit: the look-up's chain was
+      // prefetched in connectTo).
+      prefetchStatus: statusCache ? (leaf) => statusCache.prefetch(leaf) : undefined,
       messageIds: this.rng.fork(`message ids ${id}`).bytes(4).toString('hex'),
       seeded: o.seed !== undefined,
       peerUserId: target.peerUserId,
@@ -399,7 +401,7 @@ export class UaConnection extends EventEmitter {
   private idleTimer: NodeJS.Timeout | undefined;
   private messageCounter = 0;
   private readonly pendingReceipts = new Map<string, { resolve: () => void; reject: (err: Error) => void }>();
-  /** Responder only: bytes held back until the initiator's leaf status is known. */
+  /** Bytes held back until the status of the leaf in the peer's Hello is known. */
   private heldBack: Buffer | undefined;
   private fetchingStatus = false;
 
@@ -427,7 +429,7 @@ export class UaConnection extends EventEmitter {
       ...(settings.peerUserId !== undefined ? { peer: settings.peerUserId } : {}),
     });
     this.handshakeTimer = setTimeout(() => this.apply(this.engine.timeout('handshake')), settings.handshakeTimeoutMs);
-    if (role === 'responder' && settings.prefetchStatus) this.heldBack = Buffer.alloc(0);
+    if (settings.prefetchStatus) this.heldBack = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onTransportEnd());
     socket.on('error', (err) => this.onTransportEnd(err));
@@ -516,8 +518,8 @@ export class UaConnection extends EventEmitter {
   }
 
   /**
-   * The chain validator checks revocation synchronously, so the responder fetches the status of
-   * the initiator's leaf before handing the engine the Hello. The leaf is only located here (the
+   * The chain validator checks revocation synchronously, so the UA fetches the status of the
+   * peer's leaf before handing the engine the peer's Hello. The leaf is only located here (the
    * first <Certificate> of the first plaintext frame), not decoded or trusted: the engine parses
    * and validates the Hello itself, and a Hello this scan misreads only finds no fresh status,
    * which fails closed. Bytes that are no Hello go to the engine as they are, which raises the
