@@ -106,7 +106,7 @@ export class FrameDecoder {
   end(): void {
     if (this.failure) throw this.failure;
     if (this.bufferedBytes > 0) {
-      throw invalidMessage('decode_error', `stream ended inside a frame (${this.bufferedBytes} bytes pending)`);
+      throw invalidMessage('decode_error', `stream ended inside a frame (${this.bufferedBytes} bytes pending)`, 'E2ED-FRAME-7');
     }
   }
 
@@ -114,16 +114,16 @@ export class FrameDecoder {
     const length = this.header.readUInt32BE(0);
     // "L = 0: decode_error. L > max: record_overflow, detected from the 4 header bytes alone,
     // before the body is read."
-    if (length === 0) throw invalidMessage('decode_error', 'frame length 0 leaves no room for the type byte');
+    if (length === 0) throw invalidMessage('decode_error', 'frame length 0 leaves no room for the type byte', 'E2ED-FRAME-2');
     if (length > this.maxLength) {
-      throw invalidMessage('record_overflow', `frame length ${length} exceeds the limit ${this.maxLength}`);
+      throw invalidMessage('record_overflow', `frame length ${length} exceeds the limit ${this.maxLength}`, 'E2ED-FRAME-3');
     }
   }
 
   private checkType(): void {
     const type = this.header[4]!;
     // "any other type: decode_error, detected from the 5 header bytes."
-    if (!isKnownFrameType(type)) throw invalidMessage('decode_error', `unknown frame type 0x${type.toString(16)}`);
+    if (!isKnownFrameType(type)) throw invalidMessage('decode_error', `unknown frame type 0x${type.toString(16)}`, 'E2ED-FRAME-4');
   }
 
   private completeFrame(): Frame {

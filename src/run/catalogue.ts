@@ -283,6 +283,18 @@ interface VectorData {
   files: Record<string, { requirements: string[]; title: string }>;
 }
 
+/** Every requirement id the tests of vectors/FILE carry in their `flags`. */
+function vectorFlags(file: string): string[] {
+  let parsed: { testGroups?: { tests?: { flags?: unknown }[] }[] };
+  try {
+    parsed = JSON.parse(readFileSync(path.join(REPO_ROOT, 'vectors', file), 'utf8'));
+  } catch {
+    return []; // a missing or broken file fails its own case when it runs
+  }
+  const flags = (parsed.testGroups ?? []).flatMap((g) => (g.tests ?? []).flatMap((t) => (Array.isArray(t.flags) ? t.flags : [])));
+  return [...new Set(flags.filter((f): f is string => typeof f === 'string'))].sort();
+}
+
 function vectorCases(data: VectorData): CaseSpec[] {
   const missing = VECTOR_KINDS.filter((k) => data.files[k.file] === undefined).map((k) => k.file);
   if (missing.length > 0) throw new CatalogueError(`suites/vectors.json has no entry for vector file(s) ${missing.join(', ')}`);
@@ -292,7 +304,8 @@ function vectorCases(data: VectorData): CaseSpec[] {
       id: `vectors.${kind.file.replace(/\.json$/, '')}`,
       suite: 'vectors',
       title: d.title,
-      requirements: d.requirements,
+      // The file's own tests name, in Wycheproof's `flags`, the requirement each refusal enforces.
+      requirements: [...new Set([...d.requirements, ...vectorFlags(kind.file)])],
       expected: `vectors/${kind.file} matches its schema, regenerates identically from its seed, and every test recomputes from its inputs`,
       action: { kind: 'vectors', file: kind.file },
     };

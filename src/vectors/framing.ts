@@ -12,6 +12,8 @@ import { field } from './check-util.js';
 export interface FramingOutcome {
   frames: { type: number; payload: string }[];
   alert: string | null;
+  /** The requirement the refusal enforces (docs/spec.md), when the decoder names one. */
+  requirement?: string;
 }
 
 /** Decodes `input` in chunks of `chunk` bytes (0 = whole), then signals end of stream. */
@@ -27,7 +29,7 @@ export function decodeFraming(input: Buffer, maxLength: number, chunk: number): 
     decoder.end();
     return { frames, alert: null };
   } catch (err) {
-    if (err instanceof ProtocolError) return { frames, alert: err.alert };
+    if (err instanceof ProtocolError) return err.requirement ? { frames, alert: err.alert, requirement: err.requirement } : { frames, alert: err.alert };
     throw err;
   }
 }
@@ -36,7 +38,7 @@ function test(comment: string, input: Buffer, maxLength = DEFAULT_MAX_FRAME_LENG
   const outcome = decodeFraming(input, maxLength, 0);
   return outcome.alert === null
     ? { tcId: 0, comment, input: toHex(input), maxLength, frames: outcome.frames, result: 'valid' }
-    : { tcId: 0, comment, input: toHex(input), maxLength, frames: outcome.frames, alert: outcome.alert, result: 'invalid' };
+    : { tcId: 0, comment, flags: outcome.requirement ? [outcome.requirement] : [], input: toHex(input), maxLength, frames: outcome.frames, alert: outcome.alert, result: 'invalid' };
 }
 
 const hello = Buffer.from('<Ping xmlns="urn:sixchat:e2ed:1" id="a"/>', 'utf8');
@@ -80,7 +82,7 @@ export const framingVectors: VectorKind = {
       {
         framing: 'uint32be L || type || payload (L - 1 bytes); L counts type + payload. `input` is a byte stream that ends after its last byte; `maxLength` is the receiver\'s limit on L.',
         valid: '`frames` lists every frame in order (type as a number, payload as hex).',
-        invalid: '`frames` are those complete before the fault; `alert` is what the receiver sends: decode_error (L = 0, unknown type, stream ending mid-frame) or record_overflow (L over the maximum, decided from the length bytes alone).',
+        invalid: '`flags` names the requirement of docs/spec.md the refusal enforces; `frames` are those complete before the fault; `alert` is what the receiver sends: decode_error (L = 0, unknown type, stream ending mid-frame) or record_overflow (L over the maximum, decided from the length bytes alone).',
       },
       [{ type: 'FramingTest', tests }],
     );
@@ -96,6 +98,7 @@ export const framingVectors: VectorKind = {
       return JSON.stringify(whole.frames) === JSON.stringify(t.frames) ? null : 'decoded frames differ';
     }
     if (whole.alert !== t.alert) return `expected alert ${String(t.alert)}, the code gives ${whole.alert ?? 'no alert'}`;
+    if (JSON.stringify(whole.requirement ? [whole.requirement] : []) !== JSON.stringify(t.flags ?? [])) return `flags ${JSON.stringify(t.flags)} differ from the requirement the code enforces (${whole.requirement ?? 'none'})`;
     return JSON.stringify(whole.frames) === JSON.stringify(t.frames) ? null : 'frames decoded before the fault differ';
   },
 };

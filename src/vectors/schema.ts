@@ -52,6 +52,7 @@ function fileSchema(name: string, description: string, groupFields: Record<strin
                   tcId: { type: 'integer', minimum: 1 },
                   comment: { type: 'string' },
                   result: { enum: ['valid', 'invalid'] },
+                  flags: { type: 'array', items: { type: 'string', pattern: '^(E2ED|IRP)-[A-Z]+-[0-9]+$' } },
                   ...testFields,
                 },
               },

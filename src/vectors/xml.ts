@@ -12,7 +12,7 @@ import { field } from './check-util.js';
 
 const NS = 'urn:sixchat:e2ed:1';
 
-export function decodeOutcome(bytes: Buffer, chunk: number): { kind: string } | { alert: string } {
+export function decodeOutcome(bytes: Buffer, chunk: number): { kind: string } | { alert: string; requirement?: string } {
   try {
     const decoder = new FrameDecoder();
     const frames = [];
@@ -23,7 +23,7 @@ export function decodeOutcome(bytes: Buffer, chunk: number): { kind: string } | 
     if (frames.length !== 1) return { alert: 'decode_error' };
     return { kind: decodeE2ed(frames[0]!.payload).kind };
   } catch (err) {
-    if (err instanceof ProtocolError) return { alert: err.alert };
+    if (err instanceof ProtocolError) return err.requirement ? { alert: err.alert, requirement: err.requirement } : { alert: err.alert };
     throw err;
   }
 }
@@ -35,7 +35,10 @@ function vector(comment: string, bytes: Buffer): VectorTest {
   if (Buffer.from(text, 'utf8').equals(bytes)) base.message = text;
   base.messageHex = toHex(bytes);
   if ('kind' in outcome) base.kind = outcome.kind;
-  else base.alert = outcome.alert;
+  else {
+    base.alert = outcome.alert;
+    base.flags = outcome.requirement ? [outcome.requirement] : [];
+  }
   return base;
 }
 
@@ -128,7 +131,7 @@ export const xmlVectors: VectorKind = {
       {
         message: '`messageHex` is the exact payload of a plaintext frame (type 0x01); `message` is the same text when it is valid UTF-8.',
         valid: '`kind` is the message it decodes to (InitiatorHello, ResponderHello, CertificateVerify, Finished, Alert, Message, Receipt, Ping, Pong, KeyUpdate, or Unknown for an unknown root element, which the receiver then treats by context).',
-        invalid: '`alert` is what a conforming receiver sends.',
+        invalid: '`alert` is what a conforming receiver sends; `flags` names the requirement of docs/spec.md the refusal enforces (empty where the check is a field-syntax rule of the message definition).',
       },
       [{ type: 'XmlDecodeTest', tests }],
     );
@@ -139,7 +142,8 @@ export const xmlVectors: VectorKind = {
     const whole = decodeOutcome(bytes, 0);
     const bytewise = decodeOutcome(bytes, 1);
     if (JSON.stringify(whole) !== JSON.stringify(bytewise)) return 'decoding one byte at a time differs from decoding whole';
-    const expected = t.result === 'valid' ? { kind: t.kind } : { alert: t.alert };
+    const flags = (t.flags as string[] | undefined) ?? [];
+    const expected = t.result === 'valid' ? { kind: t.kind } : flags.length > 0 ? { alert: t.alert, requirement: flags[0] } : { alert: t.alert };
     return JSON.stringify(whole) === JSON.stringify(expected) ? null : `expected ${JSON.stringify(expected)}, the code gives ${JSON.stringify(whole)}`;
   },
 };
