@@ -23,6 +23,7 @@ import { closeKindOf, engineEventToUa, type CloseKind, type EventSink, type Role
 
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
+export const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
 export const E2ED_PORT = 4605;
 
 /** A verified look-up answer: where a user is and the chain the registry holds for them. */
@@ -59,6 +60,8 @@ export interface UserAgentOptions {
   ciphers?: string[];
   handshakeTimeoutMs?: number;
   idleTimeoutMs?: number;
+  /** How long close() waits for the peer's close_notify before ending the transport (default 5 s). */
+  closeTimeoutMs?: number;
   maxFrameLength?: number;
   /** Where events go (JSON lines through jsonLinesSink, or any function). */
   onEvent?: EventSink;
@@ -349,6 +352,7 @@ export class UserAgent {
     const conn = new UaConnection(id, role, socket, new Connection(config), {
       handshakeTimeoutMs: o.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
       idleTimeoutMs: o.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+      closeTimeoutMs: o.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
       maxFrameLength: o.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH,
       emit: (body) => this.emit(body, id),
       keyLog: (line) => {
@@ -371,6 +375,7 @@ export class UserAgent {
 interface ConnectionSettings {
   handshakeTimeoutMs: number;
   idleTimeoutMs: number;
+  closeTimeoutMs: number;
   maxFrameLength: number;
   emit: (body: UaEventBody) => void;
   keyLog: (line: string) => void;
@@ -399,6 +404,7 @@ export class UaConnection extends EventEmitter {
   private isClosed = false;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
+  private closeTimer: NodeJS.Timeout | undefined;
   private messageCounter = 0;
   private readonly pendingReceipts = new Map<string, { resolve: () => void; reject: (err: Error) => void }>();
   /** Bytes held back until the status of the leaf in the peer's Hello is known. */
@@ -473,8 +479,21 @@ export class UaConnection extends EventEmitter {
 
   /** Clean close: close_notify, then wait for the peer's close_notify or the end of the transport. */
   close(): Promise<CloseInfo> {
-    if (!this.isClosed) this.apply(this.engine.close());
+    if (!this.isClosed) {
+      this.apply(this.engine.close());
+      this.awaitPeerCloseNotify();
+    }
     return this.closed;
+  }
+
+  /**
+   * After our close_notify the session ends cleanly only when the peer's close_notify arrives
+   * (E2ED-ALERT-7); a peer that never answers must not hold the connection open for ever, so the
+   * transport is ended after closeTimeoutMs and the engine reports the end as truncated.
+   */
+  private awaitPeerCloseNotify(): void {
+    if (this.isClosed || this.closeTimer) return;
+    this.closeTimer = setTimeout(() => this.socket.destroy(), this.settings.closeTimeoutMs);
   }
 
   /** True while the socket's write buffer is over its high-water mark (back-pressure for bulk senders). */
@@ -558,7 +577,12 @@ export class UaConnection extends EventEmitter {
   private touch(): void {
     if (!this.isConnected || this.isClosed) return;
     if (this.idleTimer) this.idleTimer.refresh();
-    else this.idleTimer = setTimeout(() => this.apply(this.engine.timeout('idle')), this.settings.idleTimeoutMs);
+    else {
+      this.idleTimer = setTimeout(() => {
+        this.apply(this.engine.timeout('idle'));
+        this.awaitPeerCloseNotify();
+      }, this.settings.idleTimeoutMs);
+    }
   }
 
   private apply(out: Output): void {
@@ -630,6 +654,7 @@ export class UaConnection extends EventEmitter {
     this.isClosed = true;
     clearTimeout(this.handshakeTimer);
     clearTimeout(this.idleTimer);
+    clearTimeout(this.closeTimer);
     if (!this.socket.destroyed) this.socket.end();
     if (!this.isConnected) this.rejectEstablished(new HandshakeFailedError(info));
     for (const [id, waiter] of this.pendingReceipts) waiter.reject(new Error(`the connection closed before the Receipt for ${id}`));

@@ -107,3 +107,38 @@ t.test('handshake timeout sends handshake_timeout', async (t) => {
   socket.destroy();
   void encodeFrame;
 });
+
+t.test('idle timeout: close_notify, answered, clean on both sides', async (t) => {
+  const { initiator, responder } = await pair(t, { idleTimeoutMs: 50 });
+  const [mine, theirs] = await Promise.all([initiator.closed, responder.closed]);
+  t.match(mine, { how: 'clean' });
+  t.match(theirs, { how: 'clean', by: 'peer' });
+});
+
+t.test('close() towards a peer that never answers close_notify ends as truncated after the close timeout', async (t) => {
+  const a = agent('alice@example.com', { closeTimeoutMs: 50 });
+  const b = agent('bob@example.com');
+  const { port } = await b.ua.listen({ port: 0, host: '::1' });
+  // A relay that, once told to, swallows everything from bob, his FIN included.
+  let silenceBob = false;
+  const relay = net.createServer((client) => {
+    const upstream = net.connect({ host: '::1', port });
+    client.on('data', (d: Buffer) => upstream.write(d));
+    upstream.on('data', (d: Buffer) => {
+      if (!silenceBob) client.write(d);
+    });
+    client.on('close', () => upstream.destroy());
+    upstream.on('error', () => undefined);
+    client.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '::1', () => resolve()));
+  t.teardown(async () => {
+    await a.ua.close();
+    await b.ua.close();
+    await new Promise<void>((resolve) => relay.close(() => resolve()));
+  });
+  const initiator = await a.ua.connectTo({ address: '::1', port: (relay.address() as net.AddressInfo).port, peerUserId: 'bob@example.com' });
+  silenceBob = true;
+  const info = await initiator.close();
+  t.equal(info.how, 'truncated', 'no close_notify came back: not a clean end');
+});
