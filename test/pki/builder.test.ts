@@ -1,11 +1,11 @@
 import { X509Certificate, createHash, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
 import t from 'tap';
-import { ProtocolError } from '../../src/protocol/errors.js';
 import { createTestPki, type TestPki } from '../../src/pki/ca.js';
 import { encodeTime, keyIdentifier } from '../../src/pki/cert-builder.js';
 import { createCsr, parseCsr } from '../../src/pki/csr.js';
 import { buildValidCase, DEFECTS } from '../../src/pki/defects.js';
 import { deriveKeyPair, keySeed } from '../../src/pki/keys.js';
+import { alertOf } from '../helpers/alerts.js';
 
 const USERS = ['alice@example.com', 'bob@example.com'];
 
@@ -30,15 +30,6 @@ const digest = (ders: Buffer[]): string => {
   return h.digest('hex');
 };
 
-const alertOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ProtocolError) return err.alert;
-    throw err;
-  }
-  return undefined;
-};
 
 t.test('the same seed gives the same DER for the whole PKI, defects included', async (t) => {
   const a = allDer(createTestPki({ seed: 'determinism', users: USERS }));

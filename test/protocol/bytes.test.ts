@@ -1,16 +1,7 @@
 import t from 'tap';
 import { concat, constantTimeEqual, fromBase64, fromHex, toBase64, toHex, u16be, u32be, u64be, u8 } from '../../src/protocol/bytes.js';
-import { ProtocolError } from '../../src/protocol/errors.js';
+import { alertOf } from '../helpers/alerts.js';
 
-const alertOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ProtocolError) return err.alert;
-    throw err;
-  }
-  return undefined;
-};
 
 t.test('hex round trip is lower case', async (t) => {
   t.equal(toHex(Buffer.from([0x00, 0xab, 0xff])), '00abff');

@@ -4,20 +4,11 @@ import {
   computeSharedSecret, generateKeyShare, p256PublicKeyFromSpki, publicKeyFromPrivate, validateP256Spki,
   x25519PrivateKeyFromPkcs8, x25519PublicKeyFromSpki,
 } from '../../src/protocol/ecdhe.js';
-import { ProtocolError } from '../../src/protocol/errors.js';
 import { seededRandom } from '../../src/protocol/random.js';
+import { alertOf } from '../helpers/alerts.js';
 
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
 
-const alertOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ProtocolError) return err.alert;
-    throw err;
-  }
-  return undefined;
-};
 
 // RFC 7748 section 6.1.
 const ALICE_PRIVATE = hex('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a');

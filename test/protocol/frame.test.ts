@@ -1,20 +1,11 @@
 import t from 'tap';
 import { DEFAULT_MAX_FRAME_LENGTH, FrameDecoder, FrameType, encodeFrame, frameHeader, type Frame } from '../../src/protocol/frame.js';
-import { ProtocolError } from '../../src/protocol/errors.js';
 import { seededRandom } from '../../src/protocol/random.js';
+import { alertOf } from '../helpers/alerts.js';
 
 // Three frames as literal bytes: plaintext "<a/>", an empty record, plaintext "xy".
 const STREAM = Buffer.from('00000005' + '01' + '3c612f3e' + '00000001' + '02' + '00000003' + '01' + '7879', 'hex');
 
-const alertOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ProtocolError) return err.alert;
-    throw err;
-  }
-  return undefined;
-};
 
 function summary(frames: Frame[]): string[] {
   return frames.map((f) => `${f.type}:${f.payload.toString('hex')}:${f.wire.toString('hex')}`);

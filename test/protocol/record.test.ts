@@ -1,21 +1,12 @@
 import t from 'tap';
 import { aeadOpen, aeadSeal, CIPHERS, isCipherName, openRecord, recordNonce, sealRecord } from '../../src/protocol/record.js';
 import { FrameDecoder } from '../../src/protocol/frame.js';
-import { ProtocolError } from '../../src/protocol/errors.js';
+import { alertOf } from '../helpers/alerts.js';
 
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
 const KEY = Buffer.alloc(32, 0x11);
 const IV = hex('000102030405060708090a0b');
 
-const alertOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ProtocolError) return err.alert;
-    throw err;
-  }
-  return undefined;
-};
 
 const decodeOne = (wire: Buffer) => {
   const frames = new FrameDecoder().push(wire);
