@@ -402,21 +402,9 @@ function parseUncached(der: Buffer, fingerprint: string): ParsedCertificate {
   tbs.finish('TBSCertificate');
   if (extTlv !== undefined) {
     const outer = DerReader.of(extTlv);
-    const list = DerReader.of(outer.expect(TAG.SEQUENCE, 'Extensions'));
+    const list = outer.expect(TAG.SEQUENCE, 'Extensions');
     outer.finish('extensions');
-    while (!list.done) {
-      const e = DerReader.of(list.expect(TAG.SEQUENCE, 'Extension'));
-      const oid = readOid(e.expect(TAG.OID, 'extnID'));
-      let critical = false;
-      const c = e.optional(TAG.BOOLEAN);
-      if (c !== undefined) {
-        critical = readBoolean(c);
-        if (!critical) throw new DerError('not-der', 'Extension critical FALSE encoded explicitly');
-      }
-      const value = readOctetString(e.expect(TAG.OCTET_STRING, 'extnValue'));
-      e.finish('Extension');
-      extensions.push({ oid, critical, value });
-    }
+    extensions.push(...readExtensionList(list));
     // Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension
     if (extensions.length === 0) throw new DerError('unparseable', 'empty Extensions');
   }
