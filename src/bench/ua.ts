@@ -146,10 +146,15 @@ function tlsOptions(pki: TestPki): { server: tls.TlsOptions; client: tls.Connect
       rejectUnauthorized: true,
     },
     client: {
+      // One SecureContext for every connection, as a real client keeps one: key, chain and
+      // trust store are parsed once, like the UA's KeyObject and DER buffers.
+      secureContext: tls.createSecureContext({
+        ...common,
+        key: user.privateKey.export({ type: 'pkcs8', format: 'pem' }),
+        cert: pem(user.chain),
+        ca,
+      }),
       ...common,
-      key: user.privateKey.export({ type: 'pkcs8', format: 'pem' }),
-      cert: pem(user.chain),
-      ca,
       servername: 'localhost',
       rejectUnauthorized: true,
     },
