@@ -443,8 +443,9 @@ export class UaConnection extends EventEmitter {
     if (role === 'initiator') this.apply(engine.start());
   }
 
+  /** Established and not yet closed: Messages can be sent. */
   get connected(): boolean {
-    return this.isConnected;
+    return this.isConnected && !this.isClosed;
   }
 
   /** Sends a Message; returns its id (the peer's Receipt carries the same id). */
