@@ -3,7 +3,10 @@
 //
 // The IRP and PKI benchmarks live in their owners' files (src/bench/irp.ts, src/bench/pki.ts);
 // they are loaded when present so this runner works while they are still being written.
-import { benchUa, type UaBenchResult } from './ua.js';
+import { benchMessagePath, benchUa, type UaBenchResult } from './ua.js';
+
+/** The bulk Message size of src/bench/ua.ts, for the per-step table. */
+const BULK_BYTES = 64 * 1024 - 1024;
 
 interface Row {
   name: string;
@@ -120,6 +123,16 @@ async function main(): Promise<void> {
   process.stdout.write(`\nsixbench benchmarks (node ${process.version}, ${process.platform}/${process.arch})\n\n`);
   const allMet = printTable(rows);
   process.stdout.write(allMet ? '\nall targets met\n' : '\nsome targets missed (see docs/performance.md)\n');
+
+  log('E2ED data path, one step at a time ...');
+  const path = benchMessagePath();
+  const perMessage = (us: number): string => `${us.toFixed(1).padStart(7)} us  (${(BULK_BYTES / us).toFixed(0)} MB/s alone)`;
+  process.stdout.write(`\nE2ED data path per ${BULK_BYTES / 1024} KiB Message:\n`);
+  process.stdout.write(`  encodeE2ed (serialise)        ${perMessage(path.encodeMicros)}\n`);
+  process.stdout.write(`  decodeE2ed (parse)            ${perMessage(path.decodeMicros)}\n`);
+  process.stdout.write(`  sealRecord AES-256-GCM        ${perMessage(path.sealMicros)}\n`);
+  process.stdout.write(`  openRecord AES-256-GCM        ${perMessage(path.openMicros)}\n`);
+  process.stdout.write(`  FrameDecoder.push (4 chunks)  ${perMessage(path.framingMicros)}\n`);
 }
 
 await main();

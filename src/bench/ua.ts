@@ -14,6 +14,9 @@ import tls from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { createTestPki, type TestPki, type TestUser } from '../pki/ca.js';
 import { UserAgent, type PeerDirectory, type UaConnection } from '../ua/agent.js';
+import { FrameDecoder } from '../protocol/frame.js';
+import { decodeE2ed, encodeE2ed } from '../protocol/messages.js';
+import { openRecord, sealRecord } from '../protocol/record.js';
 
 export interface UaBenchResult {
   handshakesPerSecond: number;
@@ -309,5 +312,46 @@ export async function benchUa(opts: UaBenchOptions = {}): Promise<UaBenchResult>
     tlsBulkMegabytesPerSecond: tlsBulk / MB,
     bulkRecordBytes: BULK_MESSAGE_CHARS,
     cipher: 'AES-256-GCM',
+  };
+}
+
+/** Microseconds per 63 KiB Message for each step of the E2ED data path, one function at a time. */
+export interface MessagePathCosts {
+  encodeMicros: number;
+  decodeMicros: number;
+  sealMicros: number;
+  openMicros: number;
+  framingMicros: number;
+}
+
+function microsPerCall(durationMs: number, f: () => void): number {
+  for (let i = 0; i < 50; i += 1) f();
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() - start < durationMs) {
+    f();
+    n += 1;
+  }
+  return ((performance.now() - start) * 1000) / n;
+}
+
+/** Where a bulk Message's time goes (docs/performance.md, "Bulk"). */
+export function benchMessagePath(durationMs = 500): MessagePathCosts {
+  const msg = { kind: 'Message' as const, id: 'm1', timestamp: '2026-01-01T00:00:00Z', text: 'x'.repeat(BULK_MESSAGE_CHARS) };
+  const bytes = encodeE2ed(msg);
+  const key = Buffer.alloc(32, 7);
+  const iv = Buffer.alloc(12, 9);
+  const frame = sealRecord('AES-256-GCM', key, iv, 0n, bytes);
+  const decoded = new FrameDecoder().push(frame)[0]!;
+  const quarter = Math.floor(frame.length / 4);
+  return {
+    encodeMicros: microsPerCall(durationMs, () => encodeE2ed(msg)),
+    decodeMicros: microsPerCall(durationMs, () => decodeE2ed(bytes)),
+    sealMicros: microsPerCall(durationMs, () => sealRecord('AES-256-GCM', key, iv, 0n, bytes)),
+    openMicros: microsPerCall(durationMs, () => openRecord('AES-256-GCM', key, iv, 0n, decoded)),
+    framingMicros: microsPerCall(durationMs, () => {
+      const d = new FrameDecoder();
+      for (let i = 0; i < 4; i += 1) d.push(frame.subarray(i * quarter, i === 3 ? frame.length : (i + 1) * quarter));
+    }),
   };
 }
