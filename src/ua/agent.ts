@@ -406,6 +406,7 @@ export class UaConnection extends EventEmitter {
   private idleTimer: NodeJS.Timeout | undefined;
   private closeTimer: NodeJS.Timeout | undefined;
   private messageCounter = 0;
+  private pingCounter = 0;
   private readonly pendingReceipts = new Map<string, { resolve: () => void; reject: (err: Error) => void }>();
   /** Bytes held back until the status of the leaf in the peer's Hello is known. */
   private heldBack: Buffer | undefined;
@@ -470,6 +471,16 @@ export class UaConnection extends EventEmitter {
   async sendAndConfirm(text: string): Promise<string> {
     const id = this.sendText(text);
     await this.receipt(id);
+    return id;
+  }
+
+  /** Sends a Ping; returns its id. The peer's Pong (same id) is emitted as a 'pong' event with the id. */
+  ping(): string {
+    if (!this.connected) throw new Error('the connection is not established');
+    this.pingCounter += 1;
+    const id = `${this.settings.messageIds}-p${this.pingCounter}`;
+    this.apply(this.engine.send({ kind: 'Ping', id }));
+    this.touch();
     return id;
   }
 
@@ -647,6 +658,8 @@ export class UaConnection extends EventEmitter {
       const waiter = this.pendingReceipts.get(msg.id);
       this.pendingReceipts.delete(msg.id);
       waiter?.resolve();
+    } else if (msg.kind === 'Pong') {
+      this.emit('pong', msg.id);
     }
   }
 

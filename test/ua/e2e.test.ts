@@ -73,6 +73,16 @@ for (const method of METHODS) {
   }
 }
 
+t.test('Ping is answered by a Pong with the same id, both ways', async (t) => {
+  const { initiator, responder } = await converse(t, agents.alice!, agents.bob!);
+  for (const [from] of [[initiator], [responder]] as const) {
+    const pong = new Promise<string>((resolve) => from.once('pong', resolve));
+    const id = from.ping();
+    t.equal(await pong, id);
+  }
+  await initiator.close();
+});
+
 t.test('looking up a user who never registered fails as a look-up', async (t) => {
   await t.rejects(agents.alice!.ua.connect('erin@example.com'), { name: 'LookupFailedError' });
 });
