@@ -225,7 +225,7 @@ async function pumpFor(
 }
 
 /** One E2ED connection pumping Messages of `chars` characters; units are bytes of text. */
-async function e2edStream(pki: TestPki, chars: number): Promise<Subject> {
+export async function e2edStream(pki: TestPki, chars: number): Promise<Subject> {
   const { alice, bob, bobPort } = await uaPair(pki);
   const accepted = new Promise<UaConnection>((resolve) => bob.onConnection(resolve));
   const conn = await alice.connectTo({
@@ -257,7 +257,7 @@ async function e2edStream(pki: TestPki, chars: number): Promise<Subject> {
 }
 
 /** One node:tls connection pumping `chunkBytes` writes; units are bytes. */
-async function tlsStream(pki: TestPki, chunkBytes: number): Promise<Subject> {
+export async function tlsStream(pki: TestPki, chunkBytes: number): Promise<Subject> {
   const opts = tlsOptions(pki);
   const received = { count: 0, listeners: [] as Array<() => void> };
   const server = tls.createServer(opts.server, (s) => {

@@ -16,6 +16,7 @@
 // indentation, empty elements self-closed.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { invalidMessage, peerIncompatible, ProtocolError } from './errors.js';
+import { containsAnyAscii, findIllegalXmlByte } from './xml-chars.js';
 
 export interface XmlElement {
   name: string;
@@ -288,7 +289,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export function parseXml(bytes: Uint8Array, namespace: string, limits: Partial<XmlLimits> = {}): XmlElement {
   const lim: XmlLimits = { ...DEFAULT_XML_LIMITS, ...limits };
   const doc = documentText(bytes);
-  return parseFlatElement(doc, namespace, lim) ?? parseDocument(doc, namespace, lim);
+  return parseFlatElement(doc, bytes, namespace, lim) ?? parseDocument(doc, namespace, lim);
 }
 
 /** The document as a string: valid UTF-8 of XML characters only. */
@@ -300,22 +301,36 @@ function documentText(bytes: Uint8Array): string {
     throw decodeError('message is not valid UTF-8', 'E2ED-XML-1');
   }
   // A byte order mark is kept by the decoder and then refused as text before the root.
-  if (ILLEGAL_XML_CHAR.test(doc)) throw decodeError('character not allowed in XML', 'E2ED-XML-4');
+  if (findIllegalXmlByte(bytes) >= 0) throw decodeError('character not allowed in XML', 'E2ED-XML-4');
   return doc;
 }
 
 // A flat document: one element, ASCII names, plain attribute values, and text with nothing to
 // decode or normalise (no markup, reference, carriage return or `>`). Application records are
-// almost all of this shape, and a single regular expression reads them two orders of magnitude
-// faster than the general path. Anything else, valid or not, takes the general path, so the
-// fast path only ever returns what the general path would (test/protocol/xml-fast-path.test.ts).
-const FLAT_ELEMENT = /^<([A-Za-z][A-Za-z0-9._-]{0,63})((?: [A-Za-z][A-Za-z0-9._-]{0,63}="[^"<&\t\n\r]*")*)(?:\/>|>([^<&>\r]*)<\/\1>)$/;
+// almost all of this shape: a regular expression reads the start tag, and the text is checked with
+// byte searches instead of being scanned character by character. Anything else, valid or not,
+// takes the general path, so the fast path only ever returns what the general path would
+// (test/protocol/xml-fast-path.test.ts).
+const FLAT_START_TAG = /^<([A-Za-z][A-Za-z0-9._-]{0,63})((?: [A-Za-z][A-Za-z0-9._-]{0,63}="[^"<&\t\n\r]*")*)(\/>|>)/;
 const FLAT_ATTRIBUTE = / ([A-Za-z][A-Za-z0-9._-]{0,63})="([^"]*)"/g;
 
-function parseFlatElement(doc: string, namespace: string, lim: XmlLimits): XmlElement | null {
-  const m = FLAT_ELEMENT.exec(doc);
+function parseFlatElement(doc: string, bytes: Uint8Array, namespace: string, lim: XmlLimits): XmlElement | null {
+  const m = FLAT_START_TAG.exec(doc);
   if (m === null) return null;
-  const [, name, attributeText, text = ''] = m as unknown as [string, string, string, string | undefined];
+  const [startTag, name, attributeText, close] = m as unknown as [string, string, string, string];
+  let text = '';
+  if (close === '/>') {
+    if (startTag.length !== doc.length) return null;
+  } else {
+    const endTag = `</${name}>`;
+    if (!doc.endsWith(endTag) || doc.length < startTag.length + endTag.length) return null;
+    // Names and the end tag are ASCII; attribute values may not be, so count the start tag in bytes.
+    const textStart = Buffer.byteLength(startTag, 'utf8');
+    const textEnd = bytes.length - endTag.length;
+    if (textEnd < textStart || containsAnyAscii(bytes, '<&>\r', textStart, textEnd)) return null;
+    if (textEnd - textStart > lim.maxTextBytes) return null;
+    text = doc.slice(startTag.length, doc.length - endTag.length);
+  }
   // Names the general path refuses as prototype members are left to it.
   if (name in Object.prototype) return null;
   const attributes: Record<string, string> = {};
@@ -333,7 +348,7 @@ function parseFlatElement(doc: string, namespace: string, lim: XmlLimits): XmlEl
     attributes[attrName] = value;
   }
   if (!sawNamespace || count > lim.maxAttributes || lim.maxElements < 1 || lim.maxDepth < 1) return null;
-  if (name.length > lim.maxNameBytes || Buffer.byteLength(text, 'utf8') > lim.maxTextBytes) return null;
+  if (name.length > lim.maxNameBytes) return null;
   return { name, attributes, children: [], text };
 }
 
@@ -450,12 +465,35 @@ function checkSerializableName(name: string): void {
 
 /** Deterministic bytes of `el` with `xmlns="<namespace>"` on the root (UTF-8, no declaration). */
 export function serializeXml(el: XmlElement, namespace: string): Buffer {
+  return serializePlainLeaf(el, namespace) ?? serializeXmlGeneral(el, namespace);
+}
+
+/** The general serialiser alone: the reference the plain-leaf fast path is tested against. */
+export function serializeXmlGeneral(el: XmlElement, namespace: string): Buffer {
   const out: string[] = [];
   writeElement(el, out, namespace);
   return Buffer.from(out.join(''), 'utf8');
 }
 
-function writeElement(el: XmlElement, out: string[], namespace: string | undefined): void {
+/** Below this many characters of text the general path is as fast. */
+const PLAIN_LEAF_MIN_TEXT = 1024;
+
+/**
+ * A leaf whose long text needs no escaping (the bulk of application data): the text is encoded to
+ * UTF-8 once and checked as bytes, instead of being scanned by regular expressions as a string.
+ * Same bytes as the general path; anything it would escape or refuse goes to it.
+ */
+function serializePlainLeaf(el: XmlElement, namespace: string): Buffer | null {
+  if (el.children.length > 0 || el.text.length < PLAIN_LEAF_MIN_TEXT || !el.text.isWellFormed()) return null;
+  const text = Buffer.from(el.text, 'utf8');
+  if (containsAnyAscii(text, '&<>"\'\r') || findIllegalXmlByte(text) >= 0) return null;
+  const out: string[] = [];
+  writeStartTag(el, out, namespace);
+  out.push('>');
+  return Buffer.concat([Buffer.from(out.join(''), 'utf8'), text, Buffer.from(`</${el.name}>`, 'utf8')]);
+}
+
+function writeStartTag(el: XmlElement, out: string[], namespace: string | undefined): void {
   checkSerializableName(el.name);
   out.push('<', el.name);
   if (namespace !== undefined) out.push(' xmlns="', escapeAttribute(namespace), '"');
@@ -464,6 +502,10 @@ function writeElement(el: XmlElement, out: string[], namespace: string | undefin
     checkSerializableName(attribute);
     out.push(' ', attribute, '="', escapeAttribute(value), '"');
   }
+}
+
+function writeElement(el: XmlElement, out: string[], namespace: string | undefined): void {
+  writeStartTag(el, out, namespace);
   if (el.children.length === 0 && el.text === '') {
     out.push('/>');
     return;

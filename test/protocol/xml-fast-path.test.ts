@@ -2,7 +2,7 @@
 // refuses exactly what it refuses (with the same alert), on a corpus of hand-written edge cases
 // and of deterministic random mutations of real application messages.
 import t, { type Test } from 'tap';
-import { parseXml, parseXmlGeneral, type XmlLimits } from '../../src/protocol/xml.js';
+import { element, parseXml, parseXmlGeneral, serializeXml, serializeXmlGeneral, type XmlLimits } from '../../src/protocol/xml.js';
 import { ProtocolError } from '../../src/protocol/errors.js';
 import { encodeE2ed } from '../../src/protocol/messages.js';
 import { seededRandom } from '../../src/protocol/random.js';
@@ -105,4 +105,44 @@ t.test('random single-byte mutations of canonical messages', async (t) => {
     }
   }
   t.equal(n, canonical.length * 150);
+});
+
+const LONG = 'x'.repeat(2000);
+const longTexts = [
+  LONG, `${LONG}é𝄞中`, `${LONG}\n\t`, `${LONG}<`, `${LONG}&`, `${LONG}>`, `${LONG}"`, `${LONG}'`, `${LONG}\r`,
+  `${LONG}\u0001`, `${LONG}\u000b`, `${LONG}\ufffe`, `${LONG}\uffff`, `${LONG}\ud800`, `\udc00${LONG}`, `${LONG}\ud83d\ude00`,
+  'short & plain',
+];
+
+function serialised(f: typeof serializeXml, text: string): unknown {
+  try {
+    return { bytes: f(element('Message', { id: 'm', timestamp: '2026-11-26T19:00:00Z' }, text), NS).toString('hex') };
+  } catch (err) {
+    if (err instanceof ProtocolError) return { alert: err.alert };
+    throw err;
+  }
+}
+
+t.test('the plain-leaf serialiser writes exactly what the general one writes, or refuses alike', async (t) => {
+  for (const text of longTexts) t.same(serialised(serializeXml, text), serialised(serializeXmlGeneral, text), JSON.stringify(text.slice(-4)));
+});
+
+t.test('long messages and their mutations read alike on both paths', async (t) => {
+  const rng = seededRandom('xml-fast-path-long');
+  for (const text of longTexts) {
+    let doc: Buffer;
+    try {
+      doc = serializeXmlGeneral(element('Message', { id: 'm', timestamp: '2026-11-26T19:00:00Z' }, text), NS);
+    } catch {
+      continue;
+    }
+    same(t, doc);
+    for (let i = 0; i < 20; i++) {
+      const copy = Buffer.from(doc);
+      const [a, b, c] = rng.bytes(3);
+      const at = ((a! << 8) | b!) % copy.length;
+      copy[at] = [0x3c, 0x26, 0x3e, 0x0d, 0x01, 0x0b, 0xef, 0xbf, 0x22, 0x80][c! % 10]!;
+      same(t, copy);
+    }
+  }
 });
