@@ -113,7 +113,7 @@ async function repeatFor(ms: number, once: () => Promise<void>): Promise<{ units
   return { units, seconds: (performance.now() - start) / 1000 };
 }
 
-async function e2edHandshakes(pki: TestPki): Promise<Subject> {
+export async function e2edHandshakes(pki: TestPki): Promise<Subject> {
   const { alice, bob, bobPort } = await uaPair(pki);
   const accepted: UaConnection[] = [];
   bob.onConnection((c) => accepted.push(c));

@@ -85,6 +85,31 @@ export interface LoadedCert {
 const x509Cache = new Map<string, LoadedCert>();
 const X509_CACHE_SIZE = 512;
 
+/**
+ * Results of certificate signature checks, keyed by the SHA-256 fingerprints of the certificate
+ * and of its candidate issuer. A signature check is a pure function of those exact bytes, so a UA
+ * that meets the same peer and intermediates again does not redo it; every other check of the
+ * path (validity at the validation time, constraints, purpose, identity, revocation) still runs
+ * on every validation.
+ */
+const signatureResults = new Map<string, boolean>();
+const SIGNATURE_CACHE_SIZE = 1024;
+
+function signatureVerifies(child: LoadedCert, issuer: LoadedCert): boolean {
+  const key = `${child.parsed.fingerprint}/${issuer.parsed.fingerprint}`;
+  const known = signatureResults.get(key);
+  if (known !== undefined) return known;
+  let verified = false;
+  try {
+    verified = issuer.key !== undefined && child.x509.verify(issuer.key);
+  } catch {
+    verified = false;
+  }
+  if (signatureResults.size >= SIGNATURE_CACHE_SIZE) signatureResults.delete(signatureResults.keys().next().value as string);
+  signatureResults.set(key, verified);
+  return verified;
+}
+
 function derFailure(err: DerError, what: string): Failure {
   switch (err.kind) {
     case 'not-der':
@@ -613,12 +638,7 @@ function validateUnsafe(presented: readonly Buffer[], opts: ValidationOptions): 
         state.exhausted = true;
         return undefined;
       }
-      let verified = false;
-      try {
-        verified = path[path.length - 1]!.cert.x509.verify(cand.cert.key);
-      } catch {
-        verified = false;
-      }
+      const verified = signatureVerifies(path[path.length - 1]!.cert, cand.cert);
       if (!verified) {
         note(failure('bad-signature', 'signature does not verify under the candidate issuer key'), depth);
         continue;

@@ -25,8 +25,23 @@ const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d03
 // The base point u = 9, a well-formed placeholder for the JWK "x" member (see below).
 const X25519_BASE_POINT_B64URL = Buffer.concat([Buffer.from([9]), Buffer.alloc(31)]).toString('base64url');
 
+/**
+ * The KeyObject made for an ephemeral private key when its public half was computed, so that the
+ * Diffie-Hellman step does not import the same key again. Keyed by the Buffer, and checked against
+ * a copy of its bytes: a buffer zeroed or rewritten since is imported afresh.
+ */
+const importedPrivateKeys = new WeakMap<Uint8Array, { bytes: Buffer; key: KeyObject }>();
+
 function x25519PrivateKeyObject(privateKey: Uint8Array): KeyObject {
   if (privateKey.byteLength !== X25519_KEY_LENGTH) throw new RangeError('x25519 private key must be 32 bytes');
+  const known = importedPrivateKeys.get(privateKey);
+  if (known !== undefined && known.bytes.equals(privateKey)) return known.key;
+  const key = importX25519PrivateKey(privateKey);
+  importedPrivateKeys.set(privateKey, { bytes: Buffer.from(privateKey), key });
+  return key;
+}
+
+function importX25519PrivateKey(privateKey: Uint8Array): KeyObject {
   // Importing through JWK is ten times faster than through PKCS#8 DER (OpenSSL 3's DER decoder
   // dominated the handshake profile). Node builds the key from "d" alone and derives the public
   // half itself, so "x" only has to be well formed; publicKeyFromPrivate reads the derived one.

@@ -1,15 +1,16 @@
 // Signatures by certificate keys (docs/wire-decisions.md, "CertificateVerify"):
 //   ecdsa-p256-sha256 (DER ECDSA-Sig-Value), ed25519 (64 bytes), rsa-pss-sha256 (MGF1-SHA256,
 //   salt 32, length = modulus), RSA at least 2048 bits.
-// Signing is deterministic so a seeded run reproduces every byte: ECDSA per RFC 6979, Ed25519 by
-// nature, RSA-PSS with its salt drawn from the RandomSource (EMSA-PSS encoded here, RFC 8017 9.1.1).
+// Signing is deterministic under a seeded RandomSource, so a seeded run reproduces every byte: ECDSA
+// per RFC 6979 (OpenSSL's random-k signer under the system source), Ed25519 by nature, RSA-PSS with
+// its salt drawn from the RandomSource (EMSA-PSS encoded here, RFC 8017 9.1.1).
 // Verification is node:crypto's, behind strictness checks of our own (Wycheproof marks BER and
 // other lenient ECDSA encodings invalid, and OpenSSL accepts some of them).
 import { constants, createECDH, createHash, createHmac, privateEncrypt, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { bigIntToBytes, bytesToBigInt, mod, modInversePrime, P256 } from './crypto/p256.js';
 import { DerError, DerTag, encodeTlv, encodeUnsignedInteger, readAll, readOnly, readUnsignedInteger } from './crypto/der.js';
 import { mgf1Sha256, xorInto } from './crypto/mgf1.js';
-import type { RandomSource } from './random.js';
+import { systemRandom, type RandomSource } from './random.js';
 
 export type SignatureAlgorithm = 'ecdsa-p256-sha256' | 'ed25519' | 'rsa-pss-sha256';
 export const SIGNATURE_ALGORITHMS: readonly SignatureAlgorithm[] = ['ecdsa-p256-sha256', 'ed25519', 'rsa-pss-sha256'];
@@ -49,7 +50,10 @@ export function sign(alg: SignatureAlgorithm, privateKey: KeyObject, data: Uint8
   requireAlgorithm(alg, privateKey);
   switch (alg) {
     case 'ecdsa-p256-sha256':
-      return ecdsaP256Sign(privateKey, data);
+      // Seeded runs need every byte reproducible, so they sign per RFC 6979 (deterministic k).
+      // With the system's randomness nothing is to be reproduced, and OpenSSL's own signer (random
+      // k) is several times faster than the BigInt arithmetic of ours.
+      return rng === systemRandom ? nodeSign('sha256', data, { key: privateKey, dsaEncoding: 'der' }) : ecdsaP256Sign(privateKey, data);
     case 'ed25519':
       return signEd25519(privateKey, data);
     case 'rsa-pss-sha256':
