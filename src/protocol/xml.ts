@@ -289,7 +289,7 @@ const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 export function parseXml(bytes: Uint8Array, namespace: string, limits: Partial<XmlLimits> = {}): XmlElement {
   const lim: XmlLimits = { ...DEFAULT_XML_LIMITS, ...limits };
   const doc = documentText(bytes);
-  return parseFlatElement(doc, bytes, namespace, lim) ?? parseDocument(doc, namespace, lim);
+  return parseShallowElement(doc, bytes, namespace, lim) ?? parseDocument(doc, namespace, lim);
 }
 
 /** The document as a string: valid UTF-8 of XML characters only. */
@@ -305,34 +305,20 @@ function documentText(bytes: Uint8Array): string {
   return doc;
 }
 
-// A flat document: one element, ASCII names, plain attribute values, and text with nothing to
-// decode or normalise (no markup, reference, carriage return or `>`). Application records are
-// almost all of this shape: a regular expression reads the start tag, and the text is checked with
+// A shallow document: a root whose content is either plain text or a sequence of leaf children
+// (whitespace between them allowed), ASCII names, plain attribute values, and text with nothing to
+// decode or normalise (no markup, reference, carriage return or `>`). Every message this project
+// sends has that shape: sticky regular expressions read the tags, and long text is checked with
 // byte searches instead of being scanned character by character. Anything else, valid or not,
 // takes the general path, so the fast path only ever returns what the general path would
 // (test/protocol/xml-fast-path.test.ts).
-const FLAT_START_TAG = /^<([A-Za-z][A-Za-z0-9._-]{0,63})((?: [A-Za-z][A-Za-z0-9._-]{0,63}="[^"<&\t\n\r]*")*)(\/>|>)/;
+const START_TAG = /<([A-Za-z][A-Za-z0-9._-]{0,63})((?: [A-Za-z][A-Za-z0-9._-]{0,63}="[^"<&\t\n\r]*")*)(\/>|>)/y;
 const FLAT_ATTRIBUTE = / ([A-Za-z][A-Za-z0-9._-]{0,63})="([^"]*)"/g;
+const SHALLOW_SEPARATOR = /[ \t\n]*/y;
+const UNPLAIN_TEXT = /[<&>\r]/;
 
-function parseFlatElement(doc: string, bytes: Uint8Array, namespace: string, lim: XmlLimits): XmlElement | null {
-  const m = FLAT_START_TAG.exec(doc);
-  if (m === null) return null;
-  const [startTag, name, attributeText, close] = m as unknown as [string, string, string, string];
-  let text = '';
-  if (close === '/>') {
-    if (startTag.length !== doc.length) return null;
-  } else {
-    const endTag = `</${name}>`;
-    if (!doc.endsWith(endTag) || doc.length < startTag.length + endTag.length) return null;
-    // Names and the end tag are ASCII; attribute values may not be, so count the start tag in bytes.
-    const textStart = Buffer.byteLength(startTag, 'utf8');
-    const textEnd = bytes.length - endTag.length;
-    if (textEnd < textStart || containsAnyAscii(bytes, '<&>\r', textStart, textEnd)) return null;
-    if (textEnd - textStart > lim.maxTextBytes) return null;
-    text = doc.slice(startTag.length, doc.length - endTag.length);
-  }
-  // Names the general path refuses as prototype members are left to it.
-  if (name in Object.prototype) return null;
+/** The attributes of a start tag, or null for anything the fast path leaves to the general one. */
+function shallowAttributes(attributeText: string, isRoot: boolean, namespace: string, lim: XmlLimits): Record<string, string> | null {
   const attributes: Record<string, string> = {};
   let count = 0;
   let sawNamespace = false;
@@ -341,15 +327,68 @@ function parseFlatElement(doc: string, bytes: Uint8Array, namespace: string, lim
     if (attrName in Object.prototype || Object.prototype.hasOwnProperty.call(attributes, attrName)) return null;
     if (Buffer.byteLength(value, 'utf8') > lim.maxAttributeValueBytes) return null;
     if (attrName === 'xmlns') {
-      if (sawNamespace || value !== namespace) return null;
+      if (!isRoot || sawNamespace || value !== namespace) return null;
       sawNamespace = true;
       continue;
     }
     attributes[attrName] = value;
   }
-  if (!sawNamespace || count > lim.maxAttributes || lim.maxElements < 1 || lim.maxDepth < 1) return null;
-  if (name.length > lim.maxNameBytes) return null;
-  return { name, attributes, children: [], text };
+  if ((isRoot && !sawNamespace) || count > lim.maxAttributes) return null;
+  return attributes;
+}
+
+function shallowName(name: string, lim: XmlLimits): boolean {
+  // Names the general path refuses as prototype members are left to it.
+  return !(name in Object.prototype) && name.length <= lim.maxNameBytes;
+}
+
+function parseShallowElement(doc: string, bytes: Uint8Array, namespace: string, lim: XmlLimits): XmlElement | null {
+  START_TAG.lastIndex = 0;
+  const m = START_TAG.exec(doc);
+  if (m === null || lim.maxElements < 1 || lim.maxDepth < 1) return null;
+  const [startTag, name, attributeText, close] = m as unknown as [string, string, string, string];
+  if (!shallowName(name, lim)) return null;
+  const attributes = shallowAttributes(attributeText, true, namespace, lim);
+  if (attributes === null) return null;
+  if (close === '/>') return startTag.length === doc.length ? { name, attributes, children: [], text: '' } : null;
+  const endTag = `</${name}>`;
+  const contentEnd = doc.length - endTag.length;
+  if (!doc.endsWith(endTag) || contentEnd < startTag.length) return null;
+  // Names and the end tag are ASCII; attribute values may not be, so count the start tag in bytes.
+  const textStart = Buffer.byteLength(startTag, 'utf8');
+  const textEnd = bytes.length - endTag.length;
+  if (!containsAnyAscii(bytes, '<', textStart, textEnd)) {
+    if (containsAnyAscii(bytes, '&>\r', textStart, textEnd) || textEnd - textStart > lim.maxTextBytes) return null;
+    return { name, attributes, children: [], text: doc.slice(startTag.length, contentEnd) };
+  }
+  const children: XmlElement[] = [];
+  let pos = startTag.length;
+  for (;;) {
+    SHALLOW_SEPARATOR.lastIndex = pos;
+    SHALLOW_SEPARATOR.exec(doc);
+    pos = SHALLOW_SEPARATOR.lastIndex;
+    if (pos === contentEnd) break;
+    START_TAG.lastIndex = pos;
+    const c = START_TAG.exec(doc);
+    if (c === null || children.length + 2 > lim.maxElements || lim.maxDepth < 2) return null;
+    const [childTag, childName, childAttributeText, childClose] = c as unknown as [string, string, string, string];
+    if (!shallowName(childName, lim)) return null;
+    const childAttributes = shallowAttributes(childAttributeText, false, namespace, lim);
+    if (childAttributes === null) return null;
+    pos += childTag.length;
+    let text = '';
+    if (childClose === '>') {
+      const lt = doc.indexOf('<', pos);
+      const childEnd = `</${childName}>`;
+      if (lt < 0 || lt >= contentEnd || !doc.startsWith(childEnd, lt)) return null;
+      text = doc.slice(pos, lt);
+      if (UNPLAIN_TEXT.test(text) || Buffer.byteLength(text, 'utf8') > lim.maxTextBytes) return null;
+      pos = lt + childEnd.length;
+    }
+    if (pos > contentEnd) return null;
+    children.push({ name: childName, attributes: childAttributes, children: [], text });
+  }
+  return { name, attributes, children, text: '' };
 }
 
 /** The general path alone, without the flat fast path: the reference the fast path is tested against. */

@@ -37,6 +37,16 @@ const canonical = [
   encodeE2ed({ kind: 'KeyUpdate', request: false }),
   encodeE2ed({ kind: 'Alert', level: 'warning', code: 'close_notify' }),
   encodeE2ed({ kind: 'Finished', verifyData: Buffer.alloc(32, 7) }),
+  encodeE2ed({ kind: 'Alert', level: 'fatal', code: 'decode_error', reason: 'bad <thing> & more' }),
+  encodeE2ed({
+    kind: 'InitiatorHello', from: 'alice@example.com', to: 'bob@example.com', versions: ['1.0', '0.9'], nonce: Buffer.alloc(32, 1),
+    methods: ['x25519', 'p256'], keyShare: { method: 'x25519', publicKey: Buffer.alloc(32, 2) }, ciphers: ['AES-256-GCM'],
+    certificates: [Buffer.alloc(300, 3), Buffer.alloc(200, 4)],
+  }),
+  encodeE2ed({
+    kind: 'ResponderHello', from: 'bob@example.com', to: 'alice@example.com', version: '1.0', method: 'rsa-oaep', cipher: 'AES-256-GCM',
+    nonce: Buffer.alloc(32, 5), certificates: [Buffer.alloc(100, 6)],
+  }),
 ];
 
 const handWritten = [
@@ -74,6 +84,28 @@ const handWritten = [
   `<Ping xmlns="${NS}" id=""/>`,
   `<Ping xmlns="${NS}" id="é"/>`,
   `<Ping xmlns="${NS}" 1d="a"/>`,
+  `<Root xmlns="${NS}"><A>x</A><B/><C k="v">y</C></Root>`,
+  `<Root xmlns="${NS}">\n  <A>x</A>\n  <B/>\n</Root>`,
+  `<Root xmlns="${NS}">\r\n<A>x</A></Root>`,
+  `<Root xmlns="${NS}"> t <A>x</A></Root>`,
+  `<Root xmlns="${NS}"><A>x</A> t </Root>`,
+  `<Root xmlns="${NS}"><A xmlns="${NS}">x</A></Root>`,
+  `<Root xmlns="${NS}"><A xmlns="urn:other">x</A></Root>`,
+  `<Root xmlns="${NS}"><A><B>x</B></A></Root>`,
+  `<Root xmlns="${NS}"><A>x</B></Root>`,
+  `<Root xmlns="${NS}"><A>x</A><!-- c --></Root>`,
+  `<Root xmlns="${NS}"><A>x &amp; y</A></Root>`,
+  `<Root xmlns="${NS}"><A>x > y</A></Root>`,
+  `<Root xmlns="${NS}"><A>x</A></Root >`,
+  `<Root xmlns="${NS}"><A>x</A ></Root>`,
+  `<Root xmlns="${NS}"><A>x</A>`,
+  `<Root xmlns="${NS}"><A>x</A></Root><B/>`,
+  `<Root xmlns="${NS}"><A a="1" a="2">x</A></Root>`,
+  `<Root xmlns="${NS}"><hasOwnProperty>x</hasOwnProperty></Root>`,
+  `<Root xmlns="${NS}">${'<A/>'.repeat(255)}</Root>`,
+  `<Root xmlns="${NS}">${'<A/>'.repeat(256)}</Root>`,
+  `<Root xmlns="${NS}"><A/></Root>`,
+  `<Root xmlns="${NS}"></Root>`,
 ];
 
 t.test('hand-written edge cases', async (t) => {
@@ -81,6 +113,8 @@ t.test('hand-written edge cases', async (t) => {
   same(t, canonical[0]!, { maxTextBytes: 5 });
   same(t, canonical[0]!, { maxAttributes: 1 });
   same(t, canonical[0]!, { maxNameBytes: 4 });
+  const hello = canonical.find((d) => d.toString('utf8').startsWith('<Hello'))!;
+  for (const limits of [{ maxDepth: 1 }, { maxElements: 3 }, { maxTextBytes: 100 }, { maxAttributes: 3 }, { maxNameBytes: 5 }]) same(t, hello, limits);
 });
 
 t.test('canonical application messages', async (t) => {
