@@ -25,12 +25,16 @@ export function toBase64(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
 }
 
-/** Padded standard alphabet; non-canonical trailing bits are refused (re-encoding must give `s` back). */
+/**
+ * Padded standard alphabet; non-canonical trailing bits are refused. Re-encoding must give `s`
+ * back: Node's encoder only writes the canonical form, so the round trip alone refuses every other
+ * spelling (whitespace, URL-safe letters, missing padding, stray bits); the pattern only words the error.
+ */
 export function fromBase64(s: string): Buffer {
-  if (!BASE64.test(s)) throw invalidMessage('decode_error', 'base64 must be the padded standard alphabet without whitespace');
   const decoded = Buffer.from(s, 'base64');
-  if (decoded.toString('base64') !== s) throw invalidMessage('decode_error', 'base64 has non-canonical trailing bits');
-  return decoded;
+  if (decoded.toString('base64') === s) return decoded;
+  if (!BASE64.test(s)) throw invalidMessage('decode_error', 'base64 must be the padded standard alphabet without whitespace');
+  throw invalidMessage('decode_error', 'base64 has non-canonical trailing bits');
 }
 
 export function concat(...parts: Uint8Array[]): Buffer {

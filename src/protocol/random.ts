@@ -9,8 +9,29 @@ export interface RandomSource {
   fork(label: string): RandomSource;
 }
 
+/**
+ * The operating system's randomness, drawn 4 KiB at a time: a handshake takes many small draws
+ * (nonces, keys, salts), and one getrandom call per draw was a visible share of its cost.
+ */
+const POOL_SIZE = 4096;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
+function poolBytes(n: number): Buffer {
+  if (n > POOL_SIZE / 4) return randomBytes(n);
+  if (poolOffset + n > pool.length) {
+    pool = randomBytes(POOL_SIZE);
+    poolOffset = 0;
+  }
+  // A copy: callers may zero or keep what they are given.
+  const out = Buffer.from(pool.subarray(poolOffset, poolOffset + n));
+  pool.fill(0, poolOffset, poolOffset + n);
+  poolOffset += n;
+  return out;
+}
+
 export const systemRandom: RandomSource = {
-  bytes: (n: number) => randomBytes(n),
+  bytes: poolBytes,
   fork: () => systemRandom,
 };
 
