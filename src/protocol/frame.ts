@@ -42,7 +42,7 @@ export class FrameDecoder {
   private readonly maxLength: number;
   private readonly header = Buffer.alloc(FRAME_HEADER_LENGTH);
   private headerFilled = 0;
-  /** Allocated once the header is complete and checked; at most max-1 bytes. */
+  /** The frame in progress (header included), allocated once the header is complete and checked: at most max + 4 bytes. */
   private body: Buffer | null = null;
   private bodyFilled = 0;
   /** Once a stream has violated framing, nothing after it can be trusted: every later push rethrows. */
@@ -58,7 +58,7 @@ export class FrameDecoder {
 
   /** Bytes held for the frame in progress; never more than max + 5. */
   get bufferedBytes(): number {
-    return this.headerFilled + this.bodyFilled;
+    return this.body === null ? this.headerFilled : this.bodyFilled;
   }
 
   push(chunk: Uint8Array): Frame[] {
@@ -76,8 +76,10 @@ export class FrameDecoder {
           if (before < 4 && this.headerFilled >= 4) this.checkLength();
           if (this.headerFilled === FRAME_HEADER_LENGTH) {
             this.checkType();
-            this.body = Buffer.alloc(this.header.readUInt32BE(0) - 1);
-            this.bodyFilled = 0;
+            // The whole frame in one buffer (header, then body), so that `wire` needs no second copy.
+            this.body = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + this.header.readUInt32BE(0) - 1);
+            this.header.copy(this.body, 0);
+            this.bodyFilled = FRAME_HEADER_LENGTH;
           }
         } else {
           const take = Math.min(this.body.length - this.bodyFilled, chunk.byteLength - offset);
@@ -127,12 +129,10 @@ export class FrameDecoder {
   }
 
   private completeFrame(): Frame {
-    const header = Buffer.from(this.header);
-    const payload = this.body!;
+    const wire = this.body!;
     this.headerFilled = 0;
     this.body = null;
     this.bodyFilled = 0;
-    const wire = Buffer.concat([header, payload]);
-    return { type: header[4]!, header: wire.subarray(0, FRAME_HEADER_LENGTH), payload: wire.subarray(FRAME_HEADER_LENGTH), wire };
+    return { type: wire[4]!, header: wire.subarray(0, FRAME_HEADER_LENGTH), payload: wire.subarray(FRAME_HEADER_LENGTH), wire };
   }
 }

@@ -38,11 +38,17 @@ function checkNonce(nonce: Uint8Array): void {
 
 /** Low-level AEAD seal: ciphertext || 16-byte tag. */
 export function aeadSeal(family: AeadFamily, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Buffer {
+  return sealAfter(Buffer.alloc(0), family, key, nonce, aad, plaintext);
+}
+
+/** prefix || ciphertext || tag in one buffer: records are copied once, not once per part. */
+function sealAfter(prefix: Uint8Array, family: AeadFamily, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Buffer {
   checkNonce(nonce);
   const cipher = createCipheriv(nodeCipherName(family, key) as CipherGCMTypes, key, nonce, { authTagLength: AEAD_TAG_LENGTH });
   cipher.setAAD(aad);
-  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return Buffer.concat([ciphertext, cipher.getAuthTag()]);
+  const body = cipher.update(plaintext);
+  const rest = cipher.final();
+  return Buffer.concat([prefix, body, rest, cipher.getAuthTag()]);
 }
 
 /** Low-level AEAD open of ciphertext || tag: the plaintext, or null when authentication fails. */
@@ -55,7 +61,8 @@ export function aeadOpen(family: AeadFamily, key: Uint8Array, nonce: Uint8Array,
   decipher.setAAD(aad);
   const plaintext = decipher.update(sealed.subarray(0, split));
   try {
-    return Buffer.concat([plaintext, decipher.final()]);
+    const rest = decipher.final();
+    return rest.length === 0 ? plaintext : Buffer.concat([plaintext, rest]);
   } catch {
     return null;
   }
@@ -92,8 +99,7 @@ export function recordNonce(iv: Buffer, seq: bigint): Buffer {
 export function sealRecord(cipher: CipherName, key: Buffer, iv: Buffer, seq: bigint, plaintext: Uint8Array): Buffer {
   checkRecordKey(key, iv);
   const header = frameHeader(FrameType.Record, plaintext.byteLength + AEAD_TAG_LENGTH);
-  const sealed = aeadSeal(familyOf(cipher), key, recordNonce(iv, seq), header, plaintext);
-  return Buffer.concat([header, sealed]);
+  return sealAfter(header, familyOf(cipher), key, recordNonce(iv, seq), header, plaintext);
 }
 
 export function openRecord(cipher: CipherName, key: Buffer, iv: Buffer, seq: bigint, frame: Frame): Buffer {
