@@ -54,3 +54,14 @@ t.test('containsAnyAscii looks only inside the range', async (t) => {
   t.equal(containsAnyAscii(b, '&', 1, 4), true);
   t.equal(containsAnyAscii(b, '\r'), false);
 });
+
+t.test('an offending byte is found at every position of a long buffer, and TAB/LF/CR never are', async (t) => {
+  for (let at = 0; at < 80; at++) {
+    const b = Buffer.alloc(80, 0x61);
+    b[at] = 0x07;
+    if (findIllegalXmlByte(b) !== at) t.fail(`control byte at ${at} not found`);
+    b[at] = [0x09, 0x0a, 0x0d][at % 3]!;
+    if (findIllegalXmlByte(b) !== -1) t.fail(`allowed byte at ${at} refused`);
+  }
+  t.pass('80 positions');
+});
