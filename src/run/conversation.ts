@@ -24,12 +24,7 @@ export interface ConversationRecord {
   observation: ConversationObservation;
   /** Every UA event of each side, one line each (failure evidence). */
   events: Record<Side, string[]>;
-  /** The reference UA cannot do what the case needs: the case is skipped with this reason. */
-  unsupported?: string;
 }
-
-/** The reference UA lacks an API a step needs (a skip, not a failure). */
-class Unsupported extends Error {}
 
 /** The case ran out of time while waiting: `waitingFor` says on what. */
 class Aborted extends Error {
@@ -256,7 +251,6 @@ export async function runConversation(conv: Conversation, ctx: ConversationConte
   };
 
   let timedOut: string | undefined;
-  let unsupported: string | undefined;
   let ended = false;
   try {
     for (const step of conv.steps) {
@@ -269,7 +263,6 @@ export async function runConversation(conv: Conversation, ctx: ConversationConte
     }
   } catch (err) {
     if (err instanceof Aborted) timedOut = err.waitingFor;
-    else if (err instanceof Unsupported) unsupported = err.message;
     else notes.push(`the case could not be run: ${(err as Error).message}`);
   }
   // Snapshot before clean-up: closing what is left is not part of the case.
@@ -286,7 +279,6 @@ export async function runConversation(conv: Conversation, ctx: ConversationConte
   return {
     observation,
     events: { initiator: watch.initiator.events, responder: watch.responder.events },
-    ...(unsupported !== undefined ? { unsupported } : {}),
   };
 
   async function runStep(step: Step): Promise<boolean> {
@@ -306,10 +298,8 @@ export async function runConversation(conv: Conversation, ctx: ConversationConte
       case 'ping': {
         const conn = usable(step.from, step);
         if (!conn) return false;
-        const ping = (conn as unknown as { ping?: () => unknown }).ping;
-        if (typeof ping !== 'function') throw new Unsupported('the reference UA exposes no way to send a Ping (UaConnection.ping in src/ua/agent.ts)');
         const before = watch[step.from].obs.pongs;
-        ping.call(conn);
+        conn.ping();
         return settle(`the Pong for the ${step.from}'s Ping`, () => watch[step.from].obs.pongs > before);
       }
       case 'keyUpdate': {
