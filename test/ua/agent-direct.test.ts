@@ -1,6 +1,6 @@
 // The UserAgent over real loopback TCP with an in-memory directory (no registry): the socket,
 // timer and event plumbing around the engine. The registry-backed tests are in e2e.test.ts.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import net from 'node:net';
 import { createTestPki } from '../../src/pki/ca.js';
 import { encodeFrame, FrameDecoder, FrameType } from '../../src/protocol/frame.js';
@@ -31,7 +31,7 @@ function agent(userId: string, extra: Partial<ConstructorParameters<typeof UserA
   return { ua, events };
 }
 
-async function pair(t: Tap.Test, aliceExtra = {}, bobExtra = {}) {
+async function pair(t: Test, aliceExtra = {}, bobExtra = {}) {
   const a = agent('alice@example.com', aliceExtra);
   const b = agent('bob@example.com', bobExtra);
   const { port } = await b.ua.listen({ port: 0, host: '::1' });

@@ -1,6 +1,6 @@
 // The `ua` commands as functions (runEnroll, startListen, runSend): enrol through the stub, listen
 // with --register, send by user ID with a Receipt; and the error sentences a person sees.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { X509Certificate } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
@@ -42,7 +42,7 @@ t.teardown(async () => {
 const irp = (): string => `[::1]:${stub.port}`;
 const dirOf = (name: string): string => path.join(work, name);
 
-async function rejectsWith(t: Tap.Test, p: Promise<unknown>, pattern: RegExp, what: string): Promise<UsageError> {
+async function rejectsWith(t: Test, p: Promise<unknown>, pattern: RegExp, what: string): Promise<UsageError> {
   const err = await p.then(
     () => undefined,
     (e: unknown) => e,

@@ -1,6 +1,6 @@
 // Two reference UAs over real loopback TCP, through the IRP stub: enrol (password + CSR), register
 // the address, look the peer up by user ID (verified), handshake, exchange Messages and Receipts.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -34,7 +34,7 @@ t.teardown(async () => {
   await stub.close();
 });
 
-async function converse(t: Tap.Test, from: TestAgent, to: TestAgent, offer: { methods?: string[]; ciphers?: string[] } = {}) {
+async function converse(t: Test, from: TestAgent, to: TestAgent, offer: { methods?: string[]; ciphers?: string[] } = {}) {
   const accepted = nextAccepted(to.ua);
   const initiator = await from.ua.connect(to.ua.userId, offer);
   const responder = await accepted;

@@ -1,5 +1,5 @@
 // The on-disk identity: atomic writes, a private key file of mode 0600, round trip, clear errors.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +15,7 @@ import {
 const pki = createTestPki({ seed: 'ua identity-store test', users: ['alice@example.com'] });
 const alice = pki.user('alice@example.com');
 
-async function tmpDir(t: Tap.Test): Promise<string> {
+async function tmpDir(t: Test): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sixbench-identity-'));
   t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
   return dir;
