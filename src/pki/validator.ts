@@ -24,6 +24,7 @@ import {
 import { DerError, DerReader, TAG, ctx, readOid, readWhole } from './der.js';
 import { MAX_NAME_CONSTRAINT_CHECKS, checkConstraintSyntax, checkNames, isValidHostname } from './name-constraints.js';
 import { REASONS, type ValidationFailureReason } from './reasons.js';
+import { isValidUserId, sameMailbox as userIdsEqual } from '../protocol/identity.js';
 
 export type { ValidationFailureReason } from './reasons.js';
 
@@ -417,24 +418,10 @@ function checkCertificate(c: ParsedCertificate, role: Role, profile: Profile, ti
 // ---------------------------------------------------------------------------------------------
 // End-entity checks (E2ED-CERT-10..14)
 
-const USER_ID_LOCAL = /^[A-Za-z0-9._%+-]{1,64}$/;
-
-/** The user-ID syntax of docs/wire-decisions.md ("Encodings"): ASCII local@domain, 3..254 octets. */
-export function isValidUserId(s: string): boolean {
-  if (s.length < 3 || s.length > 254) return false;
-  const at = s.lastIndexOf('@');
-  if (at <= 0) return false;
-  return USER_ID_LOCAL.test(s.slice(0, at)) && isValidHostname(s.slice(at + 1));
-}
-
-/** E2ED-CERT-14: "local part byte-exact, domain ASCII case-insensitive; no Unicode or look-alike folding". */
-export function userIdsEqual(a: string, b: string): boolean {
-  const ia = a.lastIndexOf('@');
-  const ib = b.lastIndexOf('@');
-  if (ia <= 0 || ib <= 0) return false;
-  const asciiLower = (s: string) => s.replace(/[A-Z]/g, (ch) => ch.toLowerCase());
-  return a.slice(0, ia) === b.slice(0, ib) && asciiLower(a.slice(ia + 1)) === asciiLower(b.slice(ib + 1));
-}
+// E2ED-CERT-13/14: the user-ID syntax and comparison of docs/spec.md section 3.6, one definition
+// for the codec and the validator (src/protocol/identity.ts): "local part byte-exact, domain ASCII
+// case-insensitive; no Unicode or look-alike folding".
+export { isValidUserId, sameMailbox as userIdsEqual } from '../protocol/identity.js';
 
 const PURPOSE_OID: Record<Purpose, string> = {
   clientAuth: OID.clientAuth,

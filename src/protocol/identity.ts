@@ -62,8 +62,20 @@ export function canonicalUserId(s: string): string {
  * A malformed ID names no one, so it equals nothing (not even itself).
  */
 export function sameUserId(a: string, b: string): boolean {
-  if (!isValidUserId(a) || !isValidUserId(b)) return false;
-  return canonicalUserId(a) === canonicalUserId(b);
+  return isValidUserId(a) && isValidUserId(b) && sameMailbox(a, b);
+}
+
+/**
+ * The same comparison for any mailbox, user-ID syntax or not (x509-limbo's e-mail names, for one):
+ * split at the last "@", local parts byte for byte, domains ASCII case-insensitively, no folding
+ * of Unicode or look-alikes (E2ED-CERT-14).
+ */
+export function sameMailbox(a: string, b: string): boolean {
+  const ia = a.lastIndexOf('@');
+  const ib = b.lastIndexOf('@');
+  if (ia <= 0 || ib <= 0) return false;
+  const asciiLower = (s: string) => s.replace(/[A-Z]/g, (ch) => ch.toLowerCase());
+  return a.slice(0, ia) === b.slice(0, ib) && asciiLower(a.slice(ia + 1)) === asciiLower(b.slice(ib + 1));
 }
 
 /** Domain names compare case-insensitively (ASCII only, as LDH labels are). */

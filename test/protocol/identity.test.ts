@@ -1,6 +1,6 @@
 // Unit tests of user-ID syntax and comparison (docs/spec.md E2ED-XML-23, E2ED-XML-24).
 import t from 'tap';
-import { canonicalUserId, domainOf, isValidDomain, isValidUserId, parseUserId, sameDomain, sameUserId } from '../../src/protocol/identity.js';
+import { canonicalUserId, domainOf, isValidDomain, isValidUserId, parseUserId, sameDomain, sameUserId , sameMailbox } from '../../src/protocol/identity.js';
 import { withAlert } from '../helpers/alerts.js';
 
 t.test('parseUserId splits local part and domain', async (t) => {
@@ -46,4 +46,13 @@ t.test('domainOf, canonicalUserId, domains', async (t) => {
   t.notOk(isValidDomain('example.com.'));
   t.ok(sameDomain('Example.COM', 'example.com'));
   t.notOk(sameDomain('example.com', 'example.org'));
+});
+
+t.test('sameMailbox compares any mailbox: local part exactly, domain case-insensitively', async (t) => {
+  t.ok(sameMailbox('*@example.com', '*@EXAMPLE.com'), 'a local part outside the user-ID syntax still compares');
+  t.ok(sameMailbox('user*@example.com', 'user*@example.com'));
+  t.notOk(sameMailbox('Alice@example.com', 'alice@example.com'), 'local part is case-sensitive');
+  t.notOk(sameMailbox('alice@exаmple.com', 'alice@example.com'), 'no look-alike folding (Cyrillic a)');
+  t.notOk(sameMailbox('alice', 'alice'), 'no "@": names no one');
+  t.notOk(sameUserId('*@example.com', '*@example.com'), 'sameUserId also demands the user-ID syntax');
 });
