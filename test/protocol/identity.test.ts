@@ -1,6 +1,6 @@
 // Unit tests of user-ID syntax and comparison (docs/spec.md E2ED-XML-23, E2ED-XML-24).
 import t from 'tap';
-import { canonicalUserId, domainOf, isValidDomain, isValidUserId, parseUserId, sameDomain, sameUserId , sameMailbox } from '../../src/protocol/identity.js';
+import { canonicalUserId, domainOf, isValidDomain, isValidUserId, parseUserId, sameDomain, sameMailbox, sameUserId } from '../../src/protocol/identity.js';
 import { withAlert } from '../helpers/alerts.js';
 
 t.test('parseUserId splits local part and domain', async (t) => {
