@@ -1,4 +1,4 @@
-// The password-guessing limit of IRP Login (docs/wire-decisions.md, IRP: "5 wrong passwords per
+// The password-guessing limit of IRP Login (docs/spec.md 14.4, IRP-LOGIN: "5 wrong passwords per
 // user per 60 s, then rate_limited"). A sliding window of failure times per user; the clock is
 // injected so that tests move time instead of waiting for it.
 

@@ -1,5 +1,5 @@
 // The IRP stub's transport: a node:tls server (TLS 1.2 or 1.3, the registry's TLS certificate from
-// the test CA) carrying plaintext frames (docs/wire-decisions.md "Framing", "IRP"). Requests on one
+// the test CA) carrying plaintext frames (docs/spec.md sections 14.1 and 14.2). Requests on one
 // connection are answered in order, one at a time, so pipelined requests get their answers in the
 // order sent. Everything the protocol says happens in src/irp/operations.ts; this file only moves
 // frames and keeps one Session per connection.

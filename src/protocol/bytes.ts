@@ -1,4 +1,4 @@
-// Byte encodings shared by every message (docs/wire-decisions.md, section "Encodings").
+// Byte encodings shared by every message (docs/spec.md, section 3.6 "Value encodings").
 // Strict decoders: the spec allows exactly one spelling of each value, so anything a lenient
 // decoder would quietly repair is a decode_error here.
 import { timingSafeEqual } from 'node:crypto';

@@ -1,5 +1,5 @@
 // Ephemeral Diffie-Hellman for the key-exchange methods x25519 (RFC 7748) and p256 (SEC 1 ECDH,
-// Z = the x-coordinate). docs/wire-decisions.md, "Key schedule": "x25519 shared secret (all-zero
+// Z = the x-coordinate). docs/spec.md sections 7.3 and 7.5: "x25519 shared secret (all-zero
 // result: illegal_parameter), P-256 x-coordinate (point off curve, not uncompressed, or the
 // identity: illegal_parameter)". Keys travel raw; the DER forms are parsed strictly here too,
 // because OpenSSL accepts SPKIs (explicit curve parameters) that the protocol must refuse.

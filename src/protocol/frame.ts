@@ -1,4 +1,4 @@
-// Framing of E2ED and IRP (docs/wire-decisions.md, section "Framing"):
+// Framing of E2ED and IRP (docs/spec.md, section 2 "Framing"):
 //   uint32 L (big-endian) | uint8 type | payload (L-1 bytes), L counting type + payload.
 // The decoder is a resumable state machine (ws's receiver): bytes in, frames out, state kept
 // between calls, so any chunking of the stream, one byte at a time included, gives the same frames.

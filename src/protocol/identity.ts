@@ -1,4 +1,4 @@
-// User IDs (docs/wire-decisions.md, section "Encodings", "User ID"): the identities both
+// User IDs (docs/spec.md, section 3.6 "Value encodings", user IDs): the identities both
 // protocols name in `from`/`to`/`user` attributes and in the certificate's rfc822Name SAN.
 import { invalidMessage } from './errors.js';
 

@@ -1,5 +1,5 @@
 // Typed codec of every IRP request and response, and of the two documents the registry signs
-// (docs/spec.md chapter 14, docs/wire-decisions.md section "IRP"), namespace urn:sixchat:irp:1.
+// (docs/spec.md chapter 14), namespace urn:sixchat:irp:1.
 // The XML rules of chapter 3 apply unchanged (IRP-FRAME-2); decoding failures are ProtocolErrors
 // (decode_error for syntax, illegal_parameter for disallowed values) that the registry answers
 // with `Error code="bad_request"` (IRP-FRAME-5) and a client treats as a failed operation

@@ -1,4 +1,4 @@
-// Key-log lines (docs/wire-decisions.md, section "Key log"): one line per secret,
+// Key-log lines (docs/spec.md, section 13 "Key log"): one line per secret,
 // `LABEL <nonce_I hex> <secret hex>`, so a capture can be decrypted offline. Lines starting
 // with `#` are comments. The nonce of the initiator identifies the connection.
 import { toHex } from './bytes.js';

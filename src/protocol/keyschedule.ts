@@ -1,4 +1,4 @@
-// The E2ED key schedule (brief, "Key schedule"; docs/wire-decisions.md, "Key schedule: exactly the brief").
+// The E2ED key schedule (brief, "Key schedule"; docs/spec.md, section 7).
 // HKDF-SHA256 per RFC 5869, written out with HMAC because crypto.hkdfSync always runs Extract first
 // and the schedule needs Expand on its own.
 import { createHmac } from 'node:crypto';

@@ -1,8 +1,6 @@
-// Typed codec of every E2ED message (docs/wire-decisions.md, sections "E2ED handshake messages"
-// and "Application messages"), namespace urn:sixchat:e2ed:1.
-//
-// Requirement ids are those of docs/spec.md (sections 3, 4 and 11), which refines
-// docs/wire-decisions.md.
+// Typed codec of every E2ED message (docs/spec.md, section 4 "E2ED messages" and section 11
+// "Application messages"), namespace urn:sixchat:e2ed:1. Requirement ids are those of sections 3,
+// 4 and 11.
 //
 // The decoder enforces syntax: child order and cardinality, fixed lengths, strict hex and base64,
 // user-ID syntax, and the unknown-element rule. It keeps offered and selected version, method and
@@ -52,7 +50,7 @@ export const MAX_MESSAGE_TEXT_CHARS = 65536;
 export const MAX_REASON_CHARS = 256;
 
 // ---------------------------------------------------------------------------------------------
-// Field syntax shared with the IRP codec (docs/wire-decisions.md, "Encodings")
+// Field syntax shared with the IRP codec (docs/spec.md, section 3.6 "Value encodings")
 // ---------------------------------------------------------------------------------------------
 
 const decodeError = (message: string, requirement?: string) => invalidMessage('decode_error', message, requirement);

@@ -1,4 +1,4 @@
-// The record layer of one connection (docs/wire-decisions.md, sections "Records" and
+// The record layer of one connection (docs/spec.md, sections 8.1 "Record format" and
 // "Application messages" / KeyUpdate): one traffic secret, key, IV and sequence number per
 // direction, and the key update that replaces a direction's secret with
 // ExpandLabel(ts, "update", "", 32) and restarts its sequence at 0.

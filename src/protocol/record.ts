@@ -1,4 +1,4 @@
-// Protected records, frame type 0x02 (docs/wire-decisions.md, "Records"):
+// Protected records, frame type 0x02 (docs/spec.md, section 8.1 "Record format"):
 //   nonce = iv XOR (0^4 || uint64 seq); AAD = the 5-byte frame header of this record;
 //   payload = AEAD ciphertext || 16-byte tag; "Failure to authenticate: bad_record_mac".
 import { createCipheriv, createDecipheriv, type CipherGCMTypes } from 'node:crypto';

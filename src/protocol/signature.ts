@@ -1,4 +1,4 @@
-// Signatures by certificate keys (docs/wire-decisions.md, "CertificateVerify"):
+// Signatures by certificate keys (docs/spec.md, section 4.3 "CertificateVerify"):
 //   ecdsa-p256-sha256 (DER ECDSA-Sig-Value), ed25519 (64 bytes), rsa-pss-sha256 (MGF1-SHA256,
 //   salt 32, length = modulus), RSA at least 2048 bits.
 // Signing is deterministic under a seeded RandomSource, so a seeded run reproduces every byte: ECDSA

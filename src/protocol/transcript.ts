@@ -25,7 +25,7 @@ export class Transcript {
 }
 
 /**
- * Version 0.9 binds only nonces and identities (docs/wire-decisions.md, "Versions"):
+ * Version 0.9 binds only nonces and identities (docs/spec.md, section 6.3 "Version 0.9"):
  * B09 = SHA-256(nonce_I || nonce_R || u16 len || I's user ID || u16 len || R's user ID).
  */
 export function binding09(nonceI: Uint8Array, nonceR: Uint8Array, initiatorId: string, responderId: string): Buffer {

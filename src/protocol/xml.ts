@@ -1,5 +1,5 @@
 // The hardened XML codec shared by E2ED and IRP (docs/spec.md chapter 3, "XML rules";
-// docs/wire-decisions.md, section "XML rules"). Errors carry the E2ED-XML-n id they enforce.
+// docs/spec.md, section 3 "XML rules"). Errors carry the E2ED-XML-n id they enforce.
 //
 // Decoding runs in layers, each refusing with decode_error:
 //   1. strict UTF-8 (TextDecoder fatal) and the XML Char production over the whole text;

@@ -65,7 +65,7 @@ export interface UserAgentOptions {
   maxFrameLength?: number;
   /** Where events go (JSON lines through jsonLinesSink, or any function). */
   onEvent?: EventSink;
-  /** Append key-log lines to this file (docs/wire-decisions.md "Key log"). */
+  /** Append key-log lines to this file (docs/spec.md section 13, "Key log"). */
   keyLogFile?: string;
   bugs?: Bugs;
   /** Seeded mode: every random byte, message id and timestamp on the wire follows from the seed. */

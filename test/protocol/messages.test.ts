@@ -1,4 +1,4 @@
-// Unit tests of the E2ED message codec (docs/wire-decisions.md, "E2ED handshake messages",
+// Unit tests of the E2ED message codec (docs/spec.md, sections 4 "E2ED messages" and 11
 // "Application messages"): literal XML in, alert code out, one rule per test; round trips and
 // byte-exact encodings of every message type.
 import t from 'tap';

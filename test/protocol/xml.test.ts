@@ -1,4 +1,4 @@
-// Unit tests of the hardened XML codec (docs/wire-decisions.md, "XML rules"): literal XML in,
+// Unit tests of the hardened XML codec (docs/spec.md, section 3 "XML rules"): literal XML in,
 // alert code out, one rule per test.
 import t from 'tap';
 import { parseXml, serializeXml, element, collectChildren, type XmlElement } from '../../src/protocol/xml.js';

@@ -1,4 +1,4 @@
-// CertificateVerify (docs/wire-decisions.md, "CertificateVerify"; brief, "Key schedule"):
+// CertificateVerify (docs/spec.md, section 4.3 "CertificateVerify"; brief, "Key schedule"):
 //   R signs "E2ED 1.0 responder signature" || 0x00 || TH(Hello_I, Hello_R);
 //   I signs "E2ED 1.0 initiator signature" || 0x00 || TH(Hello_I .. Fin_R);
 //   in 0.9 the "E2ED 0.9 ..." contexts over B09.

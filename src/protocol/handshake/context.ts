@@ -74,7 +74,7 @@ export function flipLastBit(b: Buffer): Buffer {
   return out;
 }
 
-/** A `keylog` event (docs/wire-decisions.md, "Key log"), one per secret. */
+/** A `keylog` event (docs/spec.md, section 13 "Key log"), one per secret. */
 export function emitKeyLog(ctx: HandshakeContext, label: KeyLogLabel, nonceI: Buffer, secret: Buffer): void {
   ctx.emit({ type: 'keylog', label, secretHex: toHex(secret), line: keyLogLine(label, nonceI, secret) });
 }

@@ -1,5 +1,5 @@
 // What both roles know once the Hellos are exchanged: the negotiated parameters, the nonces, the
-// identities and the handshake secret (docs/wire-decisions.md, "Key schedule"). The states after the
+// identities and the handshake secret (docs/spec.md, section 7 "Key schedule"). The states after the
 // Hellos carry one of these, so each later handler has exactly what it needs.
 import type { KeyObject } from 'node:crypto';
 import type { CipherName } from '../record.js';
