@@ -26,7 +26,8 @@ export interface Slot {
 }
 
 /** Accounts the IRP suite enrols on its own (src/run/irp-checks.ts), kept apart from the slots. */
-export const IRP_SUITE_USERS = ['irp-a', 'irp-b', 'irp-c', 'irp-d', 'irp-e', 'irp-f', 'irp-g', 'irp-h', 'irp-i'] as const;
+export const IRP_SUITE_USERS = ['irp-a', 'irp-b', 'irp-c', 'irp-d', 'irp-e', 'irp-f', 'irp-g', 'irp-h', 'irp-i',
+  'irp-k', 'irp-l', 'irp-m', 'irp-n', 'irp-o', 'irp-p', 'irp-q', 'irp-r'] as const;
 
 export class RunEnvironment {
   private readonly enrolments = new Map<string, Promise<UaIdentity>>();

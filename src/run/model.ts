@@ -94,7 +94,25 @@ export type IrpCheckName =
   | 'tampered-lookup-signature'
   | 'tampered-status-signature'
   | 'revoked-certificate-status'
-  | 'revoked-peer-refused';
+  | 'revoked-peer-refused'
+  // src/run/irp-wire-checks.ts
+  | 'frame-faults'
+  | 'malformed-requests'
+  | 'unsupported-requests'
+  | 'pipelined-requests'
+  | 'capabilities-lists-operations'
+  | 'ca-certificates'
+  | 'signed-bytes'
+  | 'login-rate-limit'
+  | 'enrol-refusals'
+  | 'enrol-conflict'
+  | 'auth-challenge'
+  | 'register-address-syntax'
+  | 'state-per-connection'
+  | 'tls-transport'
+  | 'tls12-aead-only'
+  | 'tls-server-name'
+  | 'lookup-rollback';
 
 export type CaseAction =
   | { kind: 'conversation'; conversation: Conversation }
