@@ -11,6 +11,7 @@ import { VECTOR_KINDS } from '../vectors/all.js';
 import {
   otherSide,
   SIDES,
+  UA_CHECKS,
   type CaseSpec,
   type ConversationExpectation,
   type IrpCheckName,
@@ -62,6 +63,8 @@ interface InteropData {
   steps: TemplateStep[];
   expectEachSide: SideExpectation;
   pingCases: { requirements: string[]; method: string; cipher: string; steps: TemplateStep[]; expectEachSide: SideExpectation };
+  /** Cases run by a check of their own (src/run/model.ts UA_CHECKS). */
+  checkCases?: { id: string; check: string; title: string; requirements: string[]; expected: string }[];
   /** Fully written conversations about version negotiation. */
   versionCases: { id: string; title: string; requirements: string[]; initiator: PeerSetup; responder: PeerSetup; steps: Step[]; expect: ConversationExpectation }[];
 }
@@ -145,6 +148,11 @@ function interopCases(data: InteropData): CaseSpec[] {
       expected: describeExpectation(v.expect),
       action: { kind: 'conversation', conversation: { initiator: v.initiator, responder: v.responder, steps: v.steps, expect: v.expect } },
     });
+  }
+  for (const c of data.checkCases ?? []) {
+    const check = UA_CHECKS.find((n) => n === c.check);
+    if (!check) throw new CatalogueError(`suites/interop.json: case ${c.id} names unknown check ${c.check}`);
+    cases.push({ id: c.id, suite: 'interop', title: c.title, requirements: unique(c.requirements), expected: c.expected, action: { kind: 'check', check } });
   }
   return cases;
 }

@@ -114,10 +114,16 @@ export type IrpCheckName =
   | 'tls-server-name'
   | 'lookup-rollback';
 
+/** Checks of the interop suite that need more than a conversation (a capture, the key log files). */
+export type UaCheckName = 'keylog';
+export const UA_CHECKS: readonly UaCheckName[] = ['keylog'];
+
 export type CaseAction =
   | { kind: 'conversation'; conversation: Conversation }
   | { kind: 'vectors'; file: string }
-  | { kind: 'irp'; check: IrpCheckName };
+  | { kind: 'irp'; check: IrpCheckName }
+  /** A check of its own over two reference UAs (src/run/keylog-check.ts). */
+  | { kind: 'check'; check: UaCheckName };
 
 /** How a knob case shows that the bench tells the knob apart from conforming behaviour. */
 export type KnobForm =

@@ -12,6 +12,7 @@ import { loadRequirements, type Requirement } from '../spec/requirements.js';
 import { checkRequirementIds, loadCatalogue, REPO_ROOT, selectCases, SUITES_DIR } from './catalogue.js';
 import { runConversation } from './conversation.js';
 import { RunEnvironment, type Slot } from './environment.js';
+import { runKeyLogCheck } from './keylog-check.js';
 import { runIrpCheck, type CheckResult } from './irp-checks.js';
 import { judgeConversation } from './judge.js';
 import type { CaseResult, CaseSpec, Evidence } from './model.js';
@@ -129,7 +130,10 @@ async function execute(spec: CaseSpec, ctx: CaseContext, signal: AbortSignal): P
   }
   let check: Promise<CheckResult>;
   if (action.kind === 'vectors') check = runVectorCheck(action.file, ctx.vectorsDir);
-  else {
+  else if (action.kind === 'check') {
+    if (!ctx.env || !ctx.slot) throw new Error('no run environment');
+    check = runKeyLogCheck({ env: ctx.env, slot: ctx.slot, seed: caseSeed });
+  } else {
     if (!ctx.env || !ctx.slot) throw new Error('no run environment');
     check = runIrpCheck(action.check, { env: ctx.env, slot: ctx.slot, seed: caseSeed });
   }
