@@ -115,14 +115,14 @@ export type IrpCheckName =
   | 'lookup-rollback';
 
 /** Checks of the interop suite that need more than a conversation (a capture, the key log files). */
-export type UaCheckName = 'keylog';
-export const UA_CHECKS: readonly UaCheckName[] = ['keylog'];
+export type UaCheckName = 'keylog' | 'handshake-timer' | 'peer-hangs-up' | 'user-id-domain-case';
+export const UA_CHECKS: readonly UaCheckName[] = ['keylog', 'handshake-timer', 'peer-hangs-up', 'user-id-domain-case'];
 
 export type CaseAction =
   | { kind: 'conversation'; conversation: Conversation }
   | { kind: 'vectors'; file: string }
   | { kind: 'irp'; check: IrpCheckName }
-  /** A check of its own over two reference UAs (src/run/keylog-check.ts). */
+  /** A check of its own over reference UAs (src/run/keylog-check.ts, src/run/ua-checks.ts). */
   | { kind: 'check'; check: UaCheckName };
 
 /** How a knob case shows that the bench tells the knob apart from conforming behaviour. */

@@ -13,6 +13,7 @@ import { checkRequirementIds, loadCatalogue, REPO_ROOT, selectCases, SUITES_DIR 
 import { runConversation } from './conversation.js';
 import { RunEnvironment, type Slot } from './environment.js';
 import { runKeyLogCheck } from './keylog-check.js';
+import { UA_CHECK_FUNCTIONS } from './ua-checks.js';
 import { runIrpCheck, type CheckResult } from './irp-checks.js';
 import { judgeConversation } from './judge.js';
 import type { CaseResult, CaseSpec, Evidence } from './model.js';
@@ -132,7 +133,8 @@ async function execute(spec: CaseSpec, ctx: CaseContext, signal: AbortSignal): P
   if (action.kind === 'vectors') check = runVectorCheck(action.file, ctx.vectorsDir);
   else if (action.kind === 'check') {
     if (!ctx.env || !ctx.slot) throw new Error('no run environment');
-    check = runKeyLogCheck({ env: ctx.env, slot: ctx.slot, seed: caseSeed });
+    const checkCtx = { env: ctx.env, slot: ctx.slot, seed: caseSeed };
+    check = action.check === 'keylog' ? runKeyLogCheck(checkCtx) : UA_CHECK_FUNCTIONS[action.check](checkCtx);
   } else {
     if (!ctx.env || !ctx.slot) throw new Error('no run environment');
     check = runIrpCheck(action.check, { env: ctx.env, slot: ctx.slot, seed: caseSeed });

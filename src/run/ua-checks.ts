@@ -1,0 +1,170 @@
+// Interop-suite checks of one reference UA against a peer that is not a UA: a TCP peer that never
+// answers (the handshake timer, E2ED-LIM-3), one that hangs up after Hello_I (E2ED-ALERT-10), and
+// a look-up and handshake with the peer's user ID spelled with an upper-case domain (E2ED-ID-8).
+// Only seed-determined facts are observed (how each side ended, alerts, frame types).
+import net from 'node:net';
+import { FrameDecoder, FrameType } from '../protocol/frame.js';
+import { HandshakeFailedError, irpDirectory, UserAgent } from '../ua/agent.js';
+import type { UaEvent } from '../ua/events.js';
+import type { RunEnvironment, Slot } from './environment.js';
+
+export interface UaCheckResult {
+  observed: Record<string, unknown>;
+  mismatches: string[];
+}
+
+interface Ctx {
+  env: RunEnvironment;
+  slot: Slot;
+  seed: string;
+}
+
+/** Short, so the case stays fast; the requirement is that the timer fires, not its default length. */
+const SHORT_HANDSHAKE_TIMEOUT_MS = 300;
+
+/** A TCP peer that records what it receives and, after the first bytes, either stays silent or hangs up. */
+async function fakePeer(host: string, behaviour: 'silent' | 'hang-up') {
+  const received: Buffer[] = [];
+  let closed!: () => void;
+  const done = new Promise<void>((resolve) => (closed = resolve));
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('data', (b: Buffer) => {
+      received.push(b);
+      if (behaviour === 'hang-up') s.end();
+    });
+    s.on('error', () => undefined);
+    s.on('close', () => closed());
+  });
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    /** Resolves once the UA's connection to it has closed. */
+    done,
+    frames: () => new FrameDecoder().push(Buffer.concat(received)),
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function refusal(op: Promise<{ close(): Promise<unknown> }>): Promise<{ how: string; alert?: string; by?: string }> {
+  try {
+    const conn = await op;
+    await conn.close();
+    return { how: 'connected' };
+  } catch (err) {
+    if (!(err instanceof HandshakeFailedError)) throw err;
+    return { how: err.info.how, ...(err.info.alert !== undefined ? { alert: err.info.alert } : {}), ...(err.info.by !== undefined ? { by: err.info.by } : {}) };
+  }
+}
+
+export const UA_CHECK_FUNCTIONS = {
+  /** E2ED-LIM-3: a peer that never completes the handshake: handshake_timeout, fatal, in a plaintext frame, and the connection closed; as initiator and as responder. */
+  async 'handshake-timer'({ env, slot, seed }: Ctx): Promise<UaCheckResult> {
+    const mismatches: string[] = [];
+    // The initiator facing a silent responder.
+    const peer = await fakePeer(env.host, 'silent');
+    const initiator = new UserAgent({ identity: slot.initiator.identity, seed: `${seed}/initiator`, now: () => env.pki.referenceTime, handshakeTimeoutMs: SHORT_HANDSHAKE_TIMEOUT_MS });
+    let asInitiator;
+    try {
+      asInitiator = await refusal(initiator.connectTo({ address: env.host, port: peer.port, peerUserId: slot.responder.identity.userId }));
+      await peer.done;
+    } finally {
+      await initiator.close();
+      await peer.close();
+    }
+    const initiatorFrames = peer.frames();
+    const initiatorLast = initiatorFrames[initiatorFrames.length - 1];
+    const initiatorAlertFrame = initiatorLast ? `${initiatorLast.type === FrameType.Plaintext ? 'plaintext' : 'record'}${initiatorLast.payload.includes('handshake_timeout') ? ' handshake_timeout' : ''}` : 'none';
+
+    // The responder facing a client that connects and sends nothing.
+    const events: UaEvent[] = [];
+    const responder = new UserAgent({ identity: slot.responder.identity, seed: `${seed}/responder`, now: () => env.pki.referenceTime, handshakeTimeoutMs: SHORT_HANDSHAKE_TIMEOUT_MS, onEvent: (e) => events.push(e) });
+    const received: Buffer[] = [];
+    try {
+      const { address, port } = await responder.listen({ port: 0, host: env.host });
+      await new Promise<void>((resolve) => {
+        const s = net.connect({ host: address, port });
+        s.on('data', (b: Buffer) => received.push(b));
+        s.on('error', () => undefined);
+        s.on('close', () => resolve());
+      });
+    } finally {
+      await responder.close();
+    }
+    const responderFrames = new FrameDecoder().push(Buffer.concat(received));
+    const responderAlertFrame = responderFrames.map((f) => `${f.type === FrameType.Plaintext ? 'plaintext' : 'record'}${f.payload.includes('handshake_timeout') ? ' handshake_timeout' : ''}`).join(', ') || 'none';
+    const responderSent = events.flatMap((e) => (e.event === 'alert_sent' ? [e.alert] : []));
+    const observed = { asInitiator, initiatorAlertFrame, responderAlertFrame, responderSent };
+    if (asInitiator.how !== 'handshake-timeout' || asInitiator.alert !== 'handshake_timeout' || asInitiator.by !== 'local') {
+      mismatches.push(`initiator facing a silent responder: expected handshake-timeout with handshake_timeout sent, got ${JSON.stringify(asInitiator)}`);
+    }
+    if (initiatorAlertFrame !== 'plaintext handshake_timeout') mismatches.push(`the initiator's last frame: expected a plaintext handshake_timeout Alert, got ${initiatorAlertFrame}`);
+    if (responderAlertFrame !== 'plaintext handshake_timeout') mismatches.push(`what the responder sent a client that never spoke: expected one plaintext handshake_timeout Alert, got ${responderAlertFrame}`);
+    if (responderSent.join(',') !== 'handshake_timeout') mismatches.push(`the responder's alerts: expected handshake_timeout, got ${responderSent.join(', ') || 'none'}`);
+    return { observed, mismatches };
+  },
+
+  /** E2ED-ALERT-10: the responder hangs up after Hello_I without an alert: a failed handshake, no alert invented. */
+  async 'peer-hangs-up'({ env, slot, seed }: Ctx): Promise<UaCheckResult> {
+    const peer = await fakePeer(env.host, 'hang-up');
+    const events: UaEvent[] = [];
+    const initiator = new UserAgent({ identity: slot.initiator.identity, seed: `${seed}/initiator`, now: () => env.pki.referenceTime, onEvent: (e) => events.push(e) });
+    let outcome;
+    try {
+      outcome = await refusal(initiator.connectTo({ address: env.host, port: peer.port, peerUserId: slot.responder.identity.userId }));
+    } finally {
+      await initiator.close();
+      await peer.close();
+    }
+    const connectedEvents = events.filter((e) => e.event === 'connected').length;
+    const mismatches: string[] = [];
+    if (outcome.how === 'connected' || outcome.alert !== undefined) mismatches.push(`expected a failed handshake without alert, got ${JSON.stringify(outcome)}`);
+    if (connectedEvents !== 0) mismatches.push(`the initiator reported Connected ${connectedEvents} time(s)`);
+    return { observed: { outcome, connectedEvents }, mismatches };
+  },
+
+  /** E2ED-ID-8: the peer's user ID with the domain in upper case: the same user (look-up, Hello `to`, leaf SAN comparison). */
+  async 'user-id-domain-case'({ env, slot, seed }: Ctx): Promise<UaCheckResult> {
+    const responderEvents: UaEvent[] = [];
+    const responder = new UserAgent({
+      identity: slot.responder.identity,
+      directory: irpDirectory(slot.responder.registry),
+      seed: `${seed}/responder`,
+      now: () => env.pki.referenceTime,
+      onEvent: (e) => responderEvents.push(e),
+    });
+    const lookups = await env.connectRegistry();
+    const initiator = new UserAgent({ identity: slot.initiator.identity, directory: irpDirectory(lookups), seed: `${seed}/initiator`, now: () => env.pki.referenceTime });
+    const [local, domain] = slot.responder.identity.userId.split('@') as [string, string];
+    const spelled = `${local}@${domain.toUpperCase()}`;
+    let outcome: string;
+    let delivered = 0;
+    try {
+      const { address, port } = await responder.listen({ port: 0, host: env.host });
+      await slot.responder.registry.register(address, port);
+      try {
+        const conn = await initiator.connect(spelled);
+        await conn.sendAndConfirm('to an upper-case domain');
+        delivered = 1;
+        await conn.close();
+        outcome = 'connected';
+      } catch (err) {
+        if (err instanceof HandshakeFailedError) outcome = `refused: ${err.info.alert ?? err.info.how} by ${err.info.by ?? 'nobody'}`;
+        else outcome = `failed: ${(err as Error).name}`;
+      }
+    } finally {
+      await initiator.close();
+      await responder.close();
+      await lookups.close().catch(() => undefined);
+    }
+    const responderAlerts = responderEvents.flatMap((e) => (e.event === 'alert_sent' && e.alert !== 'close_notify' ? [e.alert] : []));
+    const mismatches: string[] = [];
+    if (outcome !== 'connected' || delivered !== 1) mismatches.push(`connecting to ${local}@<DOMAIN IN UPPER CASE>: expected Connected and a confirmed Message, got ${outcome}`);
+    if (responderAlerts.length > 0) mismatches.push(`the responder sent ${responderAlerts.join(', ')}`);
+    return { observed: { outcome, delivered, responderAlerts }, mismatches };
+  },
+};
