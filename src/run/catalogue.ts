@@ -65,6 +65,8 @@ interface InteropData {
   pingCases: { requirements: string[]; method: string; cipher: string; steps: TemplateStep[]; expectEachSide: SideExpectation };
   /** Cases run by a check of their own (src/run/model.ts UA_CHECKS). */
   checkCases?: { id: string; check: string; title: string; requirements: string[]; expected: string }[];
+  /** Fully written conversations about the negotiation of methods (same shape as versionCases). */
+  negotiationCases?: InteropData['versionCases'];
   /** Fully written conversations about version negotiation. */
   versionCases: { id: string; title: string; requirements: string[]; initiator: PeerSetup; responder: PeerSetup; steps: Step[]; expect: ConversationExpectation }[];
 }
@@ -139,7 +141,7 @@ function interopCases(data: InteropData): CaseSpec[] {
       },
     });
   }
-  for (const v of data.versionCases) {
+  for (const v of [...data.versionCases, ...(data.negotiationCases ?? [])]) {
     cases.push({
       id: v.id,
       suite: 'interop',
@@ -271,14 +273,19 @@ function certificateCases(data: CertificateData): CaseSpec[] {
     const setups: Record<Side, PeerSetup> = { initiator: {}, responder: {} };
     setups[otherSide(conforming)] = { identity: { defect: defect.id } };
     if (o.methods) setups.initiator.methods = o.methods;
-    const expect: ConversationExpectation = { [conforming]: { alertSent: [defect.alert], connected: false } };
+    // The holder is a reference UA too: it must take the fatal alert, end the connection and not
+    // answer it with an alert of its own (E2ED-ALERT-5, E2ED-ALERT-6, cited in suites/certificates.json).
+    const expect: ConversationExpectation = {
+      [conforming]: { alertSent: [defect.alert], connected: false },
+      [otherSide(conforming)]: { alertReceived: [defect.alert], alertSent: null, closed: ['alert-received'] },
+    };
     const disabled = data.disabled[defect.id];
     return {
       id: `cert.${defect.id}`,
       suite: 'certificates',
       title: `the ${otherSide(conforming)} presents a chain whose defect is: ${defect.title}`,
       requirements: unique([defect.requirement, ...data.requirements]),
-      expected: `the conforming ${conforming} refuses the chain with ${defect.alert} and never becomes Connected`,
+      expected: `the conforming ${conforming} refuses the chain with ${defect.alert} and never becomes Connected; the holder receives ${defect.alert}, ends the connection and sends no alert back`,
       action: { kind: 'conversation', conversation: { ...setups, steps: [{ do: 'handshake' }], expect } } as CaseSpec['action'],
       ...(disabled !== undefined ? { disabled } : {}),
     };
