@@ -11,6 +11,7 @@ import { validateChain } from '../pki/validator.js';
 import { HandshakeFailedError, irpDirectory, UserAgent, type UaIdentity } from '../ua/agent.js';
 import type { UaEvent } from '../ua/events.js';
 import type { RunEnvironment, Slot } from './environment.js';
+import { CLIENT_CHECKS } from './irp-client-checks.js';
 import { WIRE_CHECKS } from './irp-wire-checks.js';
 import type { IrpCheckName } from './model.js';
 
@@ -73,6 +74,7 @@ async function withLyingStub<T>(env: RunEnvironment, lies: RegistryLies, body: (
 
 const CHECKS: Record<IrpCheckName, (ctx: CheckContext) => Promise<CheckResult>> = {
   ...WIRE_CHECKS,
+  ...CLIENT_CHECKS,
   async 'enrol-register-lookup'({ env }) {
     const i = await env.enrolled('irp-i');
     const mismatches: string[] = [];

@@ -112,7 +112,12 @@ export type IrpCheckName =
   | 'tls-transport'
   | 'tls12-aead-only'
   | 'tls-server-name'
-  | 'lookup-rollback';
+  | 'lookup-rollback'
+  // src/run/irp-client-checks.ts
+  | 'client-unknown-error-code'
+  | 'client-bad-answers'
+  | 'client-capabilities-version'
+  | 'client-capabilities-domain';
 
 /** Checks of the interop suite that need more than a conversation (a capture, the key log files). */
 export type UaCheckName = 'keylog' | 'handshake-timer' | 'peer-hangs-up' | 'user-id-domain-case';
