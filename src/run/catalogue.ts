@@ -65,8 +65,8 @@ interface InteropData {
   pingCases: { requirements: string[]; method: string; cipher: string; steps: TemplateStep[]; expectEachSide: SideExpectation };
   /** Cases run by a check of their own (src/run/model.ts UA_CHECKS). */
   checkCases?: { id: string; check: string; title: string; requirements: string[]; expected: string }[];
-  /** Fully written conversations about the negotiation of methods (same shape as versionCases). */
-  negotiationCases?: InteropData['versionCases'];
+  /** Further fully written conversations (method negotiation, alerts), the same shape as versionCases. */
+  conversationCases?: InteropData['versionCases'];
   /** Fully written conversations about version negotiation. */
   versionCases: { id: string; title: string; requirements: string[]; initiator: PeerSetup; responder: PeerSetup; steps: Step[]; expect: ConversationExpectation }[];
 }
@@ -141,7 +141,7 @@ function interopCases(data: InteropData): CaseSpec[] {
       },
     });
   }
-  for (const v of [...data.versionCases, ...(data.negotiationCases ?? [])]) {
+  for (const v of [...data.versionCases, ...(data.conversationCases ?? [])]) {
     cases.push({
       id: v.id,
       suite: 'interop',

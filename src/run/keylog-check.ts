@@ -4,15 +4,17 @@
 // wrong secret, a line keyed by the wrong nonce, a missing updated secret or a rewritten file
 // shows up as a mismatch. Only seed-determined facts are observed (counts and booleans).
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { FrameDecoder, FrameType, type Frame } from '../protocol/frame.js';
 import { parseKeyLog, type KeyLogEntry } from '../protocol/keylog.js';
 import { trafficKeys } from '../protocol/keyschedule.js';
 import { openRecord } from '../protocol/record.js';
+import { parseXmlGeneral } from '../protocol/xml.js';
+import { E2ED_NAMESPACE } from '../protocol/messages.js';
 import { irpDirectory, UserAgent } from '../ua/agent.js';
 import type { RunEnvironment, Slot } from './environment.js';
+import { recordingRelay, type RecordingRelay } from './relay.js';
 
 export interface KeyLogCheckResult {
   observed: Record<string, unknown>;
@@ -21,38 +23,6 @@ export interface KeyLogCheckResult {
 
 const EARLIER_CONTENT = '# a line written before the run: appending must keep it\n';
 const CIPHER = 'AES-256-GCM';
-
-/** A TCP relay that records each direction's bytes. */
-async function recordingRelay(host: string, target: { address: string; port: number }) {
-  const i2r: Buffer[] = [];
-  const r2i: Buffer[] = [];
-  let closedPairs = 0;
-  let onBothClosed: () => void = () => undefined;
-  const bothClosed = new Promise<void>((resolve) => (onBothClosed = resolve));
-  const server = net.createServer((client) => {
-    const upstream = net.connect(target.port, target.address);
-    let ends = 0;
-    const ended = (): void => {
-      if (++ends === 2 && ++closedPairs === 1) onBothClosed();
-    };
-    client.on('data', (b: Buffer) => (i2r.push(b), upstream.write(b)));
-    upstream.on('data', (b: Buffer) => (r2i.push(b), client.write(b)));
-    client.on('end', () => upstream.end());
-    upstream.on('end', () => client.end());
-    client.on('close', ended);
-    upstream.on('close', ended);
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    port,
-    captured: () => ({ i2r: Buffer.concat(i2r), r2i: Buffer.concat(r2i) }),
-    bothClosed,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 function framesOf(bytes: Buffer): Frame[] {
   return new FrameDecoder().push(bytes);
@@ -68,7 +38,7 @@ function secretOf(entries: KeyLogEntry[], label: string): Buffer | undefined {
  * the sequence restarts at 0 after the record that carried a KeyUpdate (E2ED-REC-9).
  * Returns how many opened, and the first failure.
  */
-function decryptDirection(frames: Frame[], entries: KeyLogEntry[], labelPrefix: string): { opened: number; records: number; keyUpdates: number; failure?: string } {
+function decryptDirection(frames: Frame[], entries: KeyLogEntry[], labelPrefix: string, plaintexts: Buffer[]): { opened: number; records: number; keyUpdates: number; failure?: string } {
   let generation = 0;
   let seq = 0n;
   let opened = 0;
@@ -84,6 +54,7 @@ function decryptDirection(frames: Frame[], entries: KeyLogEntry[], labelPrefix: 
     } catch (err) {
       return { opened, records: records.length, keyUpdates, failure: `record ${opened + 1} (generation ${generation}, sequence ${seq}) does not open: ${(err as Error).message}` };
     }
+    plaintexts.push(plaintext);
     opened++;
     seq++;
     if (plaintext.toString('utf8').includes('<KeyUpdate')) {
@@ -115,7 +86,7 @@ export async function runKeyLogCheck({ env, slot, seed }: { env: RunEnvironment;
     ciphers: [CIPHER],
     keyLogFile: logs.initiator,
   });
-  let relay: Awaited<ReturnType<typeof recordingRelay>> | undefined;
+  let relay: RecordingRelay | undefined;
   try {
     const listening = await responder.listen({ port: 0, host: env.host });
     relay = await recordingRelay(env.host, listening);
@@ -126,7 +97,7 @@ export async function runKeyLogCheck({ env, slot, seed }: { env: RunEnvironment;
     conn.keyUpdate(false);
     await conn.sendAndConfirm('after the key update');
     await conn.close();
-    await relay.bothClosed;
+    await relay.closed(1);
   } finally {
     await initiator.close();
     await responder.close();
@@ -135,7 +106,7 @@ export async function runKeyLogCheck({ env, slot, seed }: { env: RunEnvironment;
   }
   const texts = { initiator: await readFile(logs.initiator, 'utf8'), responder: await readFile(logs.responder, 'utf8') };
   await rm(dir, { recursive: true, force: true });
-  const captured = relay.captured();
+  const captured = { i2r: Buffer.concat(relay.connections[0]?.i2r ?? []), r2i: Buffer.concat(relay.connections[0]?.r2i ?? []) };
   const i2rFrames = framesOf(captured.i2r);
   const r2iFrames = framesOf(captured.r2i);
 
@@ -167,8 +138,20 @@ export async function runKeyLogCheck({ env, slot, seed }: { env: RunEnvironment;
   observed.bothLogsAgree = same;
   if (!same) mismatches.push('the two key logs give different secrets for the same connection');
   // Decrypt the capture with the responder's log (the initiator's gives the same secrets when bothLogsAgree).
-  const i2r = decryptDirection(i2rFrames, parsed.responder.entries, 'E2ED_I2R_TRAFFIC_SECRET_');
-  const r2i = decryptDirection(r2iFrames, parsed.responder.entries, 'E2ED_R2I_TRAFFIC_SECRET_');
+  const messages: Buffer[] = [...i2rFrames, ...r2iFrames].filter((f) => f.type === FrameType.Plaintext).map((f) => f.payload);
+  const i2r = decryptDirection(i2rFrames, parsed.responder.entries, 'E2ED_I2R_TRAFFIC_SECRET_', messages);
+  const r2i = decryptDirection(r2iFrames, parsed.responder.entries, 'E2ED_R2I_TRAFFIC_SECRET_', messages);
+  // E2ED-FRAME-1: every frame carries exactly one message: each payload (records decrypted) is one whole document.
+  const notOneMessage = messages.filter((m) => {
+    try {
+      parseXmlGeneral(m, E2ED_NAMESPACE);
+      return false;
+    } catch {
+      return true;
+    }
+  }).length;
+  observed.frames = { messages: messages.length, notOneMessage };
+  if (notOneMessage > 0) mismatches.push(`${notOneMessage} of ${messages.length} frames do not carry exactly one whole message`);
   observed.i2r = { records: i2r.records, opened: i2r.opened, keyUpdates: i2r.keyUpdates };
   observed.r2i = { records: r2i.records, opened: r2i.opened };
   for (const [what, d] of [['initiator to responder', i2r], ['responder to initiator', r2i]] as const) {

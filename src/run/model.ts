@@ -120,8 +120,8 @@ export type IrpCheckName =
   | 'client-capabilities-domain';
 
 /** Checks of the interop suite that need more than a conversation (a capture, the key log files). */
-export type UaCheckName = 'keylog' | 'handshake-timer' | 'peer-hangs-up' | 'user-id-domain-case';
-export const UA_CHECKS: readonly UaCheckName[] = ['keylog', 'handshake-timer', 'peer-hangs-up', 'user-id-domain-case'];
+export type UaCheckName = 'keylog' | 'handshake-timer' | 'peer-hangs-up' | 'user-id-domain-case' | 'fresh-handshakes';
+export const UA_CHECKS: readonly UaCheckName[] = ['keylog', 'handshake-timer', 'peer-hangs-up', 'user-id-domain-case', 'fresh-handshakes'];
 
 export type CaseAction =
   | { kind: 'conversation'; conversation: Conversation }

@@ -7,6 +7,7 @@ import { FrameDecoder, FrameType } from '../protocol/frame.js';
 import { HandshakeFailedError, irpDirectory, UserAgent } from '../ua/agent.js';
 import type { UaEvent } from '../ua/events.js';
 import type { RunEnvironment, Slot } from './environment.js';
+import { recordingRelay, type RecordingRelay } from './relay.js';
 
 export interface UaCheckResult {
   observed: Record<string, unknown>;
@@ -61,7 +62,69 @@ async function refusal(op: Promise<{ close(): Promise<unknown> }>): Promise<{ ho
   }
 }
 
+/** Nonce and key share of the first (plaintext) frame of one direction: a Hello. */
+function helloValues(chunks: Buffer[]): { nonce: string; keyShareMethod: string; keyShare: string; selectedMethod: string } {
+  const first = new FrameDecoder().push(Buffer.concat(chunks))[0];
+  const xml = first && first.type === FrameType.Plaintext ? first.payload.toString('utf8') : '';
+  const keyShare = /<KeyShare method="([^"]+)">([^<]+)<\/KeyShare>/.exec(xml);
+  return {
+    nonce: /<Nonce>([^<]+)<\/Nonce>/.exec(xml)?.[1] ?? '',
+    keyShareMethod: keyShare?.[1] ?? '',
+    keyShare: keyShare?.[2] ?? '',
+    selectedMethod: /<Hello [^>]*\bmethod="([^"]+)"/.exec(xml)?.[1] ?? '',
+  };
+}
+
 export const UA_CHECK_FUNCTIONS = {
+  /**
+   * E2ED-HS-12, E2ED-HS-21, E2ED-KS-10: the same two UAs connect three times (x25519, p256, x25519);
+   * every Hello_I and Hello_R nonce and every key share differs from all others, and each side's
+   * key share is for the selected method.
+   */
+  async 'fresh-handshakes'({ env, slot, seed }: Ctx): Promise<UaCheckResult> {
+    const responder = new UserAgent({ identity: slot.responder.identity, directory: irpDirectory(slot.responder.registry), seed: `${seed}/responder`, now: () => env.pki.referenceTime });
+    const lookups = await env.connectRegistry();
+    const initiator = new UserAgent({ identity: slot.initiator.identity, directory: irpDirectory(lookups), seed: `${seed}/initiator`, now: () => env.pki.referenceTime });
+    const methods = [['x25519'], ['p256'], ['x25519']];
+    let relay: RecordingRelay | undefined;
+    try {
+      const listening = await responder.listen({ port: 0, host: env.host });
+      relay = await recordingRelay(env.host, listening);
+      await slot.responder.registry.register(listening.address, relay.port);
+      for (const [n, m] of methods.entries()) {
+        const conn = await initiator.connect(slot.responder.identity.userId, { methods: m });
+        await conn.close();
+        await relay.closed(n + 1);
+      }
+    } finally {
+      await initiator.close();
+      await responder.close();
+      await lookups.close().catch(() => undefined);
+      await relay?.close();
+    }
+    const hellos = relay.connections.map((c) => ({ i: helloValues(c.i2r), r: helloValues(c.r2i) }));
+    const mismatches: string[] = [];
+    const nonces = hellos.flatMap((h) => [h.i.nonce, h.r.nonce]);
+    const shares = hellos.flatMap((h) => [h.i.keyShare, h.r.keyShare]);
+    if (nonces.some((x) => !/^[0-9a-f]{64}$/.test(x))) mismatches.push('a Hello without a 64-hex-digit Nonce');
+    if (new Set(nonces).size !== nonces.length) mismatches.push('a nonce was used twice across the three connections');
+    if (shares.some((x) => x === '') || new Set(shares).size !== shares.length) mismatches.push('a key share is missing or was used twice across the three connections');
+    hellos.forEach((h, n) => {
+      const expected = methods[n]![0]!;
+      if (h.r.selectedMethod !== expected || h.i.keyShareMethod !== expected || h.r.keyShareMethod !== expected) {
+        mismatches.push(`connection ${n + 1}: expected ${expected} selected and both key shares for it, got selected ${h.r.selectedMethod}, shares ${h.i.keyShareMethod} and ${h.r.keyShareMethod}`);
+      }
+    });
+    const observed = {
+      connections: hellos.length,
+      distinctNonces: new Set(nonces).size,
+      distinctKeyShares: new Set(shares).size,
+      methods: hellos.map((h) => [h.r.selectedMethod, h.i.keyShareMethod, h.r.keyShareMethod]),
+    };
+    if (hellos.length !== methods.length) mismatches.push(`expected ${methods.length} captured connections, got ${hellos.length}`);
+    return { observed, mismatches };
+  },
+
   /** E2ED-LIM-3: a peer that never completes the handshake: handshake_timeout, fatal, in a plaintext frame, and the connection closed; as initiator and as responder. */
   async 'handshake-timer'({ env, slot, seed }: Ctx): Promise<UaCheckResult> {
     const mismatches: string[] = [];
