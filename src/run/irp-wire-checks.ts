@@ -442,6 +442,26 @@ export const WIRE_CHECKS = {
     return { observed, mismatches };
   },
 
+  /** IRP-AUTH-2: an AuthProve without Signature, or without Certificate, is malformed (bad_request); a well-formed one still succeeds afterwards. */
+  async 'auth-prove-syntax'({ env }: { env: RunEnvironment }): Promise<WireCheckResult> {
+    const n = await env.enrolled('irp-n');
+    const leaf = n.chain[0]!.toString('base64');
+    const mismatches: string[] = [];
+    const observed = await withRaw(rawOptions(env), async (c) => {
+      const out: Record<string, string> = {};
+      c.send({ kind: 'AuthBegin', id: 'b1', user: n.userId });
+      out.begin = describeAnswer(await c.next());
+      c.sendXml(`<AuthProve ${NS} id="y1" algorithm="ecdsa-p256-sha256"><Certificate>${leaf}</Certificate></AuthProve>`);
+      out.withoutSignature = expectAnswer('AuthProve without Signature', 'Error bad_request id=y1', await c.next(), mismatches);
+      c.sendXml(`<AuthProve ${NS} id="y2" algorithm="ecdsa-p256-sha256"><Signature>${Buffer.alloc(70, 1).toString('base64')}</Signature></AuthProve>`);
+      out.withoutCertificate = expectAnswer('AuthProve without Certificate', 'Error bad_request id=y2', await c.next(), mismatches);
+      out.afterwards = await rawAuthenticate(c, n, 'z');
+      if (out.afterwards !== 'Authenticated id=zp') mismatches.push(`a well-formed AuthBegin/AuthProve afterwards: expected Authenticated id=zp, got ${out.afterwards}`);
+      return out;
+    });
+    return { observed, mismatches };
+  },
+
   /** IRP-REG-3: Register with a non-canonical address or a port out of range: bad_request. */
   async 'register-address-syntax'({ env }: { env: RunEnvironment }): Promise<WireCheckResult> {
     const o = await env.enrolled('irp-o');

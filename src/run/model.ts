@@ -107,6 +107,7 @@ export type IrpCheckName =
   | 'enrol-refusals'
   | 'enrol-conflict'
   | 'auth-challenge'
+  | 'auth-prove-syntax'
   | 'register-address-syntax'
   | 'state-per-connection'
   | 'tls-transport'
