@@ -37,6 +37,7 @@ import {
   type LoadedIdentity,
 } from '../ua/identity-store.js';
 import { UsageError } from './run-main.js';
+import { domainOf, isValidUserId } from '../protocol/identity.js';
 
 export interface CliIo {
   stdout: Writable;
@@ -129,12 +130,18 @@ async function openIdentity(dir: string): Promise<LoadedIdentity> {
   }
 }
 
-async function connectRegistry(registry: HostPort, anchors: Buffer[]): Promise<IrpClient> {
+/** `userId`: the user this session acts for; the registry must serve its domain (IRP-CAP-2). */
+async function connectRegistry(registry: HostPort, anchors: Buffer[], userId: string): Promise<IrpClient> {
   try {
-    return await IrpClient.connect({ host: registry.host, port: registry.port, caCertificates: anchors });
+    return await IrpClient.connect({ host: registry.host, port: registry.port, caCertificates: anchors, domain: domainOfUserId(userId) });
   } catch (err) {
     throw registryUnreachable(registry, err);
   }
+}
+
+/** The domain of a user ID, or undefined when it is malformed (the registry then refuses the user itself). */
+function domainOfUserId(userId: string): string | undefined {
+  return isValidUserId(userId) ? domainOf(userId) : undefined;
 }
 
 function parseHostPortOption(text: string, defaultPort?: number): HostPort {
@@ -188,7 +195,7 @@ async function openSession(opts: AgentCliOptions, io: CliIo, eventsToStdout: boo
   if (!opts.dir) throw new UsageError('--dir DIR is required (the identity directory written by "ua enroll").');
   const identity = await openIdentity(opts.dir);
   const bugs = bugsFrom(opts.bug);
-  const registry = await connectRegistry(identity.registry, identity.trustAnchors);
+  const registry = await connectRegistry(identity.registry, identity.trustAnchors, identity.userId);
   const agentOptions: UserAgentOptions = {
     identity: { userId: identity.userId, privateKey: identity.privateKey, chain: identity.chain, trustAnchors: identity.trustAnchors },
     directory: irpDirectory(registry),
@@ -279,7 +286,7 @@ export async function runEnroll(opts: EnrollOptions, io: CliIo = processIo()): P
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
   const privateKey = generateKey(opts.keyType);
-  const client = await connectRegistry(registry, anchors);
+  const client = await connectRegistry(registry, anchors, opts.user);
   let chain: Buffer[];
   try {
     await client.login(opts.user, opts.password);

@@ -24,6 +24,8 @@ import { systemRandom } from '../protocol/random.js';
 import { sign, signatureAlgorithmForKey } from '../protocol/signature.js';
 import { IrpError } from './errors.js';
 import { checkRegistryCertificate, VerifiedRecordCache, verifyStatusResult, type TrustConfig, type VerifiedRecord, type VerifiedStatus } from './verify.js';
+import { IRP_TLS_CIPHERS, IRP_TLS_MIN_VERSION } from './tls-policy.js';
+import { sameDomain } from '../protocol/identity.js';
 
 export { IrpError } from './errors.js';
 export type { VerifiedRecord, VerifiedStatus } from './verify.js';
@@ -42,6 +44,11 @@ export interface IrpConnectOptions {
   maxFrameLength?: number;
   /** The client's clock (record timestamps, certificate validity); default Date.now. */
   now?: () => number;
+  /**
+   * The domain of the user IDs this client is about to act on: the registry must list it in its
+   * Capabilities, or the client closes the connection (IRP-CAP-2). Unset: no domain is checked.
+   */
+  domain?: string;
 }
 
 interface Pending {
@@ -115,7 +122,8 @@ export class IrpClient {
         servername: opts.servername ?? (isIP(opts.host) ? undefined : opts.host),
         // IRP-TLS-2: the name checked is the configured one, not the address connected to.
         checkServerIdentity: (host, cert) => tls.checkServerIdentity(opts.servername ?? host, cert),
-        minVersion: 'TLSv1.2',
+        minVersion: IRP_TLS_MIN_VERSION,
+        ciphers: IRP_TLS_CIPHERS,
       });
       const onError = (err: Error): void => reject(new IrpError('connection_failed', `cannot reach the registry at ${opts.host}:${opts.port}: ${err.message}`));
       s.once('error', onError);
@@ -130,6 +138,10 @@ export class IrpClient {
       if (!client.capabilitiesAnswer.versions.includes(1)) {
         throw new IrpError('unsupported_registry', 'the registry does not speak IRP version 1', 'IRP-CAP-2');
       }
+      const domain = opts.domain;
+      if (domain !== undefined && !client.capabilitiesAnswer.domains.some((d) => sameDomain(d, domain))) {
+        throw new IrpError('unsupported_registry', `the registry does not serve the domain ${domain}`, 'IRP-CAP-2');
+      }
     } catch (err) {
       await client.close();
       throw err;
@@ -142,6 +154,7 @@ export class IrpClient {
   }
 
   async login(user: string, password: string): Promise<void> {
+    await this.requireServedDomain(user);
     await this.request({ kind: 'Login', id: this.id(), user, password }, 'LoggedIn');
   }
 
@@ -154,6 +167,7 @@ export class IrpClient {
   async authenticate(userId: string, chain: Buffer[], privateKey: KeyObject): Promise<void> {
     const algorithm = signatureAlgorithmForKey(privateKey);
     if (algorithm === null) throw new RangeError('the private key cannot sign IRP authentication');
+    await this.requireServedDomain(userId);
     const { challenge } = await this.request({ kind: 'AuthBegin', id: this.id(), user: userId }, 'AuthChallenge');
     const signature = sign(algorithm, privateKey, clientAuthenticationSignedContent(challenge), systemRandom);
     await this.request({ kind: 'AuthProve', id: this.id(), algorithm, certificates: chain, signature }, 'Authenticated');
@@ -166,6 +180,7 @@ export class IrpClient {
 
   /** A verified record (IRP-LOOKUP-3..5), or an IrpError; never an unverified answer. */
   async lookup(userId: string): Promise<VerifiedRecord> {
+    await this.requireServedDomain(userId);
     const trust = await this.trust();
     const answer = await this.request({ kind: 'Lookup', id: this.id(), user: userId }, 'LookupResult');
     const record = this.verifiedRecords.verify(answer, trust.key, userId, this.trustConfig(trust.intermediates));
@@ -198,6 +213,18 @@ export class IrpClient {
   }
 
   /** Ends the connection with a TLS close_notify (IRP-TLS-4) and waits for it to close. */
+  /**
+   * IRP-CAP-2: "A client MUST close the connection without further requests if the answer does
+   * not list ... the domain of the user IDs it is about to act on."
+   */
+  private async requireServedDomain(userId: string): Promise<void> {
+    const at = userId.lastIndexOf('@');
+    const domain = at < 0 ? '' : userId.slice(at + 1);
+    if (this.capabilitiesAnswer.domains.some((d) => sameDomain(d, domain))) return;
+    await this.close();
+    throw new IrpError('unsupported_registry', `the registry does not serve the domain of ${userId}`, 'IRP-CAP-2');
+  }
+
   async close(): Promise<void> {
     this.fail(new IrpError('connection_failed', 'the client closed the connection'));
     this.socket.end();

@@ -25,6 +25,7 @@ import {
 } from './config.js';
 import { Registry, Session } from './operations.js';
 import { FileRegistryStore, MemoryRegistryStore, type RegistryStore } from './store.js';
+import { IRP_TLS_CIPHERS, IRP_TLS_MIN_VERSION } from './tls-policy.js';
 
 /** Requests read ahead of the one being answered before the stub stops reading a connection. */
 const MAX_QUEUED_REQUESTS = 256;
@@ -72,7 +73,9 @@ export class IrpServer {
     const server = tls.createServer({
       key: pki.irpTls.privateKey.export({ format: 'pem', type: 'pkcs8' }),
       cert: pki.irpTls.chain.map((der) => toPem(der)).join(''),
-      minVersion: 'TLSv1.2',
+      minVersion: IRP_TLS_MIN_VERSION,
+      ciphers: IRP_TLS_CIPHERS,
+      honorCipherOrder: true,
     });
     const instance = new IrpServer(server, registry, pki, store);
     server.on('secureConnection', (socket) => instance.serve(socket, maxLength, emit));
