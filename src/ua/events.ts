@@ -117,5 +117,7 @@ export function engineEventToUa(ev: EngineEvent, peer: string | undefined): UaEv
 export function closeKindOf(ev: Extract<EngineEvent, { type: 'closed' }>): CloseKind {
   if (ev.how === 'clean' || ev.how === 'truncated') return ev.how;
   if (ev.alert === 'handshake_timeout' && ev.by !== 'peer') return 'handshake-timeout';
+  // No alert at all: the transport ended during the handshake (a hang-up, not an alert).
+  if (ev.alert === undefined) return 'transport-error';
   return ev.by === 'peer' ? 'alert-received' : 'alert-sent';
 }

@@ -1,7 +1,7 @@
 // UA events: one JSON object per line, fixed key order, and the engine-to-UA mapping.
 import t from 'tap';
 import { PassThrough } from 'node:stream';
-import { engineEventToUa, formatEvent, jsonLinesSink } from '../../src/ua/events.js';
+import { closeKindOf, engineEventToUa, formatEvent, jsonLinesSink } from '../../src/ua/events.js';
 
 t.test('formatEvent: one line, time and connection first, undefined fields dropped', async (t) => {
   const line = formatEvent({ event: 'closed', how: 'clean', by: 'peer', alert: undefined, connection: 3, time: '2026-11-26T19:00:00.000Z' });
@@ -48,4 +48,10 @@ t.test('jsonLinesSink writes parseable lines with a timestamp', async (t) => {
   t.match(lines[0], { event: 'listening', port: 4605 });
   t.match(lines[0]!.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   t.match(lines[1], { connection: 1, event: 'connected' });
+});
+
+t.test('a transport that ends during the handshake is a transport error, not an alert', async (t) => {
+  t.equal(closeKindOf({ type: 'closed', how: 'error', by: 'peer', reason: 'transport ended during the handshake' }), 'transport-error');
+  t.equal(closeKindOf({ type: 'closed', how: 'error', by: 'peer', alert: 'decode_error' }), 'alert-received');
+  t.equal(closeKindOf({ type: 'closed', how: 'error', by: 'local', alert: 'bad_certificate' }), 'alert-sent');
 });
