@@ -2,7 +2,7 @@
 // chapter 14), each over real TLS connections. A check returns what it saw and the mismatches
 // against what the case accepts (empty: pass). Codes are compared, never message text (IRP-FRAME-7).
 import { X509Certificate } from 'node:crypto';
-import { IrpClient, IrpError } from '../irp/client.js';
+import { IrpClient } from '../irp/client.js';
 import { IrpServer } from '../irp/server.js';
 import type { RegistryLies } from '../irp/adversary.js';
 import { serialOfCertificate } from '../irp/verify.js';
@@ -14,6 +14,7 @@ import type { RunEnvironment, Slot } from './environment.js';
 import { CLIENT_CHECKS } from './irp-client-checks.js';
 import { WIRE_CHECKS } from './irp-wire-checks.js';
 import type { IrpCheckName } from './model.js';
+import { irpOutcome as outcome } from './irp-outcome.js';
 
 export interface CheckResult {
   observed: Record<string, unknown>;
@@ -26,16 +27,6 @@ interface CheckContext {
   seed: string;
 }
 
-/** The outcome of an IRP operation: 'ok', or the IrpError code. Other errors propagate. */
-async function outcome(op: Promise<unknown>): Promise<string> {
-  try {
-    await op;
-    return 'ok';
-  } catch (err) {
-    if (err instanceof IrpError) return err.code;
-    throw err;
-  }
-}
 
 function expectCode(what: string, expected: string, got: string, out: string[]): void {
   if (got !== expected) out.push(`${what}: expected ${expected}, got ${got}`);

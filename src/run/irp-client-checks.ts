@@ -8,6 +8,7 @@ import { toPem } from '../pki/cert-builder.js';
 import { decodeIrpRequest, IRP_NAMESPACE, IRP_OPERATIONS } from '../protocol/irp-messages.js';
 import { encodeFrame, FrameDecoder, FrameType } from '../protocol/frame.js';
 import type { RunEnvironment } from './environment.js';
+import { irpOutcome as code } from './irp-outcome.js';
 
 interface ClientCheckResult {
   observed: Record<string, unknown>;
@@ -60,15 +61,6 @@ async function withFakeRegistry<T>(env: RunEnvironment, script: Script, body: (c
   }
 }
 
-async function code(op: Promise<unknown>): Promise<string> {
-  try {
-    await op;
-    return 'ok';
-  } catch (err) {
-    if (err instanceof IrpError) return err.code;
-    throw err;
-  }
-}
 
 export const CLIENT_CHECKS = {
   /** IRP-FRAME-7: an Error code outside the table is treated like `internal`. */

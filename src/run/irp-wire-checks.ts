@@ -26,6 +26,7 @@ import { sign, signatureAlgorithmForKey, verify } from '../protocol/signature.js
 import type { UaIdentity } from '../ua/agent.js';
 import type { RunEnvironment } from './environment.js';
 import { describeAnswer, RawIrpConnection, type RawIrpOptions } from './irp-raw.js';
+import { irpOutcome as outcome } from './irp-outcome.js';
 
 export interface WireCheckResult {
   observed: Record<string, unknown>;
@@ -47,15 +48,6 @@ async function withRaw<T>(opts: RawIrpOptions, body: (c: RawIrpConnection) => Pr
   }
 }
 
-async function outcome(op: Promise<unknown>): Promise<string> {
-  try {
-    await op;
-    return 'ok';
-  } catch (err) {
-    if (err instanceof IrpError) return err.code;
-    throw err;
-  }
-}
 
 function expectAnswer(what: string, expected: string, got: IrpResponse | IrpUnknown | null, out: string[]): string {
   const said = describeAnswer(got);
