@@ -12,7 +12,19 @@ export class UsageError extends Error {
   }
 }
 
+/**
+ * A reader that stops early (`sixbench pki defects | head`) closes the pipe: the rest of the output
+ * has nowhere to go, which is not an error of ours. Anything else on stdout is.
+ */
+function exitQuietlyOnClosedPipe(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 export async function runMain(program: Command, argv: string[]): Promise<void> {
+  exitQuietlyOnClosedPipe();
   program.exitOverride();
   try {
     await program.parseAsync(argv);
