@@ -9,7 +9,7 @@ import { IrpServer } from '../irp/server.js';
 import type { IrpAccount } from '../irp/config.js';
 import { createTestPki, type TestPki } from '../pki/ca.js';
 import { createCsr } from '../pki/csr.js';
-import type { UaIdentity } from '../ua/agent.js';
+import { UserAgent, type UaIdentity, type UserAgentOptions } from '../ua/agent.js';
 
 export interface EnrolledUser {
   identity: UaIdentity;
@@ -41,6 +41,14 @@ export class RunEnvironment {
     readonly password: string,
     readonly slots: Slot[],
   ) {}
+
+  /**
+   * A reference UA for one side of a case: `seed` makes its bytes reproducible, and its clock is
+   * the PKI's reference time (E2ED-CERT-27: "a test harness MAY configure a fixed time").
+   */
+  agent(identity: UaIdentity, seed: string, options: Omit<UserAgentOptions, 'identity' | 'seed' | 'now'> = {}): UserAgent {
+    return new UserAgent({ identity, seed, now: () => this.pki.referenceTime, ...options });
+  }
 
   static async start(opts: { seed: string; slots: number }): Promise<RunEnvironment> {
     const pki = createTestPki({ seed: opts.seed });

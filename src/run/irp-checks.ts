@@ -8,7 +8,7 @@ import type { RegistryLies } from '../irp/adversary.js';
 import { serialOfCertificate } from '../irp/verify.js';
 import { createCsr } from '../pki/csr.js';
 import { validateChain } from '../pki/validator.js';
-import { HandshakeFailedError, irpDirectory, UserAgent, type UaIdentity } from '../ua/agent.js';
+import { HandshakeFailedError, irpDirectory, type UaIdentity } from '../ua/agent.js';
 import type { UaEvent } from '../ua/events.js';
 import type { RunEnvironment, Slot } from './environment.js';
 import { CLIENT_CHECKS } from './irp-client-checks.js';
@@ -232,15 +232,12 @@ const CHECKS: Record<IrpCheckName, (ctx: CheckContext) => Promise<CheckResult>> 
     const h = await env.enrolled('irp-h');
     await authenticated(env, h, (client) => client.revoke(serialOf(h)));
     const responderEvents: UaEvent[] = [];
-    const conforming = new UserAgent({
-      identity: slot.responder.identity,
+    const conforming = env.agent(slot.responder.identity, `${seed}/responder`, {
       directory: irpDirectory(slot.responder.registry),
-      seed: `${seed}/responder`,
-      now: () => env.pki.referenceTime,
       onEvent: (e) => responderEvents.push(e),
     });
     const lookups = await env.connectRegistry();
-    const revokedPeer = new UserAgent({ identity: h, directory: irpDirectory(lookups), seed: `${seed}/initiator`, now: () => env.pki.referenceTime });
+    const revokedPeer = env.agent(h, `${seed}/initiator`, { directory: irpDirectory(lookups) });
     let initiator: string;
     try {
       const { address, port } = await conforming.listen({ port: 0, host: env.host });

@@ -12,7 +12,7 @@ import { trafficKeys } from '../protocol/keyschedule.js';
 import { openRecord } from '../protocol/record.js';
 import { parseXmlGeneral } from '../protocol/xml.js';
 import { E2ED_NAMESPACE } from '../protocol/messages.js';
-import { irpDirectory, UserAgent } from '../ua/agent.js';
+import { irpDirectory } from '../ua/agent.js';
 import type { RunEnvironment, Slot } from './environment.js';
 import { recordingRelay, type RecordingRelay } from './relay.js';
 
@@ -70,19 +70,13 @@ export async function runKeyLogCheck({ env, slot, seed }: { env: RunEnvironment;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sixbench-keylog-'));
   const logs = { initiator: path.join(dir, 'initiator.keylog'), responder: path.join(dir, 'responder.keylog') };
   await writeFile(logs.responder, EARLIER_CONTENT);
-  const responder = new UserAgent({
-    identity: slot.responder.identity,
+  const responder = env.agent(slot.responder.identity, `${seed}/responder`, {
     directory: irpDirectory(slot.responder.registry),
-    seed: `${seed}/responder`,
-    now: () => env.pki.referenceTime,
     keyLogFile: logs.responder,
   });
   const lookups = await env.connectRegistry();
-  const initiator = new UserAgent({
-    identity: slot.initiator.identity,
+  const initiator = env.agent(slot.initiator.identity, `${seed}/initiator`, {
     directory: irpDirectory(lookups),
-    seed: `${seed}/initiator`,
-    now: () => env.pki.referenceTime,
     ciphers: [CIPHER],
     keyLogFile: logs.initiator,
   });

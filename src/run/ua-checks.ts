@@ -4,7 +4,7 @@
 // Only seed-determined facts are observed (how each side ended, alerts, frame types).
 import net from 'node:net';
 import { FrameDecoder, FrameType } from '../protocol/frame.js';
-import { HandshakeFailedError, irpDirectory, UserAgent } from '../ua/agent.js';
+import { HandshakeFailedError, irpDirectory } from '../ua/agent.js';
 import type { UaEvent } from '../ua/events.js';
 import type { RunEnvironment, Slot } from './environment.js';
 import { recordingRelay, type RecordingRelay } from './relay.js';
@@ -82,9 +82,9 @@ export const UA_CHECK_FUNCTIONS = {
    * key share is for the selected method.
    */
   async 'fresh-handshakes'({ env, slot, seed }: Ctx): Promise<UaCheckResult> {
-    const responder = new UserAgent({ identity: slot.responder.identity, directory: irpDirectory(slot.responder.registry), seed: `${seed}/responder`, now: () => env.pki.referenceTime });
+    const responder = env.agent(slot.responder.identity, `${seed}/responder`, { directory: irpDirectory(slot.responder.registry) });
     const lookups = await env.connectRegistry();
-    const initiator = new UserAgent({ identity: slot.initiator.identity, directory: irpDirectory(lookups), seed: `${seed}/initiator`, now: () => env.pki.referenceTime });
+    const initiator = env.agent(slot.initiator.identity, `${seed}/initiator`, { directory: irpDirectory(lookups) });
     const methods = [['x25519'], ['p256'], ['x25519']];
     let relay: RecordingRelay | undefined;
     try {
@@ -130,7 +130,7 @@ export const UA_CHECK_FUNCTIONS = {
     const mismatches: string[] = [];
     // The initiator facing a silent responder.
     const peer = await fakePeer(env.host, 'silent');
-    const initiator = new UserAgent({ identity: slot.initiator.identity, seed: `${seed}/initiator`, now: () => env.pki.referenceTime, handshakeTimeoutMs: SHORT_HANDSHAKE_TIMEOUT_MS });
+    const initiator = env.agent(slot.initiator.identity, `${seed}/initiator`, { handshakeTimeoutMs: SHORT_HANDSHAKE_TIMEOUT_MS });
     let asInitiator;
     try {
       asInitiator = await refusal(initiator.connectTo({ address: env.host, port: peer.port, peerUserId: slot.responder.identity.userId }));
@@ -145,7 +145,7 @@ export const UA_CHECK_FUNCTIONS = {
 
     // The responder facing a client that connects and sends nothing.
     const events: UaEvent[] = [];
-    const responder = new UserAgent({ identity: slot.responder.identity, seed: `${seed}/responder`, now: () => env.pki.referenceTime, handshakeTimeoutMs: SHORT_HANDSHAKE_TIMEOUT_MS, onEvent: (e) => events.push(e) });
+    const responder = env.agent(slot.responder.identity, `${seed}/responder`, { handshakeTimeoutMs: SHORT_HANDSHAKE_TIMEOUT_MS, onEvent: (e) => events.push(e) });
     const received: Buffer[] = [];
     try {
       const { address, port } = await responder.listen({ port: 0, host: env.host });
@@ -175,7 +175,7 @@ export const UA_CHECK_FUNCTIONS = {
   async 'peer-hangs-up'({ env, slot, seed }: Ctx): Promise<UaCheckResult> {
     const peer = await fakePeer(env.host, 'hang-up');
     const events: UaEvent[] = [];
-    const initiator = new UserAgent({ identity: slot.initiator.identity, seed: `${seed}/initiator`, now: () => env.pki.referenceTime, onEvent: (e) => events.push(e) });
+    const initiator = env.agent(slot.initiator.identity, `${seed}/initiator`, { onEvent: (e) => events.push(e) });
     let outcome;
     try {
       outcome = await refusal(initiator.connectTo({ address: env.host, port: peer.port, peerUserId: slot.responder.identity.userId }));
@@ -193,15 +193,12 @@ export const UA_CHECK_FUNCTIONS = {
   /** E2ED-ID-8: the peer's user ID with the domain in upper case: the same user (look-up, Hello `to`, leaf SAN comparison). */
   async 'user-id-domain-case'({ env, slot, seed }: Ctx): Promise<UaCheckResult> {
     const responderEvents: UaEvent[] = [];
-    const responder = new UserAgent({
-      identity: slot.responder.identity,
+    const responder = env.agent(slot.responder.identity, `${seed}/responder`, {
       directory: irpDirectory(slot.responder.registry),
-      seed: `${seed}/responder`,
-      now: () => env.pki.referenceTime,
       onEvent: (e) => responderEvents.push(e),
     });
     const lookups = await env.connectRegistry();
-    const initiator = new UserAgent({ identity: slot.initiator.identity, directory: irpDirectory(lookups), seed: `${seed}/initiator`, now: () => env.pki.referenceTime });
+    const initiator = env.agent(slot.initiator.identity, `${seed}/initiator`, { directory: irpDirectory(lookups) });
     const [local, domain] = slot.responder.identity.userId.split('@') as [string, string];
     const spelled = `${local}@${domain.toUpperCase()}`;
     let outcome: string;
