@@ -48,6 +48,12 @@ function uaRows(r: UaBenchResult): Row[] {
       baseline: { name: 'node:tls 1.3 bulk', value: r.tlsBulkMegabytesPerSecond },
       minRatio: 0.5,
     },
+    {
+      name: `  its floor: ${r.bulkRecordBytes / 1024} KiB records alone (no XML, text, engine)`,
+      value: r.recordLayerMegabytesPerSecond,
+      unit: 'MB/s',
+      baseline: { name: 'node:tls 1.3 bulk', value: r.tlsBulkMegabytesPerSecond },
+    },
     { name: 'node:tls 1.3 bulk (AES-256-GCM)', value: r.tlsBulkMegabytesPerSecond, unit: 'MB/s' },
   ];
 }

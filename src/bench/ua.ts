@@ -23,6 +23,8 @@ export interface UaBenchResult {
   tlsHandshakesPerSecond: number;
   messagesPerSecond: number;
   bulkMegabytesPerSecond: number;
+  /** The floor under the bulk figure: records and Receipt-sized records back, without XML, text or engine. */
+  recordLayerMegabytesPerSecond: number;
   tlsBulkMegabytesPerSecond: number;
   bulkRecordBytes: number;
   cipher: string;
@@ -80,26 +82,21 @@ interface Subject {
 
 /**
  * The machine is shared, so load changes during a run. E2ED and its node:tls baseline are measured
- * in alternating slices, so both see the same load and the ratio is fair even when the absolute
+ * in alternating slices, so all see the same load and the ratios are fair even when the absolute
  * figures move.
  */
-async function interleaved(a: Subject, b: Subject, totalMs: number, rounds = 6): Promise<[number, number]> {
-  await a.runFor(Math.min(200, totalMs / 10)); // warm-up: JIT, caches
-  await b.runFor(Math.min(200, totalMs / 10));
-  const sums = [
-    { units: 0, seconds: 0 },
-    { units: 0, seconds: 0 },
-  ];
+async function interleaved(subjects: Subject[], totalMs: number, rounds = 6): Promise<number[]> {
+  for (const subject of subjects) await subject.runFor(Math.min(200, totalMs / 10)); // warm-up: JIT, caches
+  const sums = subjects.map(() => ({ units: 0, seconds: 0 }));
   for (let r = 0; r < rounds; r += 1) {
-    for (const [i, subject] of [a, b].entries()) {
+    for (const [i, subject] of subjects.entries()) {
       const got = await subject.runFor(totalMs / rounds);
       sums[i]!.units += got.units;
       sums[i]!.seconds += got.seconds;
     }
   }
-  await a.close();
-  await b.close();
-  return [sums[0]!.units / sums[0]!.seconds, sums[1]!.units / sums[1]!.seconds];
+  for (const subject of subjects) await subject.close();
+  return sums.map((sum) => sum.units / sum.seconds);
 }
 
 /** Repeats `once` for about `ms`. */
@@ -256,6 +253,60 @@ export async function e2edStream(pki: TestPki, chars: number): Promise<Subject> 
   };
 }
 
+/**
+ * What the bulk figure stands on: E2ED records of `payloadBytes` (sealRecord, AES-256-GCM through
+ * node:crypto, one socket write each), reassembled by FrameDecoder and opened by openRecord, each
+ * answered by a Receipt-sized record that the sender opens too; no XML, no text, no engine. The
+ * bulk Message path cannot be faster than this; units are payload bytes.
+ */
+export async function recordLayerStream(payloadBytes: number): Promise<Subject> {
+  const [forwardKey, forwardIv, backKey, backIv] = [Buffer.alloc(32, 1), Buffer.alloc(12, 2), Buffer.alloc(32, 3), Buffer.alloc(12, 4)];
+  const receipt = encodeE2ed({ kind: 'Receipt', id: 'm-1' });
+  const received = { count: 0, listeners: [] as Array<() => void> };
+  const server = net.createServer((socket) => {
+    socket.setNoDelay(true);
+    const frames = new FrameDecoder();
+    let [seq, backSeq] = [0n, 0n];
+    socket.on('data', (chunk: Buffer) => {
+      for (const frame of frames.push(chunk)) {
+        received.count += openRecord('AES-256-GCM', forwardKey, forwardIv, seq++, frame).length;
+        socket.write(sealRecord('AES-256-GCM', backKey, backIv, backSeq++, receipt));
+      }
+      for (const l of [...received.listeners]) l();
+    });
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+  await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+  client.setNoDelay(true);
+  const receipts = new FrameDecoder();
+  let receiptSeq = 0n;
+  client.on('data', (chunk: Buffer) => {
+    for (const frame of receipts.push(chunk)) openRecord('AES-256-GCM', backKey, backIv, receiptSeq++, frame);
+  });
+  const payload = Buffer.alloc(payloadBytes, 0x78);
+  let sendSeq = 0n;
+  return {
+    runFor: async (ms) => {
+      const before = received.count;
+      const r = await pumpFor(
+        ms,
+        payloadBytes,
+        () => void client.write(sealRecord('AES-256-GCM', forwardKey, forwardIv, sendSeq++, payload)),
+        () => client.writableNeedDrain,
+        () => new Promise<void>((resolve) => client.once('drain', () => resolve())),
+        received,
+      );
+      return { units: received.count - before, seconds: r.seconds };
+    },
+    close: async () => {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 /** One node:tls connection pumping `chunkBytes` writes; units are bytes. */
 export async function tlsStream(pki: TestPki, chunkBytes: number): Promise<Subject> {
   const opts = tlsOptions(pki);
@@ -296,19 +347,23 @@ export async function benchUa(opts: UaBenchOptions = {}): Promise<UaBenchResult>
   const log = opts.log ?? (() => undefined);
   const pki = createTestPki({ seed: 'sixbench ua bench', users: ['alice@example.com', 'bob@example.com'], keyType: 'p256' });
   log('handshakes: E2ED and node:tls, interleaved');
-  const [handshakesPerSecond, tlsHandshakesPerSecond] = await interleaved(await e2edHandshakes(pki), await tlsHandshakes(pki), durationMs * 2);
+  const [handshakesPerSecond, tlsHandshakesPerSecond] = (await interleaved([await e2edHandshakes(pki), await tlsHandshakes(pki)], durationMs * 2)) as [number, number];
   log('E2ED 1 KiB Messages');
   const small = await e2edStream(pki, SMALL_MESSAGE_CHARS);
   await small.runFor(200);
   const smallRun = await small.runFor(durationMs);
   await small.close();
-  log('bulk: E2ED and node:tls, interleaved');
-  const [bulk, tlsBulk] = await interleaved(await e2edStream(pki, BULK_MESSAGE_CHARS), await tlsStream(pki, BULK_MESSAGE_CHARS), durationMs * 2);
+  log('bulk: E2ED, its record layer alone and node:tls, interleaved');
+  const [bulk, recordsAlone, tlsBulk] = (await interleaved(
+    [await e2edStream(pki, BULK_MESSAGE_CHARS), await recordLayerStream(BULK_MESSAGE_CHARS), await tlsStream(pki, BULK_MESSAGE_CHARS)],
+    durationMs * 3,
+  )) as [number, number, number];
   return {
     handshakesPerSecond,
     tlsHandshakesPerSecond,
     messagesPerSecond: smallRun.units / SMALL_MESSAGE_CHARS / smallRun.seconds,
     bulkMegabytesPerSecond: bulk / MB,
+    recordLayerMegabytesPerSecond: recordsAlone / MB,
     tlsBulkMegabytesPerSecond: tlsBulk / MB,
     bulkRecordBytes: BULK_MESSAGE_CHARS,
     cipher: 'AES-256-GCM',

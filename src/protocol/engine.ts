@@ -420,7 +420,8 @@ export class Connection {
     // E2ED-REC-7: "A sender MUST NOT send more than 2^48 records under one traffic secret; it MUST
     // send a KeyUpdate before that."
     if (st.recordLayer.sendKeyWornOut) this.sendKeyUpdate(st, false);
-    this.out.frames.push(this.protect(st, encodeE2ed(msg)));
+    // Transient: the record is sealed from the codec's scratch memory before anything else encodes.
+    this.out.frames.push(this.protect(st, encodeE2ed(msg, { transient: true })));
     if (msg.kind === 'Message') this.awaitingReceipt.add(msg.id);
     if (msg.kind === 'Ping') this.awaitingPong.add(msg.id);
   }

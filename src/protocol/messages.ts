@@ -17,7 +17,7 @@ import { parseUserId } from './identity.js';
 import { SIGNATURE_ALGORITHMS, type SignatureAlgorithm } from './signature.js';
 import {
   collectChildren, element, isCritical, parseXml, requireNoText, requiredAttribute, serializeXml, single,
-  type ChildRule, type XmlElement, type XmlLimits,
+  type ChildRule, type SerializeOptions, type XmlElement, type XmlLimits,
 } from './xml.js';
 
 export { SIGNATURE_ALGORITHMS, isSignatureAlgorithm, type SignatureAlgorithm } from './signature.js';
@@ -451,8 +451,8 @@ function decodeKeyUpdate(root: XmlElement): KeyUpdate {
 // ---------------------------------------------------------------------------------------------
 
 /** The XML bytes of `msg` (frame them separately). */
-export function encodeE2ed(msg: E2edMessage): Buffer {
-  return serializeXml(e2edToElement(msg), E2ED_NAMESPACE);
+export function encodeE2ed(msg: E2edMessage, opts?: SerializeOptions): Buffer {
+  return serializeXml(e2edToElement(msg), E2ED_NAMESPACE, opts);
 }
 
 export function e2edToElement(msg: E2edMessage): XmlElement {

@@ -16,7 +16,9 @@
 // indentation, empty elements self-closed.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { invalidMessage, peerIncompatible, ProtocolError } from './errors.js';
-import { containsAnyAscii, findIllegalXmlByte } from './xml-chars.js';
+import { isAscii, isUtf8 } from 'node:buffer';
+import { scanScratch } from './byte-scan.js';
+import { containsAnyAscii, findIllegalXmlByte, findXmlClassByte, XML_TEXT_TO_DECODE, XML_TEXT_TO_ESCAPE } from './xml-chars.js';
 
 export interface XmlElement {
   name: string;
@@ -60,12 +62,19 @@ const decodeError = (message: string, requirement?: string): ProtocolError =>
 // ---------------------------------------------------------------------------------------------
 
 // [2] Char: anything outside it (C0 controls other than TAB/LF/CR, U+FFFE, U+FFFF) is refused.
-const ILLEGAL_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+// In a well-formed string (no lone surrogate: every surrogate is half of a pair, a character from
+// U+10000 up) that is exactly the UTF-16 units below, and a plain regular expression over units is
+// many times faster than a Unicode-mode one over code points.
+const ILLEGAL_XML_UNIT = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/;
+const hasIllegalXmlChar = (s: string): boolean => !s.isWellFormed() || ILLEGAL_XML_UNIT.test(s);
 const NAME_START = 'A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D' +
   '\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD\\u{10000}-\\u{EFFFF}';
 const NAME_CHAR = `${NAME_START}\\-.0-9\\u00B7\\u0300-\\u036F\\u203F-\\u2040`;
 // [5] Name without ':' -- "no prefixes" (a colon is refused with its own message before this test).
-const XML_NAME = new RegExp(`^[${NAME_START}][${NAME_CHAR}]*$`, 'u');
+const XML_NAME_UNICODE = new RegExp(`^[${NAME_START}][${NAME_CHAR}]*$`, 'u');
+/** An ASCII subset of the Name production, every name this project writes: tested first, without Unicode mode. */
+const ASCII_XML_NAME = /^[A-Z_a-z][A-Za-z0-9._-]*$/;
+const XML_NAME = { test: (name: string): boolean => ASCII_XML_NAME.test(name) || XML_NAME_UNICODE.test(name) };
 const XML_WHITESPACE = /^[ \t\n\r]*$/;
 // E2ED-XML-2: "MUST have version="1.0", optionally encoding="UTF-8" (value compared ASCII
 // case-insensitively) and optionally standalone="yes" or standalone="no"".
@@ -288,6 +297,8 @@ const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  */
 export function parseXml(bytes: Uint8Array, namespace: string, limits: Partial<XmlLimits> = {}): XmlElement {
   const lim: XmlLimits = { ...DEFAULT_XML_LIMITS, ...limits };
+  const leaf = parseTextLeaf(bytes, namespace, lim);
+  if (leaf !== null) return leaf;
   const doc = documentText(bytes);
   return parseShallowElement(doc, bytes, namespace, lim) ?? parseDocument(doc, namespace, lim);
 }
@@ -320,12 +331,16 @@ const UNPLAIN_TEXT = /[<&>\r]/;
 /** The attributes of a start tag, or null for anything the fast path leaves to the general one. */
 function shallowAttributes(attributeText: string, isRoot: boolean, namespace: string, lim: XmlLimits): Record<string, string> | null {
   const attributes: Record<string, string> = {};
+  if (attributeText === '') return isRoot ? null : attributes; // a root must carry xmlns
   let count = 0;
   let sawNamespace = false;
-  for (const [, attrName, value] of attributeText.matchAll(FLAT_ATTRIBUTE) as IterableIterator<[string, string, string]>) {
+  FLAT_ATTRIBUTE.lastIndex = 0;
+  for (let m = FLAT_ATTRIBUTE.exec(attributeText); m !== null; m = FLAT_ATTRIBUTE.exec(attributeText)) {
+    const [, attrName, value] = m as unknown as [string, string, string];
     count++;
     if (attrName in Object.prototype || Object.prototype.hasOwnProperty.call(attributes, attrName)) return null;
-    if (Buffer.byteLength(value, 'utf8') > lim.maxAttributeValueBytes) return null;
+    // A UTF-16 unit is at most 3 UTF-8 bytes: only a long value needs counting.
+    if (value.length * 3 > lim.maxAttributeValueBytes && Buffer.byteLength(value, 'utf8') > lim.maxAttributeValueBytes) return null;
     if (attrName === 'xmlns') {
       if (!isRoot || sawNamespace || value !== namespace) return null;
       sawNamespace = true;
@@ -382,13 +397,45 @@ function parseShallowElement(doc: string, bytes: Uint8Array, namespace: string, 
       const childEnd = `</${childName}>`;
       if (lt < 0 || lt >= contentEnd || !doc.startsWith(childEnd, lt)) return null;
       text = doc.slice(pos, lt);
-      if (UNPLAIN_TEXT.test(text) || Buffer.byteLength(text, 'utf8') > lim.maxTextBytes) return null;
+      if (UNPLAIN_TEXT.test(text) || (text.length * 3 > lim.maxTextBytes && Buffer.byteLength(text, 'utf8') > lim.maxTextBytes)) return null;
       pos = lt + childEnd.length;
     }
     if (pos > contentEnd) return null;
     children.push({ name: childName, attributes: childAttributes, children: [], text });
   }
   return { name, attributes, children, text: '' };
+}
+
+/** A C0 control other than TAB, LF and CR, or U+FFFE / U+FFFF: outside Char in a well-formed string. */
+const ILLEGAL_IN_STRING = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/;
+
+/**
+ * The commonest document of all, a root holding plain text only (every `Message`), read from the
+ * bytes: the start tag is decoded and matched alone, and the text is checked by one byte scan
+ * (XML_TEXT_TO_DECODE) and decoded once, as Latin-1 when it is ASCII. Like the shallow path it
+ * returns null for anything else, valid or not, and the general path decides
+ * (test/protocol/xml-fast-path.test.ts holds it to the general path's answers).
+ */
+function parseTextLeaf(bytes: Uint8Array, namespace: string, lim: XmlLimits): XmlElement | null {
+  if (bytes.length === 0 || bytes[0] !== 0x3c || lim.maxElements < 1 || lim.maxDepth < 1) return null;
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const ascii = isAscii(buf);
+  if (!ascii && !isUtf8(buf)) return null; // E2ED-XML-1's error comes from the general path
+  const startTagEnd = buf.indexOf(0x3e) + 1;
+  if (startTagEnd === 0) return null;
+  const startTag = buf.toString(ascii ? 'latin1' : 'utf8', 0, startTagEnd);
+  START_TAG.lastIndex = 0;
+  const m = START_TAG.exec(startTag);
+  if (m === null || m[0].length !== startTag.length || m[3] !== '>' || ILLEGAL_IN_STRING.test(startTag)) return null;
+  const [, name, attributeText] = m as unknown as [string, string, string];
+  if (!shallowName(name, lim)) return null;
+  const attributes = shallowAttributes(attributeText, true, namespace, lim);
+  if (attributes === null) return null;
+  const endTag = `</${name}>`; // an ASCII name (START_TAG), so one byte a character
+  const textEnd = buf.length - endTag.length;
+  if (textEnd < startTagEnd || buf.toString('latin1', textEnd, buf.length) !== endTag) return null;
+  if (textEnd - startTagEnd > lim.maxTextBytes || findXmlClassByte(buf, XML_TEXT_TO_DECODE, startTagEnd, textEnd) >= 0) return null;
+  return { name, attributes, children: [], text: buf.toString(ascii ? 'latin1' : 'utf8', startTagEnd, textEnd) };
 }
 
 /** The general path alone, without the flat fast path: the reference the fast path is tested against. */
@@ -491,8 +538,9 @@ function serializationError(message: string): ProtocolError {
 
 function escapeXml(s: string, escapes: Record<string, string>, pattern: RegExp): string {
   // With the u flag a lone surrogate is a code point outside every range of Char, so it is caught too.
-  if (ILLEGAL_XML_CHAR.test(s)) throw serializationError('character not allowed in XML');
-  return s.replace(pattern, (c) => escapes[c] as string);
+  if (hasIllegalXmlChar(s)) throw serializationError('character not allowed in XML');
+  pattern.lastIndex = 0;
+  return pattern.test(s) ? s.replace(pattern, (c) => escapes[c] as string) : s;
 }
 
 const escapeText = (s: string): string => escapeXml(s, TEXT_ESCAPES, /[&<>"'\r]/g);
@@ -502,9 +550,19 @@ function checkSerializableName(name: string): void {
   if (name.includes(':') || !XML_NAME.test(name)) throw serializationError(`"${name}" is not an unprefixed XML name`);
 }
 
+/** How serializeXml hands its bytes over. */
+export interface SerializeOptions {
+  /**
+   * The bytes may be a view of the scanner's scratch memory, valid only until the next call into
+   * the XML codec: for a caller that consumes them at once (the record layer seals them). A long
+   * Message is then built where it is checked, with no buffer of its own.
+   */
+  transient?: boolean;
+}
+
 /** Deterministic bytes of `el` with `xmlns="<namespace>"` on the root (UTF-8, no declaration). */
-export function serializeXml(el: XmlElement, namespace: string): Buffer {
-  return serializePlainLeaf(el, namespace) ?? serializeXmlGeneral(el, namespace);
+export function serializeXml(el: XmlElement, namespace: string, opts: SerializeOptions = {}): Buffer {
+  return serializePlainLeaf(el, namespace, opts.transient === true) ?? serializeXmlGeneral(el, namespace);
 }
 
 /** The general serialiser alone: the reference the plain-leaf fast path is tested against. */
@@ -518,18 +576,32 @@ export function serializeXmlGeneral(el: XmlElement, namespace: string): Buffer {
 const PLAIN_LEAF_MIN_TEXT = 1024;
 
 /**
- * A leaf whose long text needs no escaping (the bulk of application data): the text is encoded to
- * UTF-8 once and checked as bytes, instead of being scanned by regular expressions as a string.
+ * A leaf whose long text needs no escaping (the bulk of application data): the document is written
+ * into the scanner's scratch memory (the text at most 3 bytes a UTF-16 unit) and the text checked
+ * there as bytes (XML_TEXT_TO_ESCAPE), instead of being scanned by regular expressions as a string.
  * Same bytes as the general path; anything it would escape or refuse goes to it.
  */
-function serializePlainLeaf(el: XmlElement, namespace: string): Buffer | null {
+function serializePlainLeaf(el: XmlElement, namespace: string, transient: boolean): Buffer | null {
   if (el.children.length > 0 || el.text.length < PLAIN_LEAF_MIN_TEXT || !el.text.isWellFormed()) return null;
-  const text = Buffer.from(el.text, 'utf8');
-  if (containsAnyAscii(text, '&<>"\'\r') || findIllegalXmlByte(text) >= 0) return null;
   const out: string[] = [];
   writeStartTag(el, out, namespace);
   out.push('>');
-  return Buffer.concat([Buffer.from(out.join(''), 'utf8'), text, Buffer.from(`</${el.name}>`, 'utf8')]);
+  const head = out.join('');
+  const tail = `</${el.name}>`;
+  const headBytes = Buffer.byteLength(head, 'utf8');
+  const tailBytes = Buffer.byteLength(tail, 'utf8');
+  const scratch = scanScratch(headBytes + el.text.length * 3 + tailBytes);
+  if (scratch === null) {
+    const text = Buffer.from(el.text, 'utf8');
+    if (findXmlClassByte(text, XML_TEXT_TO_ESCAPE) >= 0) return null;
+    return Buffer.concat([Buffer.from(head, 'utf8'), text, Buffer.from(tail, 'utf8')]);
+  }
+  const textEnd = headBytes + scratch.write(el.text, headBytes, 'utf8');
+  if (findXmlClassByte(scratch, XML_TEXT_TO_ESCAPE, headBytes, textEnd) >= 0) return null;
+  scratch.write(head, 0, 'utf8');
+  scratch.write(tail, textEnd, 'utf8');
+  const doc = scratch.subarray(0, textEnd + tailBytes);
+  return transient ? doc : Buffer.from(doc);
 }
 
 function writeStartTag(el: XmlElement, out: string[], namespace: string | undefined): void {

@@ -103,3 +103,19 @@ t.test('a Receipt or Pong that matches nothing sent is ignored (E2ED-APP-5)', as
   p.from('r', p.r.conn.receive(initiatorRecord(p, { kind: 'Pong', id: 'p1' }, 3n)));
   t.same(eventsOf(p.r, 'message_received').map((e) => e.message), [{ kind: 'Pong', id: 'p1' }]);
 });
+
+t.test('long Messages (built in the codec scratch memory) arrive intact however sends interleave', async (t) => {
+  const p = connect();
+  const texts = { i: ['a', 'b', 'c'].map((c, k) => `${c.repeat(2000 + k)}é`), r: ['x', 'y'].map((c, k) => `${c.repeat(70000 / 2 + k)}𝄞`) };
+  // Every send is encoded (into the shared scratch area) before any of the frames is delivered.
+  p.from('i', p.i.conn.sendText('long-i-0', texts.i[0]!, '2026-11-26T19:00:00Z'));
+  p.from('r', p.r.conn.sendText('long-r-0', texts.r[0]!, '2026-11-26T19:00:00Z'));
+  p.from('i', p.i.conn.sendText('long-i-1', texts.i[1]!, '2026-11-26T19:00:00Z'));
+  p.from('r', p.r.conn.sendText('long-r-1', texts.r[1]!, '2026-11-26T19:00:00Z'));
+  p.from('i', p.i.conn.sendText('long-i-2', texts.i[2]!, '2026-11-26T19:00:00Z'));
+  p.pump();
+  const got = (s: Pair['i']) => eventsOf(s, 'message_received').map((e) => e.message).filter((m) => m.kind === 'Message').map((m) => (m as { text: string }).text);
+  t.same(got(p.r), texts.i, 'the responder got each of the initiator\'s texts exactly');
+  t.same(got(p.i), texts.r, 'the initiator got each of the responder\'s texts exactly');
+  t.equal(alertSent(p.i) ?? alertSent(p.r), undefined);
+});

@@ -106,10 +106,31 @@ const handWritten = [
   `<Root xmlns="${NS}">${'<A/>'.repeat(256)}</Root>`,
   `<Root xmlns="${NS}"><A/></Root>`,
   `<Root xmlns="${NS}"></Root>`,
+  `<Message xmlns="${NS}" id="a>b" timestamp="2026-11-26T19:00:00Z">text</Message>`,
+  `<Message xmlns="${NS}" id="a\u0001" timestamp="2026-11-26T19:00:00Z">text</Message>`,
+  `<Message xmlns="${NS}" id="a\uffff" timestamp="2026-11-26T19:00:00Z">text</Message>`,
+  `<Message xmlns="${NS}" id="é" timestamp="2026-11-26T19:00:00Z">é</Message>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">é</Messagé>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z"></Message>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z"/>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">   </Message>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">\ufeff</Message>`,
+  `\ufeff<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">x</Message>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">x</Message >`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">`,
+  `<Message>`,
+  `<`,
 ];
 
 t.test('hand-written edge cases', async (t) => {
   for (const d of handWritten) same(t, Buffer.from(d, 'utf8'));
+  // Invalid UTF-8 in the text of a Message, short and long: both paths give E2ED-XML-1's decode_error.
+  for (const text of ['x', 'x'.repeat(3000)]) {
+    const [head, tail] = [`<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">${text}`, '</Message>'];
+    for (const bad of [[0xc3, 0x28], [0xff], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xc0, 0xaf]]) {
+      same(t, Buffer.concat([Buffer.from(head), Buffer.from(bad), Buffer.from(tail)]));
+    }
+  }
   same(t, canonical[0]!, { maxTextBytes: 5 });
   same(t, canonical[0]!, { maxAttributes: 1 });
   same(t, canonical[0]!, { maxNameBytes: 4 });
@@ -146,7 +167,11 @@ const longTexts = [
   LONG, `${LONG}é𝄞中`, `${LONG}\n\t`, `${LONG}<`, `${LONG}&`, `${LONG}>`, `${LONG}"`, `${LONG}'`, `${LONG}\r`,
   `${LONG}\u0001`, `${LONG}\u000b`, `${LONG}\ufffe`, `${LONG}\uffff`, `${LONG}\ud800`, `\udc00${LONG}`, `${LONG}\ud83d\ude00`,
   'short & plain',
-];
+  // Lead byte 0xEF without being U+FFFE/U+FFFF (fullwidth forms, U+FFFD): the scan must look past it.
+  `${LONG}\uff01\ufffd`, `\ufffd${LONG}\uff01`, `\uff01${LONG}\uffff`,
+  // An offending character at every offset around the scanner's 16- and 64-byte blocks.
+  ...Array.from({ length: 70 }, (_, k) => `${'y'.repeat(1024 + k)}${['\u0001', '<', '&', '>', '\r', '"', '\ufffe'][k % 7]}${'z'.repeat(70 - k)}`),
+]
 
 function serialised(f: typeof serializeXml, text: string): unknown {
   try {
@@ -159,6 +184,25 @@ function serialised(f: typeof serializeXml, text: string): unknown {
 
 t.test('the plain-leaf serialiser writes exactly what the general one writes, or refuses alike', async (t) => {
   for (const text of longTexts) t.same(serialised(serializeXml, text), serialised(serializeXmlGeneral, text), JSON.stringify(text.slice(-4)));
+});
+
+t.test('transient serialisation gives the same bytes; the ordinary result is the caller\'s own copy', async (t) => {
+  const el = (text: string) => element('Message', { id: 'm', timestamp: '2026-11-26T19:00:00Z' }, text);
+  for (const text of longTexts) {
+    let expected: string;
+    try {
+      expected = serializeXmlGeneral(el(text), NS).toString('hex');
+    } catch {
+      continue;
+    }
+    t.equal(serializeXml(el(text), NS, { transient: true }).toString('hex'), expected, JSON.stringify(text.slice(-4)));
+  }
+  const first = serializeXml(el('a'.repeat(3000)), NS);
+  const kept = Buffer.from(first);
+  const transient = serializeXml(el('b'.repeat(3000)), NS, { transient: true });
+  serializeXml(el('c'.repeat(3000)), NS, { transient: true });
+  t.same(first, kept, 'a later transient serialisation does not touch an earlier ordinary result');
+  t.match(transient.toString(), /^<Message [^>]*>c{3000}<\/Message>$/, 'a transient result is overwritten by the next call, as documented');
 });
 
 t.test('long messages and their mutations read alike on both paths', async (t) => {
