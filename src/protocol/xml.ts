@@ -338,7 +338,7 @@ function shallowAttributes(attributeText: string, isRoot: boolean, namespace: st
   for (let m = FLAT_ATTRIBUTE.exec(attributeText); m !== null; m = FLAT_ATTRIBUTE.exec(attributeText)) {
     const [, attrName, value] = m as unknown as [string, string, string];
     count++;
-    if (attrName in Object.prototype || Object.prototype.hasOwnProperty.call(attributes, attrName)) return null;
+    if (PROTOTYPE_NAMES.has(attrName) || Object.prototype.hasOwnProperty.call(attributes, attrName)) return null;
     // A UTF-16 unit is at most 3 UTF-8 bytes: only a long value needs counting.
     if (value.length * 3 > lim.maxAttributeValueBytes && Buffer.byteLength(value, 'utf8') > lim.maxAttributeValueBytes) return null;
     if (attrName === 'xmlns') {
@@ -352,9 +352,12 @@ function shallowAttributes(attributeText: string, isRoot: boolean, namespace: st
   return attributes;
 }
 
+/** Every name `in` an object literal before anything is stored in it (Object.prototype has no prototype). */
+const PROTOTYPE_NAMES: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
 function shallowName(name: string, lim: XmlLimits): boolean {
   // Names the general path refuses as prototype members are left to it.
-  return !(name in Object.prototype) && name.length <= lim.maxNameBytes;
+  return !PROTOTYPE_NAMES.has(name) && name.length <= lim.maxNameBytes;
 }
 
 function parseShallowElement(doc: string, bytes: Uint8Array, namespace: string, lim: XmlLimits): XmlElement | null {
@@ -428,12 +431,13 @@ function parseTextLeaf(bytes: Uint8Array, namespace: string, lim: XmlLimits): Xm
   const m = START_TAG.exec(startTag);
   if (m === null || m[0].length !== startTag.length || m[3] !== '>' || ILLEGAL_IN_STRING.test(startTag)) return null;
   const [, name, attributeText] = m as unknown as [string, string, string];
+  const endTag = `</${name}>`; // an ASCII name (START_TAG), so one byte a character
+  const textEnd = buf.length - endTag.length;
+  // A document with children (a Hello, say) is known by its next '<' before any other work.
+  if (textEnd < startTagEnd || buf.indexOf(0x3c, startTagEnd) !== textEnd || buf.toString('latin1', textEnd, buf.length) !== endTag) return null;
   if (!shallowName(name, lim)) return null;
   const attributes = shallowAttributes(attributeText, true, namespace, lim);
   if (attributes === null) return null;
-  const endTag = `</${name}>`; // an ASCII name (START_TAG), so one byte a character
-  const textEnd = buf.length - endTag.length;
-  if (textEnd < startTagEnd || buf.toString('latin1', textEnd, buf.length) !== endTag) return null;
   if (textEnd - startTagEnd > lim.maxTextBytes || findXmlClassByte(buf, XML_TEXT_TO_DECODE, startTagEnd, textEnd) >= 0) return null;
   return { name, attributes, children: [], text: buf.toString(ascii ? 'latin1' : 'utf8', startTagEnd, textEnd) };
 }
