@@ -17,14 +17,16 @@ import { UserAgent, type PeerDirectory, type UaConnection } from '../ua/agent.js
 import { FrameDecoder } from '../protocol/frame.js';
 import { decodeE2ed, encodeE2ed } from '../protocol/messages.js';
 import { openRecord, sealRecord } from '../protocol/record.js';
+import { aeadFloorStream } from './aead-floor.js';
+import { interleaved, pumpFor, repeatFor, type Subject } from './harness.js';
 
 export interface UaBenchResult {
   handshakesPerSecond: number;
   tlsHandshakesPerSecond: number;
   messagesPerSecond: number;
   bulkMegabytesPerSecond: number;
-  /** The floor under the bulk figure: records and Receipt-sized records back, without XML, text or engine. */
-  recordLayerMegabytesPerSecond: number;
+  /** The floor under the bulk figure (src/bench/aead-floor.ts): node:crypto AEAD records and Receipt-sized records back, nothing else. */
+  aeadFloorMegabytesPerSecond: number;
   tlsBulkMegabytesPerSecond: number;
   bulkRecordBytes: number;
   cipher: string;
@@ -71,43 +73,6 @@ async function uaPair(pki: TestPki): Promise<{ alice: UserAgent; bob: UserAgent;
   });
   const { port } = await bob.listen({ port: 0, host: '127.0.0.1' });
   return { alice, bob, bobPort: port };
-}
-
-/** A benchmark subject kept open across measuring slices. */
-interface Subject {
-  /** Runs for about `ms` and reports how many units (handshakes, bytes, messages) it did, and in how long. */
-  runFor(ms: number): Promise<{ units: number; seconds: number }>;
-  close(): Promise<void>;
-}
-
-/**
- * The machine is shared, so load changes during a run. E2ED and its node:tls baseline are measured
- * in alternating slices, so all see the same load and the ratios are fair even when the absolute
- * figures move.
- */
-async function interleaved(subjects: Subject[], totalMs: number, rounds = 6): Promise<number[]> {
-  for (const subject of subjects) await subject.runFor(Math.min(200, totalMs / 10)); // warm-up: JIT, caches
-  const sums = subjects.map(() => ({ units: 0, seconds: 0 }));
-  for (let r = 0; r < rounds; r += 1) {
-    for (const [i, subject] of subjects.entries()) {
-      const got = await subject.runFor(totalMs / rounds);
-      sums[i]!.units += got.units;
-      sums[i]!.seconds += got.seconds;
-    }
-  }
-  for (const subject of subjects) await subject.close();
-  return sums.map((sum) => sum.units / sum.seconds);
-}
-
-/** Repeats `once` for about `ms`. */
-async function repeatFor(ms: number, once: () => Promise<void>): Promise<{ units: number; seconds: number }> {
-  let units = 0;
-  const start = performance.now();
-  while (performance.now() - start < ms) {
-    await once();
-    units += 1;
-  }
-  return { units, seconds: (performance.now() - start) / 1000 };
 }
 
 export async function e2edHandshakes(pki: TestPki): Promise<Subject> {
@@ -193,34 +158,6 @@ async function tlsHandshakes(pki: TestPki): Promise<Subject> {
   };
 }
 
-/** Writes for about `ms` honouring back-pressure; the time runs until the receiver has everything sent. */
-async function pumpFor(
-  ms: number,
-  chunkBytes: number,
-  send: () => void,
-  needsDrain: () => boolean,
-  drained: () => Promise<void>,
-  received: { count: number; listeners: Array<() => void> },
-): Promise<{ seconds: number }> {
-  const target = { bytes: received.count };
-  const start = performance.now();
-  while (performance.now() - start < ms) {
-    send();
-    target.bytes += chunkBytes;
-    if (needsDrain()) await drained();
-  }
-  await new Promise<void>((resolve) => {
-    const check = (): void => {
-      if (received.count < target.bytes) return;
-      received.listeners.length = 0;
-      resolve();
-    };
-    received.listeners.push(check);
-    check();
-  });
-  return { seconds: (performance.now() - start) / 1000 };
-}
-
 /** One E2ED connection pumping Messages of `chars` characters; units are bytes of text. */
 export async function e2edStream(pki: TestPki, chars: number): Promise<Subject> {
   const { alice, bob, bobPort } = await uaPair(pki);
@@ -249,60 +186,6 @@ export async function e2edStream(pki: TestPki, chars: number): Promise<Subject> 
       await conn.close();
       await alice.close();
       await bob.close();
-    },
-  };
-}
-
-/**
- * What the bulk figure stands on: E2ED records of `payloadBytes` (sealRecord, AES-256-GCM through
- * node:crypto, one socket write each), reassembled by FrameDecoder and opened by openRecord, each
- * answered by a Receipt-sized record that the sender opens too; no XML, no text, no engine. The
- * bulk Message path cannot be faster than this; units are payload bytes.
- */
-export async function recordLayerStream(payloadBytes: number): Promise<Subject> {
-  const [forwardKey, forwardIv, backKey, backIv] = [Buffer.alloc(32, 1), Buffer.alloc(12, 2), Buffer.alloc(32, 3), Buffer.alloc(12, 4)];
-  const receipt = encodeE2ed({ kind: 'Receipt', id: 'm-1' });
-  const received = { count: 0, listeners: [] as Array<() => void> };
-  const server = net.createServer((socket) => {
-    socket.setNoDelay(true);
-    const frames = new FrameDecoder();
-    let [seq, backSeq] = [0n, 0n];
-    socket.on('data', (chunk: Buffer) => {
-      for (const frame of frames.push(chunk)) {
-        received.count += openRecord('AES-256-GCM', forwardKey, forwardIv, seq++, frame).length;
-        socket.write(sealRecord('AES-256-GCM', backKey, backIv, backSeq++, receipt));
-      }
-      for (const l of [...received.listeners]) l();
-    });
-    socket.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-  await new Promise<void>((resolve) => client.once('connect', () => resolve()));
-  client.setNoDelay(true);
-  const receipts = new FrameDecoder();
-  let receiptSeq = 0n;
-  client.on('data', (chunk: Buffer) => {
-    for (const frame of receipts.push(chunk)) openRecord('AES-256-GCM', backKey, backIv, receiptSeq++, frame);
-  });
-  const payload = Buffer.alloc(payloadBytes, 0x78);
-  let sendSeq = 0n;
-  return {
-    runFor: async (ms) => {
-      const before = received.count;
-      const r = await pumpFor(
-        ms,
-        payloadBytes,
-        () => void client.write(sealRecord('AES-256-GCM', forwardKey, forwardIv, sendSeq++, payload)),
-        () => client.writableNeedDrain,
-        () => new Promise<void>((resolve) => client.once('drain', () => resolve())),
-        received,
-      );
-      return { units: received.count - before, seconds: r.seconds };
-    },
-    close: async () => {
-      client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }
@@ -354,8 +237,8 @@ export async function benchUa(opts: UaBenchOptions = {}): Promise<UaBenchResult>
   const smallRun = await small.runFor(durationMs);
   await small.close();
   log('bulk: E2ED, its record layer alone and node:tls, interleaved');
-  const [bulk, recordsAlone, tlsBulk] = (await interleaved(
-    [await e2edStream(pki, BULK_MESSAGE_CHARS), await recordLayerStream(BULK_MESSAGE_CHARS), await tlsStream(pki, BULK_MESSAGE_CHARS)],
+  const [bulk, aeadFloor, tlsBulk] = (await interleaved(
+    [await e2edStream(pki, BULK_MESSAGE_CHARS), await aeadFloorStream(BULK_MESSAGE_CHARS), await tlsStream(pki, BULK_MESSAGE_CHARS)],
     durationMs * 3,
   )) as [number, number, number];
   return {
@@ -363,7 +246,7 @@ export async function benchUa(opts: UaBenchOptions = {}): Promise<UaBenchResult>
     tlsHandshakesPerSecond,
     messagesPerSecond: smallRun.units / SMALL_MESSAGE_CHARS / smallRun.seconds,
     bulkMegabytesPerSecond: bulk / MB,
-    recordLayerMegabytesPerSecond: recordsAlone / MB,
+    aeadFloorMegabytesPerSecond: aeadFloor / MB,
     tlsBulkMegabytesPerSecond: tlsBulk / MB,
     bulkRecordBytes: BULK_MESSAGE_CHARS,
     cipher: 'AES-256-GCM',
@@ -400,7 +283,7 @@ export function benchMessagePath(durationMs = 500): MessagePathCosts {
   const decoded = new FrameDecoder().push(frame)[0]!;
   const quarter = Math.floor(frame.length / 4);
   return {
-    encodeMicros: microsPerCall(durationMs, () => encodeE2ed(msg)),
+    encodeMicros: microsPerCall(durationMs, () => encodeE2ed(msg, { transient: true })), // as the engine sends
     decodeMicros: microsPerCall(durationMs, () => decodeE2ed(bytes)),
     sealMicros: microsPerCall(durationMs, () => sealRecord('AES-256-GCM', key, iv, 0n, bytes)),
     openMicros: microsPerCall(durationMs, () => openRecord('AES-256-GCM', key, iv, 0n, decoded)),
