@@ -86,7 +86,14 @@ export interface RegistryOptions {
   rng?: RandomSource;
   /** How the slow lie waits; injected by tests so that they never wait for real time. */
   sleep?: (ms: number) => Promise<void>;
+  /** Validity period of an enrolled certificate (IRP-ENROLL-4: "default 365 days"). */
+  certificateValidityDays?: number;
 }
+
+const ENROLLED_SERIAL_OCTETS = 16;
+const CLOCK_SKEW_ALLOWANCE_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+export const DEFAULT_CERTIFICATE_VALIDITY_DAYS = 365;
 
 /** The registry signing identity: a certificate issued by the services CA for the registry purpose. */
 interface RegistrySigner {
@@ -102,6 +109,7 @@ export class Registry {
   private readonly now: Clock;
   private readonly rng: RandomSource;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly certificateValidityDays: number;
   private readonly passwords = new Map<string, PasswordHash>();
   private readonly dummyPassword: PasswordHash;
   private readonly limiter: LoginLimiter;
@@ -117,6 +125,10 @@ export class Registry {
     this.now = opts.now;
     this.rng = opts.rng ?? systemRandom;
     this.sleep = opts.sleep ?? delay;
+    this.certificateValidityDays = opts.certificateValidityDays ?? DEFAULT_CERTIFICATE_VALIDITY_DAYS;
+    if (!Number.isInteger(this.certificateValidityDays) || this.certificateValidityDays < 1) {
+      throw new RangeError(`certificate validity must be a whole number of days >= 1, not ${this.certificateValidityDays}`);
+    }
     this.limiter = new LoginLimiter(this.now);
     for (const account of opts.accounts) {
       const salt = randomBytes(16);
@@ -261,33 +273,41 @@ export class Registry {
     if (names.length !== 1) throw refuse('bad_request', `the CSR must ask for exactly one rfc822Name, not ${names.length}`);
     if (!sameUserId(names[0]!, user)) throw refuse('forbidden', 'the CSR names another user than the one logged in');
     const spkiHash = createHash('sha256').update(spki).digest('hex');
-    // IRP-ENROLL-5: "If the CSR's public key is already certified for another user ... conflict".
-    const other = Object.values(this.store.state.certificates).find((c) => c.spkiSha256 === spkiHash && !sameUserId(c.userId, user));
-    if (other) throw refuse('conflict', 'this key is already certified for another user');
+    // IRP-ENROLL-5: "If the CSR's public key is already certified for another user, or was
+    // certified before and that certificate has been revoked, ... conflict".
+    const certified = Object.values(this.store.state.certificates).filter((c) => c.spkiSha256 === spkiHash);
+    if (certified.some((c) => !sameUserId(c.userId, user))) throw refuse('conflict', 'this key is already certified for another user');
+    if (certified.some((c) => c.revoked)) throw refuse('conflict', 'this key was certified and revoked; enrol a new key');
+    // IRP-ENROLL-4: "a random positive serial of at most 20 octets ... a validity period it
+    // chooses (default 365 days)". Sixteen octets from the registry's randomness (its seeded
+    // stream in a seeded run, so runs repeat), the first below 0x80 so the INTEGER is positive and
+    // not below 0x10 so it needs no leading zero. The period starts an hour back, so that a peer
+    // whose clock lags a little does not see a certificate from the future.
+    const serialBytes = this.rng.bytes(ENROLLED_SERIAL_OCTETS);
+    serialBytes[0] = (serialBytes[0]! & 0x7f) | 0x10;
+    const notBefore = this.now() - CLOCK_SKEW_ALLOWANCE_MS;
     let chain: Buffer[];
     try {
       // The identity written into the certificate is the logged-in user's, never the CSR's.
-      chain = this.pki.signCsr(csr, { userId: user });
+      chain = this.pki.signCsr(csr, {
+        userId: user,
+        serial: serialBytes,
+        validity: { notBefore: new Date(notBefore), notAfter: new Date(notBefore + this.certificateValidityDays * DAY_MS) },
+      });
     } catch (err) {
       if (err instanceof ProtocolError) throw refuse('bad_request', `CSR refused: ${err.message}`);
       throw err;
     }
     const serial = serialOf(chain[0]!);
-    const existing = this.store.state.certificates[serial];
-    // The test CA derives serials from (user, key): the same key enrolled again gets the same
-    // certificate back, but a revoked one cannot be revived.
-    if (existing?.revoked) throw refuse('conflict', 'this key was certified and revoked; enrol a new key');
-    if (!existing) {
-      await this.store.commit((state) => {
-        state.certificates[serial] = {
-          serial,
-          userId: canonicalUserId(user),
-          certificate: chain[0]!.toString('base64'),
-          revoked: false,
-          spkiSha256: spkiHash,
-        };
-      });
-    }
+    await this.store.commit((state) => {
+      state.certificates[serial] = {
+        serial,
+        userId: canonicalUserId(user),
+        certificate: chain[0]!.toString('base64'),
+        revoked: false,
+        spkiSha256: spkiHash,
+      };
+    });
     return { kind: 'Enrolled', id, certificates: chain };
   }
 

@@ -44,6 +44,13 @@ export interface Validity {
   notAfter: Date;
 }
 
+/** What a registry chooses when it issues a user certificate (IRP-ENROLL-4). */
+export interface UserIssueOptions {
+  /** serialNumber content octets: positive, at most 20 octets. */
+  serial?: Buffer;
+  validity?: Validity;
+}
+
 /** Everything a certificate can deviate in; unset fields take the profile's correct value. */
 export interface IssueOverrides {
   /** Version field value; null omits the field (v1). Default 2 (v3). */
@@ -334,14 +341,18 @@ export class TestPki {
     return { userId, der: chain[0]!, chain, privateKey: key.privateKey, publicKey: key.publicKey, keyType };
   }
 
-  /** A user certificate for a public key the caller holds the private half of. */
-  issueUserCertificate(userId: string, spki: Buffer, keyType: KeyType): Buffer[] {
+  /**
+   * A user certificate for a public key the caller holds the private half of. The serial and
+   * validity default to the test PKI's derived ones; a registry enrolling users passes its own.
+   */
+  issueUserCertificate(userId: string, spki: Buffer, keyType: KeyType, issue: UserIssueOptions = {}): Buffer[] {
     const leaf = this.intermediates.users.issueEndEntity({
       label: `user/${userId}`,
       userId,
       spki,
       rsa: isRsaKeyType(keyType),
-      validity: this.endEntityValidity,
+      validity: issue.validity ?? this.endEntityValidity,
+      ...(issue.serial !== undefined ? { serial: issue.serial } : {}),
     });
     return [leaf, this.intermediates.users.der];
   }
@@ -351,10 +362,10 @@ export class TestPki {
    * its key. The identity comes from the authenticated user, never from the CSR's subject or
    * requested extensions. Returns the chain, leaf first.
    */
-  signCsr(csrDer: Buffer, opts: { userId: string }): Buffer[] {
+  signCsr(csrDer: Buffer, opts: { userId: string } & UserIssueOptions): Buffer[] {
     const csr = parseCsr(csrDer);
     const keyType = acceptableKeyType(csr.publicKey);
-    return this.issueUserCertificate(opts.userId, csr.spki, keyType);
+    return this.issueUserCertificate(opts.userId, csr.spki, keyType, opts);
   }
 
   private issueService(

@@ -4,9 +4,9 @@
 // per concurrent worker; each slot owns its users and their registry connections, so two cases
 // running at the same time never register the same user's address.
 import net from 'node:net';
-import { IrpClient } from '../irp/client.js';
+import { IrpClient, type IrpConnectOptions } from '../irp/client.js';
 import { IrpServer } from '../irp/server.js';
-import type { IrpAccount } from '../irp/config.js';
+import type { IrpAccount, IrpServerOptions } from '../irp/config.js';
 import { createTestPki, type TestPki } from '../pki/ca.js';
 import { createCsr } from '../pki/csr.js';
 import { UserAgent, type UaIdentity, type UserAgentOptions } from '../ua/agent.js';
@@ -50,6 +50,14 @@ export class RunEnvironment {
     return new UserAgent({ identity, seed, now: () => this.pki.referenceTime, ...options });
   }
 
+  /**
+   * An IRP stub of this run: its PKI, on the loopback host at an ephemeral port, and on the UAs'
+   * clock, so that what it issues and signs is current at the time the UAs validate it.
+   */
+  startStub(options: Omit<IrpServerOptions, 'port' | 'host' | 'pki' | 'now'> = {}): Promise<IrpServer> {
+    return startRunStub(this.pki, this.host, options);
+  }
+
   static async start(opts: { seed: string; slots: number }): Promise<RunEnvironment> {
     const pki = createTestPki({ seed: opts.seed });
     const password = `sixbench run ${opts.seed}`;
@@ -57,7 +65,7 @@ export class RunEnvironment {
     const accounts: IrpAccount[] = [];
     for (let s = 0; s < opts.slots; s++) for (const name of slotUserNames(s)) accounts.push({ userId: userIdOf(pki, name), password });
     for (const name of IRP_SUITE_USERS) accounts.push({ userId: userIdOf(pki, name), password });
-    const stub = await IrpServer.start({ port: 0, host, pki, accounts });
+    const stub = await startRunStub(pki, host, { accounts });
     const env = new RunEnvironment(opts.seed, pki, stub, host, password, []);
     try {
       for (let s = 0; s < opts.slots; s++) {
@@ -80,9 +88,12 @@ export class RunEnvironment {
     return userIdOf(this.pki, name);
   }
 
-  /** A fresh, unauthenticated registry connection (Capabilities already asked by connect()). */
-  connectRegistry(): Promise<IrpClient> {
-    return IrpClient.connect({ host: this.host, port: this.stub.port, caCertificates: this.pki.anchors });
+  /**
+   * A fresh, unauthenticated registry connection (Capabilities already asked by connect()) to the
+   * run's stub or the one on `port`, trusting the run's anchors, on the UAs' clock.
+   */
+  connectRegistry(port = this.stub.port, options: Partial<Omit<IrpConnectOptions, 'host' | 'port'>> = {}): Promise<IrpClient> {
+    return IrpClient.connect({ host: this.host, port, caCertificates: this.pki.anchors, now: () => this.pki.referenceTime.getTime(), ...options });
   }
 
   /** Password login and CSR enrolment; the key is derived from the run's seed. Returns the identity. */
@@ -141,4 +152,8 @@ function hasIpv6Loopback(): Promise<boolean> {
     server.once('error', () => resolve(false));
     server.listen(0, '::1', () => server.close(() => resolve(true)));
   });
+}
+
+function startRunStub(pki: TestPki, host: string, options: Omit<IrpServerOptions, 'port' | 'host' | 'pki' | 'now'>): Promise<IrpServer> {
+  return IrpServer.start({ port: 0, host, pki, now: () => pki.referenceTime.getTime(), ...options });
 }

@@ -3,7 +3,7 @@
 // against what the case accepts (empty: pass). Codes are compared, never message text (IRP-FRAME-7).
 import { X509Certificate } from 'node:crypto';
 import { IrpClient } from '../irp/client.js';
-import { IrpServer } from '../irp/server.js';
+import type { IrpServer } from '../irp/server.js';
 import type { RegistryLies } from '../irp/adversary.js';
 import { serialOfCertificate } from '../irp/verify.js';
 import { createCsr } from '../pki/csr.js';
@@ -54,8 +54,8 @@ function serialOf(identity: UaIdentity): string {
 
 /** A second, lying stub over the same PKI and accounts, for one check; the run's own stub stays honest. */
 async function withLyingStub<T>(env: RunEnvironment, lies: RegistryLies, body: (stub: IrpServer, connect: () => Promise<IrpClient>) => Promise<T>): Promise<T> {
-  const stub = await IrpServer.start({ port: 0, host: env.host, pki: env.pki, lies });
-  const connect = (): Promise<IrpClient> => IrpClient.connect({ host: env.host, port: stub.port, caCertificates: env.pki.anchors });
+  const stub = await env.startStub({ lies });
+  const connect = (): Promise<IrpClient> => env.connectRegistry(stub.port);
   try {
     return await body(stub, connect);
   } finally {

@@ -50,7 +50,7 @@ async function withFakeRegistry<T>(env: RunEnvironment, script: Script, body: (c
   });
   await new Promise<void>((resolve) => server.listen(0, env.host, resolve));
   const port = (server.address() as { port: number }).port;
-  const connect = (): Promise<IrpClient> => IrpClient.connect({ host: env.host, port, caCertificates: env.pki.anchors });
+  const connect = (): Promise<IrpClient> => env.connectRegistry(port);
   try {
     return await body(connect, { requests, closedByClient });
   } finally {

@@ -5,7 +5,6 @@
 // client would never send go through src/run/irp-raw.ts. Codes are compared, never text.
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { IrpClient, IrpError } from '../irp/client.js';
-import { IrpServer } from '../irp/server.js';
 import type { IrpEvent } from '../irp/config.js';
 import { checkRegistryCertificate } from '../irp/verify.js';
 import { createCsr } from '../pki/csr.js';
@@ -293,7 +292,7 @@ export const WIRE_CHECKS = {
     const wrong = 'Wrong-Password-Sentinel-4711';
     const events: IrpEvent[] = [];
     // A stub of its own: the lock-out lasts 60 seconds and must not touch the run's stub.
-    const stub = await IrpServer.start({ port: 0, host: env.host, pki: env.pki, accounts: [{ userId, password }], onEvent: (e) => events.push(e) });
+    const stub = await env.startStub({ accounts: [{ userId, password }], onEvent: (e) => events.push(e) });
     const mismatches: string[] = [];
     const texts: string[] = [];
     let observed: Record<string, unknown>;
@@ -534,11 +533,11 @@ export const WIRE_CHECKS = {
   /** IRP-TLS-2: a TLS certificate that does not carry the configured registry name: the client aborts and sends no request. */
   async 'tls-server-name'({ env }: { env: RunEnvironment }): Promise<WireCheckResult> {
     const events: IrpEvent[] = [];
-    const stub = await IrpServer.start({ port: 0, host: env.host, pki: env.pki, onEvent: (e) => events.push(e) });
+    const stub = await env.startStub({ onEvent: (e) => events.push(e) });
     const observed: Record<string, unknown> = {};
     try {
       const connect = (servername: string): Promise<string> =>
-        outcome(IrpClient.connect({ host: env.host, port: stub.port, caCertificates: env.pki.anchors, servername }).then((c) => c.close()));
+        outcome(env.connectRegistry(stub.port, { servername }).then((c) => c.close()));
       observed.wrongName = await connect('registry.wrong-domain.invalid');
       observed.requestsAfterWrongName = events.filter((e) => e.event === 'request').length;
       observed.rightName = await connect('localhost');
@@ -556,10 +555,10 @@ export const WIRE_CHECKS = {
   /** IRP-LOOKUP-5: a verified but older record after a newer one is refused as a rollback. */
   async 'lookup-rollback'({ env }: { env: RunEnvironment }): Promise<WireCheckResult> {
     const q = await env.enrolled('irp-q');
-    const stub = await IrpServer.start({ port: 0, host: env.host, pki: env.pki });
+    const stub = await env.startStub();
     const observed: Record<string, unknown> = {};
     try {
-      const connect = (): Promise<IrpClient> => IrpClient.connect({ host: env.host, port: stub.port, caCertificates: env.pki.anchors });
+      const connect = (): Promise<IrpClient> => env.connectRegistry(stub.port);
       const registrant = await connect();
       const client = await connect();
       try {

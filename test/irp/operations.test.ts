@@ -85,6 +85,35 @@ t.test('enrolment needs a login, for the CSR user only', async (t) => {
   t.equal(chain.length, 2);
 });
 
+t.test('an enrolled certificate: a fresh random positive serial, 365 days from an hour before the registry\'s now (IRP-ENROLL-4)', async (t) => {
+  const now = Date.parse('2026-06-15T12:00:00Z');
+  const server = await startStub(t, { now: () => now });
+  const client = await connect(t, server);
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  await client.login('alice@example.com', PASSWORDS['alice@example.com']!);
+  const first = new X509Certificate((await client.enroll(createCsr(privateKey, 'alice@example.com')))[0]!);
+  const again = new X509Certificate((await client.enroll(createCsr(privateKey, 'alice@example.com')))[0]!);
+  for (const leaf of [first, again]) {
+    t.match(leaf.serialNumber, /^[1-7][0-9A-F]{31}$/, 'sixteen octets, positive, no leading zero octet');
+    t.equal(Date.parse(leaf.validFrom), now - 3600_000, 'valid from an hour before the registry\'s now');
+    t.equal(Date.parse(leaf.validTo) - Date.parse(leaf.validFrom), 365 * 86400_000, 'for 365 days');
+  }
+  t.not(first.serialNumber, again.serialNumber, 'the same key enrolled again gets a new serial');
+  t.equal(first.subjectAltName, 'email:alice@example.com');
+});
+
+t.test('a key whose certificate was revoked is never certified again: conflict (IRP-ENROLL-5)', async (t) => {
+  const server = await startStub(t);
+  const client = await connect(t, server);
+  const alice = await enrol(client, 'alice@example.com');
+  await client.authenticate('alice@example.com', alice.chain, alice.privateKey);
+  await client.revoke(new X509Certificate(alice.chain[0]!).serialNumber.toLowerCase());
+  await client.login('alice@example.com', PASSWORDS['alice@example.com']!);
+  await t.rejects(client.enroll(createCsr(alice.privateKey, 'alice@example.com')), { code: 'conflict' });
+  const { privateKey: fresh } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  t.equal((await client.enroll(createCsr(fresh, 'alice@example.com'))).length, 2, 'a new key is enrolled');
+});
+
 t.test('a key certified for one user cannot be certified for another: conflict', async (t) => {
   const server = await startStub(t);
   const client = await connect(t, server);
