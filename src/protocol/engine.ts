@@ -92,6 +92,9 @@ export type OutgoingMessage = AppMessage | Receipt | Ping | Pong | UnknownMessag
 
 type Established = Connected | Closing;
 
+/** How many received Message ids a connection keeps to recognise duplicates (E2ED-APP-4). */
+export const RECEIVED_IDS_REMEMBERED = 4096;
+
 export class Connection {
   private st: State;
   private readonly ctx: HandshakeContext;
@@ -102,6 +105,8 @@ export class Connection {
   /** Ids of the Messages and Pings we sent that are not yet acknowledged (E2ED-APP-5). */
   private readonly awaitingReceipt = new Set<string>();
   private readonly awaitingPong = new Set<string>();
+  /** Ids of the Messages received, oldest first, to recognise a duplicate (E2ED-APP-4); at most RECEIVED_IDS_REMEMBERED. */
+  private readonly receivedMessageIds = new Set<string>();
   /** The Output being built by the current call. */
   private out: Output = { frames: [], events: [], closed: false };
 
@@ -334,7 +339,14 @@ export class Connection {
     const canAnswer = st.name === 'Connected';
     switch (msg.kind) {
       case 'Message':
-        this.out.events.push({ type: 'message_received', message: msg });
+        // E2ED-APP-4: "treat a second Message with an id it has already received on the connection
+        // as a duplicate: it sends the Receipt again but does not deliver the message twice."
+        if (this.receivedMessageIds.has(msg.id)) {
+          this.out.events.push({ type: 'duplicate_message_ignored', id: msg.id });
+        } else {
+          this.rememberReceivedMessage(msg.id);
+          this.out.events.push({ type: 'message_received', message: msg });
+        }
         // E2ED-APP-2: "A UA that accepts a Message MUST send a Receipt with the same id."
         if (canAnswer) this.sendApplication(st, { kind: 'Receipt', id: msg.id });
         return;
@@ -407,6 +419,17 @@ export class Connection {
     // fatal whatever its level, and an unknown code as fatal." E2ED-ALERT-5: close, send nothing.
     if (known && !ALERTS[alert.code as AlertName].fatal) return;
     this.closeWith('error', { by: 'peer', alert: alert.code, reason: alert.reason });
+  }
+
+  /**
+   * Memory is bounded: a peer sends as many Messages as it likes, so only the latest
+   * RECEIVED_IDS_REMEMBERED ids are kept (a duplicate older than that is delivered again).
+   */
+  private rememberReceivedMessage(id: string): void {
+    this.receivedMessageIds.add(id);
+    if (this.receivedMessageIds.size > RECEIVED_IDS_REMEMBERED) {
+      this.receivedMessageIds.delete(this.receivedMessageIds.values().next().value as string);
+    }
   }
 
   // ---- sending ---------------------------------------------------------------------------------

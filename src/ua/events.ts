@@ -30,6 +30,7 @@ export type UaEventBody =
   | { event: 'pong_received'; id: string }
   | { event: 'key_update'; direction: 'send' | 'receive'; generation: number }
   | { event: 'unknown_element'; name: string }
+  | { event: 'duplicate_message'; id: string }
   | { event: 'closed'; how: CloseKind; alert?: string; by?: 'local' | 'peer'; reason?: string };
 
 /** An event with the connection it belongs to (absent for agent-wide events such as `listening`). */
@@ -105,6 +106,8 @@ export function engineEventToUa(ev: EngineEvent, peer: string | undefined): UaEv
       return { event: 'key_update', direction: ev.direction, generation: ev.generation };
     case 'unknown_message_ignored':
       return { event: 'unknown_element', name: ev.name };
+    case 'duplicate_message_ignored':
+      return { event: 'duplicate_message', id: ev.id };
     case 'closed':
       return { event: 'closed', how: closeKindOf(ev), alert: ev.alert, by: ev.by, reason: ev.reason };
     default: {

@@ -119,3 +119,31 @@ t.test('long Messages (built in the codec scratch memory) arrive intact however 
   t.same(got(p.i), texts.r, 'the initiator got each of the responder\'s texts exactly');
   t.equal(alertSent(p.i) ?? alertSent(p.r), undefined);
 });
+
+t.test('a Message repeating an id is answered with a Receipt again but not delivered twice (E2ED-APP-4)', async (t) => {
+  const p = connect();
+  p.from('i', p.i.conn.sendText('dup-1', 'first', '2026-11-26T19:00:00Z'));
+  p.pump();
+  const sentBefore = p.r.sent.length;
+  p.from('i', p.i.conn.sendText('dup-1', 'again', '2026-11-26T19:00:01Z'));
+  p.from('i', p.i.conn.sendText('dup-2', 'other', '2026-11-26T19:00:02Z'));
+  p.pump();
+  const delivered = eventsOf(p.r, 'message_received').map((e) => (e.message as { id: string; text: string }));
+  t.same(delivered.map((m) => `${m.id}:${m.text}`), ['dup-1:first', 'dup-2:other'], 'the repeat is not delivered');
+  t.same(eventsOf(p.r, 'duplicate_message_ignored'), [{ type: 'duplicate_message_ignored', id: 'dup-1' }]);
+  t.equal(p.r.sent.length - sentBefore, 2, 'a Receipt for the repeat and one for dup-2');
+  t.equal(alertSent(p.i) ?? alertSent(p.r), undefined);
+});
+
+t.test('the memory of received ids is bounded: the oldest is forgotten first', async (t) => {
+  const p = connect();
+  const { RECEIVED_IDS_REMEMBERED } = await import('../../src/protocol/engine.js');
+  for (let n = 0; n <= RECEIVED_IDS_REMEMBERED; n++) p.from('i', p.i.conn.sendText(`m-${n}`, '', '2026-11-26T19:00:00Z'));
+  p.pump();
+  t.equal(eventsOf(p.r, 'message_received').length, RECEIVED_IDS_REMEMBERED + 1);
+  p.from('i', p.i.conn.sendText('m-0', 'forgotten, so delivered again', '2026-11-26T19:00:00Z'));
+  p.from('i', p.i.conn.sendText(`m-${RECEIVED_IDS_REMEMBERED}`, 'still remembered', '2026-11-26T19:00:00Z'));
+  p.pump();
+  t.equal(eventsOf(p.r, 'message_received').length, RECEIVED_IDS_REMEMBERED + 2);
+  t.same(eventsOf(p.r, 'duplicate_message_ignored').map((e) => e.id), [`m-${RECEIVED_IDS_REMEMBERED}`]);
+});

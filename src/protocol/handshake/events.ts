@@ -25,6 +25,8 @@ export type EngineEvent =
   | { type: 'key_updated'; direction: 'send' | 'receive'; trafficDirection: TrafficDirection; generation: number }
   | { type: 'keylog'; label: KeyLogLabel; secretHex: string; line: string }
   | { type: 'unknown_message_ignored'; name: string }
+  /** A Message whose id was already received (E2ED-APP-4): answered with a Receipt again, not delivered. */
+  | { type: 'duplicate_message_ignored'; id: string }
   | { type: 'closed'; how: CloseHow; by: 'local' | 'peer'; alert?: string; reason?: string };
 
 export type EngineEventType = EngineEvent['type'];
