@@ -490,6 +490,8 @@ export class Registry {
 
   private status(id: string, serial: string, nonce: Buffer): IrpResponse {
     const issued = this.store.state.certificates[serial];
+    // IRP-STATUS-2: "good (issued by the registry and not revoked)": revocation only, as in OCSP;
+    // an expired certificate is still good here, and its expiry the relying party's check.
     let status: CertificateStatus = issued === undefined ? 'unknown' : issued.revoked ? 'revoked' : 'good';
     if (this.lies.revokedStatus) status = 'revoked';
     // IRP-STATUS-2/3: the requester's serial and nonce, the time of the answer, signed each time

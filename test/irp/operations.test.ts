@@ -102,6 +102,19 @@ t.test('an enrolled certificate: a fresh random positive serial, 365 days from a
   t.equal(first.subjectAltName, 'email:alice@example.com');
 });
 
+t.test('status speaks of revocation only: an expired, unrevoked certificate is good (IRP-STATUS-2)', async (t) => {
+  let now = Date.parse('2026-06-15T12:00:00Z');
+  const server = await startStub(t, { now: () => now });
+  const client = await connect(t, server, () => now);
+  const alice = await enrol(client, 'alice@example.com');
+  const leaf = new X509Certificate(alice.chain[0]!);
+  const serial = leaf.serialNumber.toLowerCase();
+  t.equal((await client.status(serial)).status, 'good');
+  now = Date.parse(leaf.validTo) + 86400_000;
+  t.equal((await client.status(serial)).status, 'good', 'a day after notAfter');
+  t.equal((await client.status('7f'.repeat(16))).status, 'unknown', 'a serial the registry never issued');
+});
+
 t.test('a key whose certificate was revoked is never certified again: conflict (IRP-ENROLL-5)', async (t) => {
   const server = await startStub(t);
   const client = await connect(t, server);
