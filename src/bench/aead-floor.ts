@@ -12,7 +12,7 @@
 import { createCipheriv, createDecipheriv, type DecipherGCM } from 'node:crypto';
 import net from 'node:net';
 import { encodeE2ed } from '../protocol/messages.js';
-import { pumpFor, type ReceivedCounter, type Subject } from './harness.js';
+import { socketPumpSubject, type ReceivedCounter, type Subject } from './harness.js';
 
 const KEY = Buffer.alloc(32, 1);
 const NONCE = Buffer.alloc(12, 2); // one nonce for every record: a benchmark of cost, never of security
@@ -103,22 +103,5 @@ export async function aeadFloorStream(payloadBytes: number): Promise<Subject> {
   client.setNoDelay(true);
   client.on('data', recordReader(() => undefined));
   const payload = Buffer.alloc(payloadBytes, 0x78);
-  return {
-    runFor: async (ms) => {
-      const before = received.count;
-      const r = await pumpFor(
-        ms,
-        payloadBytes,
-        () => writeRecord(client, payload),
-        () => client.writableNeedDrain,
-        () => new Promise<void>((resolve) => client.once('drain', () => resolve())),
-        received,
-      );
-      return { units: received.count - before, seconds: r.seconds };
-    },
-    close: async () => {
-      client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return socketPumpSubject(client, server, payloadBytes, () => writeRecord(client, payload), received);
 }

@@ -1,5 +1,6 @@
 // The measuring loop shared by the throughput and handshake benchmarks: subjects measured in
 // alternating slices, repeated operations, and a back-pressured pump.
+import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
 
 /** A benchmark subject kept open across measuring slices. */
@@ -73,3 +74,18 @@ export async function pumpFor(
   return { seconds: (performance.now() - start) / 1000 };
 }
 
+/** A subject that pumps `send` through one client socket (TCP or TLS) to a server counting into `received`. */
+export function socketPumpSubject(client: net.Socket, server: net.Server, unitBytes: number, send: () => void, received: ReceivedCounter): Subject {
+  return {
+    runFor: async (ms) => {
+      const before = received.count;
+      const drained = (): Promise<void> => new Promise<void>((resolve) => client.once('drain', () => resolve()));
+      const r = await pumpFor(ms, unitBytes, send, () => client.writableNeedDrain, drained, received);
+      return { units: received.count - before, seconds: r.seconds };
+    },
+    close: async () => {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

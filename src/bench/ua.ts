@@ -18,7 +18,7 @@ import { FrameDecoder } from '../protocol/frame.js';
 import { decodeE2ed, encodeE2ed } from '../protocol/messages.js';
 import { openRecord, sealRecord } from '../protocol/record.js';
 import { aeadFloorStream } from './aead-floor.js';
-import { interleaved, pumpFor, repeatFor, type Subject } from './harness.js';
+import { interleaved, pumpFor, repeatFor, socketPumpSubject, type Subject } from './harness.js';
 
 export interface UaBenchResult {
   handshakesPerSecond: number;
@@ -205,24 +205,7 @@ export async function tlsStream(pki: TestPki, chunkBytes: number): Promise<Subje
   const client = tls.connect({ ...opts.client, port, host: '127.0.0.1' });
   await new Promise<void>((resolve) => client.once('secureConnect', () => resolve()));
   const chunk = Buffer.alloc(chunkBytes, 0x78);
-  return {
-    runFor: async (ms) => {
-      const before = received.count;
-      const r = await pumpFor(
-        ms,
-        chunkBytes,
-        () => void client.write(chunk),
-        () => client.writableNeedDrain,
-        () => new Promise<void>((resolve) => client.once('drain', () => resolve())),
-        received,
-      );
-      return { units: received.count - before, seconds: r.seconds };
-    },
-    close: async () => {
-      client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return socketPumpSubject(client, server, chunkBytes, () => void client.write(chunk), received);
 }
 
 export async function benchUa(opts: UaBenchOptions = {}): Promise<UaBenchResult> {
