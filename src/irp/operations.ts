@@ -86,14 +86,13 @@ export interface RegistryOptions {
   rng?: RandomSource;
   /** How the slow lie waits; injected by tests so that they never wait for real time. */
   sleep?: (ms: number) => Promise<void>;
-  /** Validity period of an enrolled certificate (IRP-ENROLL-4: "default 365 days"). */
-  certificateValidityDays?: number;
 }
 
 const ENROLLED_SERIAL_OCTETS = 16;
 const CLOCK_SKEW_ALLOWANCE_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
-export const DEFAULT_CERTIFICATE_VALIDITY_DAYS = 365;
+/** IRP-ENROLL-4: "a validity period it chooses (default 365 days)". */
+const ENROLLED_VALIDITY_DAYS = 365;
 
 /** The registry signing identity: a certificate issued by the services CA for the registry purpose. */
 interface RegistrySigner {
@@ -109,7 +108,6 @@ export class Registry {
   private readonly now: Clock;
   private readonly rng: RandomSource;
   private readonly sleep: (ms: number) => Promise<void>;
-  private readonly certificateValidityDays: number;
   private readonly passwords = new Map<string, PasswordHash>();
   private readonly dummyPassword: PasswordHash;
   private readonly limiter: LoginLimiter;
@@ -125,10 +123,6 @@ export class Registry {
     this.now = opts.now;
     this.rng = opts.rng ?? systemRandom;
     this.sleep = opts.sleep ?? delay;
-    this.certificateValidityDays = opts.certificateValidityDays ?? DEFAULT_CERTIFICATE_VALIDITY_DAYS;
-    if (!Number.isInteger(this.certificateValidityDays) || this.certificateValidityDays < 1) {
-      throw new RangeError(`certificate validity must be a whole number of days >= 1, not ${this.certificateValidityDays}`);
-    }
     this.limiter = new LoginLimiter(this.now);
     for (const account of opts.accounts) {
       const salt = randomBytes(16);
@@ -279,9 +273,8 @@ export class Registry {
     if (certified.some((c) => !sameUserId(c.userId, user))) throw refuse('conflict', 'this key is already certified for another user');
     if (certified.some((c) => c.revoked)) throw refuse('conflict', 'this key was certified and revoked; enrol a new key');
     // IRP-ENROLL-4: "a random positive serial of at most 20 octets ... a validity period it
-    // chooses (default 365 days)". Sixteen octets from the registry's randomness (its seeded
-    // stream in a seeded run, so runs repeat), the first below 0x80 so the INTEGER is positive and
-    // not below 0x10 so it needs no leading zero. The period starts an hour back, so that a peer
+    // chooses (default 365 days)". Sixteen octets from the registry's randomness source, the first
+    // below 0x80 so the INTEGER is positive and not below 0x10 so it needs no leading zero. The period starts an hour back, so that a peer
     // whose clock lags a little does not see a certificate from the future.
     const serialBytes = this.rng.bytes(ENROLLED_SERIAL_OCTETS);
     serialBytes[0] = (serialBytes[0]! & 0x7f) | 0x10;
@@ -292,7 +285,7 @@ export class Registry {
       chain = this.pki.signCsr(csr, {
         userId: user,
         serial: serialBytes,
-        validity: { notBefore: new Date(notBefore), notAfter: new Date(notBefore + this.certificateValidityDays * DAY_MS) },
+        validity: { notBefore: new Date(notBefore), notAfter: new Date(notBefore + ENROLLED_VALIDITY_DAYS * DAY_MS) },
       });
     } catch (err) {
       if (err instanceof ProtocolError) throw refuse('bad_request', `CSR refused: ${err.message}`);

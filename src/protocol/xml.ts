@@ -409,9 +409,6 @@ function parseShallowElement(doc: string, bytes: Uint8Array, namespace: string, 
   return { name, attributes, children, text: '' };
 }
 
-/** A C0 control other than TAB, LF and CR, or U+FFFE / U+FFFF: outside Char in a well-formed string. */
-const ILLEGAL_IN_STRING = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/;
-
 /**
  * The commonest document of all, a root holding plain text only (every `Message`), read from the
  * bytes: the start tag is decoded and matched alone, and the text is checked by one byte scan
@@ -429,7 +426,7 @@ function parseTextLeaf(bytes: Uint8Array, namespace: string, lim: XmlLimits): Xm
   const startTag = buf.toString(ascii ? 'latin1' : 'utf8', 0, startTagEnd);
   START_TAG.lastIndex = 0;
   const m = START_TAG.exec(startTag);
-  if (m === null || m[0].length !== startTag.length || m[3] !== '>' || ILLEGAL_IN_STRING.test(startTag)) return null;
+  if (m === null || m[0].length !== startTag.length || m[3] !== '>' || ILLEGAL_XML_UNIT.test(startTag)) return null; // decoded UTF-8: well formed
   const [, name, attributeText] = m as unknown as [string, string, string];
   const endTag = `</${name}>`; // an ASCII name (START_TAG), so one byte a character
   const textEnd = buf.length - endTag.length;
@@ -541,14 +538,16 @@ function serializationError(message: string): ProtocolError {
 }
 
 function escapeXml(s: string, escapes: Record<string, string>, pattern: RegExp): string {
-  // With the u flag a lone surrogate is a code point outside every range of Char, so it is caught too.
+  // A lone surrogate fails isWellFormed: it is outside every range of Char, so it is refused too.
   if (hasIllegalXmlChar(s)) throw serializationError('character not allowed in XML');
-  pattern.lastIndex = 0;
+  pattern.lastIndex = 0; // a shared global pattern: test() leaves lastIndex behind
   return pattern.test(s) ? s.replace(pattern, (c) => escapes[c] as string) : s;
 }
 
-const escapeText = (s: string): string => escapeXml(s, TEXT_ESCAPES, /[&<>"'\r]/g);
-const escapeAttribute = (s: string): string => escapeXml(s, ATTRIBUTE_ESCAPES, /[&<>"'\t\n\r]/g);
+const TEXT_TO_ESCAPE = /[&<>"'\r]/g;
+const ATTRIBUTE_TO_ESCAPE = /[&<>"'\t\n\r]/g;
+const escapeText = (s: string): string => escapeXml(s, TEXT_ESCAPES, TEXT_TO_ESCAPE);
+const escapeAttribute = (s: string): string => escapeXml(s, ATTRIBUTE_ESCAPES, ATTRIBUTE_TO_ESCAPE);
 
 function checkSerializableName(name: string): void {
   if (name.includes(':') || !XML_NAME.test(name)) throw serializationError(`"${name}" is not an unprefixed XML name`);
