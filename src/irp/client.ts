@@ -23,7 +23,7 @@ import {
 import { systemRandom } from '../protocol/random.js';
 import { sign, signatureAlgorithmForKey } from '../protocol/signature.js';
 import { IrpError } from './errors.js';
-import { checkRegistryCertificate, VerifiedRecordCache, verifyStatusResult, type TrustConfig, type VerifiedRecord, type VerifiedStatus } from './verify.js';
+import { registryCertificateTrust, VerifiedRecordCache, verifyStatusResult, type TrustConfig, type VerifiedRecord, type VerifiedStatus } from './verify.js';
 import { IRP_TLS_CIPHERS, IRP_TLS_MIN_VERSION } from './tls-policy.js';
 import { sameDomain } from '../protocol/identity.js';
 
@@ -85,6 +85,8 @@ export class IrpClient {
   private nextId = 1;
   private failure: IrpError | undefined;
   private registryTrust: Promise<{ key: KeyObject; intermediates: Buffer[] }> | undefined;
+  /** When the checked registry path is valid (ms since the epoch); outside it the certificate is checked again. */
+  private registryWindow: { validFrom: number; validUntil: number } | undefined;
   /** IRP-LOOKUP-5: the newest verified timestamp per user, against rollback. */
   private readonly newestRecord = new Map<string, number>();
   private readonly verifiedRecords = new VerifiedRecordCache();
@@ -241,8 +243,16 @@ export class IrpClient {
     return { anchors: this.anchors, intermediates, time: new Date(this.now()) };
   }
 
-  /** The registry signing key, checked once per connection (IRP-CA-3). */
+  /**
+   * The registry signing key, checked once per connection (IRP-CA-3), and again whenever the
+   * client's clock has left the time window in which the checked path is valid.
+   */
   private trust(): Promise<{ key: KeyObject; intermediates: Buffer[] }> {
+    const now = this.now();
+    if (this.registryWindow !== undefined && (now < this.registryWindow.validFrom || now > this.registryWindow.validUntil)) {
+      this.registryTrust = undefined;
+      this.registryWindow = undefined;
+    }
     this.registryTrust ??= (async () => {
       const certificates = await this.caCertificates();
       const intermediates = certificates.filter((c) => c.role === 'intermediate').map((c) => c.der);
@@ -251,7 +261,9 @@ export class IrpClient {
       const errors: IrpError[] = [];
       for (const candidate of registry) {
         try {
-          return { key: checkRegistryCertificate(candidate.der, this.trustConfig(intermediates)), intermediates };
+          const checked = registryCertificateTrust(candidate.der, this.trustConfig(intermediates));
+          this.registryWindow = { validFrom: checked.validFrom, validUntil: checked.validUntil };
+          return { key: checked.key, intermediates };
         } catch (err) {
           if (!(err instanceof IrpError)) throw err;
           errors.push(err);

@@ -64,6 +64,23 @@ export interface VerifiedStatus {
  * and it must carry the registry purpose. Returns its public key.
  */
 export function checkRegistryCertificate(registryDer: Buffer, trust: TrustConfig): KeyObject {
+  return registryCertificateTrust(registryDer, trust).key;
+}
+
+/** A registry signing key that passed IRP-CA-3, and the times between which its whole path is valid. */
+export interface RegistryTrust {
+  key: KeyObject;
+  /** Milliseconds since the epoch: the latest notBefore and the earliest notAfter on the path. */
+  validFrom: number;
+  validUntil: number;
+}
+
+/**
+ * IRP-CA-3 with the path's validity window, so that a client keeping the key for a connection
+ * checks it again once its clock leaves the window ("a client MUST NOT verify registry
+ * signatures with a certificate that fails these checks", E2ED-CERT-2 among them).
+ */
+export function registryCertificateTrust(registryDer: Buffer, trust: TrustConfig): RegistryTrust {
   const fail = (why: string): IrpError => new IrpError('untrusted_registry_certificate', `registry signing certificate: ${why}`, 'IRP-CA-3');
   // The path, validity, algorithms, key strength, CA constraints and the registry purpose are the
   // validator's RFC 5280 rules with purpose irpRegistrySigning; the rest of IRP-CA-3 is checked here.
@@ -80,7 +97,11 @@ export function checkRegistryCertificate(registryDer: Buffer, trust: TrustConfig
   if (!hasKeyUsage(leaf, 'digitalSignature')) throw fail('keyUsage lacks digitalSignature');
   if (!leaf.extKeyUsage?.includes(IRP_REGISTRY_SIGNING_PURPOSE)) throw fail('does not carry the registry signing purpose');
   if (signatureAlgorithmForKey(result.publicKey) === null) throw fail('its key is not acceptable for signatures');
-  return result.publicKey;
+  return {
+    key: result.publicKey,
+    validFrom: Math.max(...result.path.map((c) => Date.parse(c.validFrom))),
+    validUntil: Math.min(...result.path.map((c) => Date.parse(c.validTo))),
+  };
 }
 
 /** IRP-LOOKUP-3: the signature over the exact record bytes, with the algorithm of the registry key. */

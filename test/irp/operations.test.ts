@@ -115,6 +115,20 @@ t.test('status speaks of revocation only: an expired, unrevoked certificate is g
   t.equal((await client.status('7f'.repeat(16))).status, 'unknown', 'a serial the registry never issued');
 });
 
+t.test('a connection stops trusting the registry signing certificate once the client clock leaves its validity (IRP-CA-3)', async (t) => {
+  const start = Date.parse('2026-06-15T12:00:00Z');
+  const server = await startStub(t, { now: () => start });
+  let clientNow = start;
+  const client = await connect(t, server, () => clientNow);
+  await enrolAndRegister(client, 'alice@example.com', '::1', 4605);
+  t.equal((await client.lookup('alice@example.com')).userId, 'alice@example.com', 'trusted while the path is valid');
+  const registryLeaf = new X509Certificate(server.registry.signer.chain[0]!);
+  clientNow = Date.parse(registryLeaf.validTo) + 1000;
+  await t.rejects(client.lookup('alice@example.com'), { code: 'untrusted_registry_certificate' }, 'checked again after notAfter, on the same connection');
+  clientNow = start;
+  t.equal((await client.lookup('alice@example.com')).userId, 'alice@example.com', 'and trusted again when the clock is back inside');
+});
+
 t.test('a key whose certificate was revoked is never certified again: conflict (IRP-ENROLL-5)', async (t) => {
   const server = await startStub(t);
   const client = await connect(t, server);
@@ -205,13 +219,16 @@ t.test('revoke: status revoked, record removed, authentication lost', async (t) 
 
 
 t.test('a repeated identical answer is not re-verified, but its time checks are', async (t) => {
-  const server = await startStub(t);
-  const owner = await connect(t, server);
-  await enrolAndRegister(owner, 'alice@example.com', '::1', 4605);
-  let now = Date.now();
+  // Fixed clocks: the enrolled leaf (365 days) expires well before the registry's certificate.
+  const enrolledAt = Date.parse('2026-06-15T12:00:00Z');
+  const server = await startStub(t, { now: () => enrolledAt });
+  const owner = await connect(t, server, () => enrolledAt);
+  const alice = await enrolAndRegister(owner, 'alice@example.com', '::1', 4605);
+  let now = enrolledAt;
   const reader = await connect(t, server, () => now);
   t.equal((await reader.lookup('alice@example.com')).port, 4605);
   t.equal((await reader.lookup('alice@example.com')).port, 4605, 'served from the verification cache');
-  now = Date.parse('2029-06-01T00:00:00Z'); // after the leaf certificate's notAfter
+  now = Date.parse(new X509Certificate(alice.chain[0]!).validTo) + 86400_000; // the leaf has expired
+  t.ok(now < Date.parse(new X509Certificate(server.registry.signer.chain[0]!).validTo), 'the registry certificate has not');
   await t.rejects(reader.lookup('alice@example.com'), { code: 'record_rejected' });
 });
