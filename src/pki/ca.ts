@@ -321,9 +321,13 @@ export class TestPki {
     return { notBefore: new Date(t + fromYears * YEAR_MS), notAfter: new Date(t + toYears * YEAR_MS) };
   }
 
-  /** The usual end-entity validity: one year before to two years after the reference time. */
+  /**
+   * The usual end-entity validity: one year before to ten years after the reference time, as long
+   * as the intermediates. Long because some checks cannot take the fixed clock: node:tls checks the
+   * IRP stub's TLS certificate, and a person's UA checks a peer's, against the real time.
+   */
   get endEntityValidity(): Validity {
-    return this.validity(-1, 2);
+    return this.validity(-1, 10);
   }
 
   /** A user created with the PKI (throws for an unknown user ID). */

@@ -48,7 +48,7 @@ const otherCaVerifier: VerifyPeer = (chain, ctx) => {
   const r = validateChain(chain, { trustAnchors: other.anchors, time: pki.referenceTime, purpose: 'clientAuth', expectedUserId: ctx.expectedUserId });
   return r.ok ? { ok: true, userId: r.userId ?? '', publicKey: r.publicKey } : { ok: false, alert: r.alert, reason: r.detail, requirement: r.requirement };
 };
-const late = new Date(pki.referenceTime.getTime() + 10 * 365 * 24 * 3600 * 1000);
+const late = new Date(pki.endEntityValidity.notAfter.getTime() + 24 * 3600 * 1000) // a day after the leaves expire;
 const both09: SideOptions = { versions: ['1.0', '0.9'] };
 
 const CASES: Record<string, (t: Test) => void> = {
