@@ -54,6 +54,12 @@ function uaRows(r: UaBenchResult): Row[] {
       unit: 'MB/s',
       baseline: { name: 'node:tls 1.3 bulk', value: r.tlsBulkMegabytesPerSecond },
     },
+    {
+      name: '  its floor with the text work (UTF-8 both ways, both checks)',
+      value: r.aeadFloorWithTextMegabytesPerSecond,
+      unit: 'MB/s',
+      baseline: { name: 'node:tls 1.3 bulk', value: r.tlsBulkMegabytesPerSecond },
+    },
     { name: 'node:tls 1.3 bulk (AES-256-GCM)', value: r.tlsBulkMegabytesPerSecond, unit: 'MB/s' },
   ];
 }

@@ -27,6 +27,8 @@ export interface UaBenchResult {
   bulkMegabytesPerSecond: number;
   /** The floor under the bulk figure (src/bench/aead-floor.ts): node:crypto AEAD records and Receipt-sized records back, nothing else. */
   aeadFloorMegabytesPerSecond: number;
+  /** The floor plus the text work no E2ED implementation can skip (UTF-8 both ways, both character checks). */
+  aeadFloorWithTextMegabytesPerSecond: number;
   tlsBulkMegabytesPerSecond: number;
   bulkRecordBytes: number;
   cipher: string;
@@ -220,16 +222,22 @@ export async function benchUa(opts: UaBenchOptions = {}): Promise<UaBenchResult>
   const smallRun = await small.runFor(durationMs);
   await small.close();
   log('bulk: E2ED, its record layer alone and node:tls, interleaved');
-  const [bulk, aeadFloor, tlsBulk] = (await interleaved(
-    [await e2edStream(pki, BULK_MESSAGE_CHARS), await aeadFloorStream(BULK_MESSAGE_CHARS), await tlsStream(pki, BULK_MESSAGE_CHARS)],
-    durationMs * 3,
-  )) as [number, number, number];
+  const [bulk, aeadFloor, aeadFloorWithText, tlsBulk] = (await interleaved(
+    [
+      await e2edStream(pki, BULK_MESSAGE_CHARS),
+      await aeadFloorStream(BULK_MESSAGE_CHARS),
+      await aeadFloorStream(BULK_MESSAGE_CHARS, { text: true }),
+      await tlsStream(pki, BULK_MESSAGE_CHARS),
+    ],
+    durationMs * 4,
+  )) as [number, number, number, number];
   return {
     handshakesPerSecond,
     tlsHandshakesPerSecond,
     messagesPerSecond: smallRun.units / SMALL_MESSAGE_CHARS / smallRun.seconds,
     bulkMegabytesPerSecond: bulk / MB,
     aeadFloorMegabytesPerSecond: aeadFloor / MB,
+    aeadFloorWithTextMegabytesPerSecond: aeadFloorWithText / MB,
     tlsBulkMegabytesPerSecond: tlsBulk / MB,
     bulkRecordBytes: BULK_MESSAGE_CHARS,
     cipher: 'AES-256-GCM',

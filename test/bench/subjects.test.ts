@@ -12,6 +12,7 @@ const pki = createTestPki({ seed: 'bench subjects test', users: ['alice@example.
 for (const [name, make] of [
   ['E2ED Messages', () => e2edStream(pki, SIZE)],
   ['node:crypto AEAD floor', () => aeadFloorStream(SIZE)],
+  ['node:crypto AEAD floor with the text work', () => aeadFloorStream(SIZE, { text: true })],
   ['node:tls', () => tlsStream(pki, SIZE)],
 ] as const) {
   t.test(`${name}: every unit sent is received, in whole ${SIZE}-byte units`, async (t) => {
