@@ -24,7 +24,7 @@ import {
   type UaConnection,
   type UserAgentOptions,
 } from '../ua/agent.js';
-import { KNOBS, parseBugs, UnknownKnobError, type Bugs } from '../ua/bugs.js';
+import { KNOBS, parseBugs, UnknownKnobError, type Bugs } from '../protocol/bugs.js';
 import { jsonLinesSink, type EventSink } from '../ua/events.js';
 import {
   certificatesFromPem,

@@ -7,7 +7,7 @@
 // ONE place that catches: it sends the fatal alert once (plaintext before we are Connected, a record
 // after), moves to Closed, and everything after that is discarded.
 import type { KeyObject } from 'node:crypto';
-import { enabledKnobs, type Bugs } from '../ua/bugs.js';
+import { enabledKnobs, type Bugs } from './bugs.js';
 import { ALERTS, alertCode, isAlertName, type AlertLevel, type AlertName } from './alerts.js';
 import { peerMisbehaved, ProtocolError } from './errors.js';
 import { encodeFrame, FrameDecoder, FrameType, type Frame } from './frame.js';

@@ -3,7 +3,7 @@
 // direction, and the key update that replaces a direction's secret with
 // ExpandLabel(ts, "update", "", 32) and restarts its sequence at 0.
 // Sealing and opening one record is record.ts; this file only keeps the per-direction state.
-import type { Bugs } from '../ua/bugs.js';
+import type { Bugs } from './bugs.js';
 import { ProtocolError } from './errors.js';
 import type { Frame } from './frame.js';
 import { nextTrafficSecret, trafficKeys } from './keyschedule.js';

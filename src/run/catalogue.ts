@@ -1,12 +1,12 @@
 // The case catalogues of the five suites, built from the case data in suites/*.json and from the
-// project's own catalogues (KNOBS in src/ua/bugs.ts, DEFECTS in src/pki/defects.ts, the vector
+// project's own catalogues (KNOBS in src/protocol/bugs.ts, DEFECTS in src/pki/defects.ts, the vector
 // kinds of src/vectors/all.ts), so that a knob, defect or vector file cannot be added without a
 // case. Every case id is stable and derived from a name, never from a position.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFECTS } from '../pki/defects.js';
-import { KNOBS } from '../ua/bugs.js';
+import { KNOBS } from '../protocol/bugs.js';
 import { VECTOR_KINDS } from '../vectors/all.js';
 import {
   otherSide,

@@ -7,7 +7,7 @@ import { X509Certificate, type KeyObject } from 'node:crypto';
 import { caseTime, defectUserId, findDefect, type DefectCase } from '../pki/defects.js';
 import type { TestPki } from '../pki/ca.js';
 import { HandshakeFailedError, irpDirectory, UserAgent, type PeerDirectory, type UaConnection, type UaIdentity } from '../ua/agent.js';
-import { parseBugs } from '../ua/bugs.js';
+import { parseBugs } from '../protocol/bugs.js';
 import type { UaEvent } from '../ua/events.js';
 import type { EnrolledUser, RunEnvironment, Slot } from './environment.js';
 import { otherSide, SIDES, type Conversation, type ConversationObservation, type PeerSetup, type Side, type SideObservation, type Step } from './model.js';

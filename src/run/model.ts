@@ -28,7 +28,7 @@ export type PeerIdentity = 'p256' | 'rsa' | { defect: string };
 /** One reference User Agent of a conversation; everything unset is the conforming default. */
 export interface PeerSetup {
   identity?: PeerIdentity;
-  /** Knob ids (src/ua/bugs.ts KNOBS); none: a conforming UA. */
+  /** Knob ids (src/protocol/bugs.ts KNOBS); none: a conforming UA. */
   knobs?: string[];
   versions?: string[];
   methods?: string[];

@@ -18,7 +18,7 @@ import { seededRandom, systemRandom, type RandomSource } from '../protocol/rando
 import { validateChain } from '../pki/validator.js';
 import type { IrpClient } from '../irp/client.js';
 import { serialOfCertificate } from '../irp/verify.js';
-import type { Bugs } from './bugs.js';
+import type { Bugs } from '../protocol/bugs.js';
 import { closeKindOf, engineEventToUa, type CloseKind, type EventSink, type Role, type UaEventBody } from './events.js';
 
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;

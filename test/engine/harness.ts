@@ -9,7 +9,7 @@ import { decodeE2ed, encodeE2ed, type E2edMessage } from '../../src/protocol/mes
 import { expandLabel } from '../../src/protocol/keyschedule.js';
 import { seededRandom } from '../../src/protocol/random.js';
 import { sealRecord } from '../../src/protocol/record.js';
-import type { Bugs } from '../../src/ua/bugs.js';
+import type { Bugs } from '../../src/protocol/bugs.js';
 
 export const ALICE = 'alice@example.com';
 export const BOB = 'bob@example.com';

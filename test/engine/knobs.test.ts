@@ -1,4 +1,4 @@
-// Every misbehaviour knob (src/ua/bugs.ts) changes the bytes on the wire or the verdict, and a
+// Every misbehaviour knob (src/protocol/bugs.ts) changes the bytes on the wire or the verdict, and a
 // conforming peer reacts as docs/knobs.md says. Each knob has exactly one case here; a knob added
 // to the catalogue without a case fails the catalogue test.
 import t, { type Test } from 'tap';
@@ -9,7 +9,7 @@ import { createTestPki } from '../../src/pki/ca.js';
 import { validateChain } from '../../src/pki/validator.js';
 import type { VerifyPeer } from '../../src/protocol/engine.js';
 import { decodeE2ed, type InitiatorHello, type ResponderHello } from '../../src/protocol/messages.js';
-import { enabledKnobs, KNOBS, parseBugs, UnknownKnobError, type Bugs } from '../../src/ua/bugs.js';
+import { enabledKnobs, KNOBS, parseBugs, UnknownKnobError, type Bugs } from '../../src/protocol/bugs.js';
 import { alertReceived, alertSent, closedHow, connect, eventsOf, frames, pki, pkiVerifier, plaintextMessages, type Pair, type SideOptions } from './harness.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

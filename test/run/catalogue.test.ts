@@ -4,7 +4,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFECTS } from '../../src/pki/defects.js';
-import { KNOBS } from '../../src/ua/bugs.js';
+import { KNOBS } from '../../src/protocol/bugs.js';
 import { VECTOR_KINDS } from '../../src/vectors/all.js';
 import { loadRequirements } from '../../src/spec/requirements.js';
 import { checkRequirementIds, loadCatalogue, REPO_ROOT, selectCases, SelectionError, UnknownRequirementError } from '../../src/run/catalogue.js';

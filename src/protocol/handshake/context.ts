@@ -1,7 +1,7 @@
 // What the handshake handlers of one connection share: the local identity and configuration,
 // the random streams, the knobs, and where events go. Built once by the engine.
 import type { KeyObject } from 'node:crypto';
-import type { Bugs } from '../../ua/bugs.js';
+import type { Bugs } from '../bugs.js';
 import { toHex } from '../bytes.js';
 import { encodeFrame, FrameType } from '../frame.js';
 import { keyLogLine, type KeyLogLabel } from '../keylog.js';

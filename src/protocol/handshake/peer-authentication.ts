@@ -3,7 +3,7 @@
 // names must be the one expected, and its leaf key must be one the protocol accepts for
 // CertificateVerify. The validation.* knobs are read here, where the verdict is taken.
 import { X509Certificate, type KeyObject } from 'node:crypto';
-import type { Bugs } from '../../ua/bugs.js';
+import type { Bugs } from '../bugs.js';
 import type { AlertName } from '../alerts.js';
 import { peerIncompatible, peerMisbehaved, ProtocolError } from '../errors.js';
 import { sameUserId } from '../identity.js';

@@ -1,4 +1,5 @@
-// The misbehaviour knobs of the adversarial peer (STYLE.md: BoGo's ProtocolBugs, grouped by message).
+// The misbehaviour knobs (STYLE.md: BoGo keeps ProtocolBugs in its stack's own config, so the knob
+// type lives in the protocol core, which imports nothing above it), grouped by message.
 // A Connection with no knobs set is fully conforming. Each knob is ONE documented deviation, read
 // exactly where the message it concerns is produced or checked (src/protocol/handshake/*,
 // src/protocol/record-layer.ts, src/protocol/engine.ts). docs/knobs.md describes every knob.
