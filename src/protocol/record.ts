@@ -3,7 +3,7 @@
 //   payload = AEAD ciphertext || 16-byte tag; "Failure to authenticate: bad_record_mac".
 import { createCipheriv, createDecipheriv, type CipherGCMTypes } from 'node:crypto';
 import { u64be } from './bytes.js';
-import { invalidMessage, peerMisbehaved, ProtocolError } from './errors.js';
+import { peerMisbehaved, ProtocolError } from './errors.js';
 import { FRAME_HEADER_LENGTH, FrameType, frameHeader, type Frame } from './frame.js';
 
 export type CipherName = 'AES-256-GCM' | 'CHACHA20-POLY1305';
@@ -108,12 +108,12 @@ export function openRecord(cipher: CipherName, key: Buffer, iv: Buffer, seq: big
     // Routing a plaintext frame here is the caller's mistake, not the peer's.
     throw new ProtocolError('local', 'internal_error', `openRecord called on a frame of type 0x${frame.type.toString(16)}`);
   }
-  // "payload = AEAD ciphertext || 16-byte tag": shorter cannot even hold the tag.
+  // E2ED-REC-3: "a record that fails authentication (including one whose payload is shorter
+  // than the 16-byte tag ...) MUST be rejected with bad_record_mac" (section 2.3 likewise).
   if (frame.payload.byteLength < AEAD_TAG_LENGTH) {
-    throw invalidMessage('decode_error', `record payload of ${frame.payload.byteLength} bytes is shorter than the tag`);
+    throw peerMisbehaved('bad_record_mac', `record payload of ${frame.payload.byteLength} bytes is shorter than the tag`, 'E2ED-REC-3');
   }
   const plaintext = aeadOpen(familyOf(cipher), key, recordNonce(iv, seq), frame.header, frame.payload);
-  // "Failure to authenticate: bad_record_mac."
-  if (plaintext === null) throw peerMisbehaved('bad_record_mac', `record ${seq} failed authentication`);
+  if (plaintext === null) throw peerMisbehaved('bad_record_mac', `record ${seq} failed authentication`, 'E2ED-REC-3');
   return plaintext;
 }

@@ -58,9 +58,12 @@ for (const cipher of CIPHERS) {
     t.equal(alertOf(() => openRecord(cipher, KEY, IV, 0n, forged)), 'bad_record_mac');
   });
 
-  t.test(`${cipher}: payload shorter than the tag is decode_error`, async (t) => {
-    const frame = decodeOne(hex('0000000b02' + '00'.repeat(10)));
-    t.equal(alertOf(() => openRecord(cipher, KEY, IV, 0n, frame)), 'decode_error');
+  // E2ED-REC-3 and section 2.3: a record shorter than the tag fails authentication.
+  t.test(`${cipher}: payload shorter than the tag is bad_record_mac (E2ED-REC-3)`, async (t) => {
+    for (const n of [0, 10, 15]) {
+      const frame = decodeOne(hex(`${(n + 1).toString(16).padStart(8, '0')}02` + '00'.repeat(n)));
+      t.equal(alertOf(() => openRecord(cipher, KEY, IV, 0n, frame)), 'bad_record_mac', `${n} bytes`);
+    }
   });
 }
 
