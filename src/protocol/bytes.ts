@@ -12,11 +12,14 @@ export function toHex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
 
-/** "a receiver accepts only [0-9a-f], even length, and the exact length the field requires". */
-export function fromHex(s: string, expectedLength?: number): Buffer {
-  if (!HEX.test(s)) throw invalidMessage('decode_error', 'hex must be lower-case [0-9a-f] of even length');
+/**
+ * E2ED-XML-21: "a receiver accepts only [0-9a-f], even length, and the exact length the field
+ * requires". A wrong length is refused under `lengthRequirement`, the field's own rule.
+ */
+export function fromHex(s: string, expectedLength?: number, lengthRequirement = 'E2ED-XML-21'): Buffer {
+  if (!HEX.test(s)) throw invalidMessage('decode_error', 'hex must be lower-case [0-9a-f] of even length', 'E2ED-XML-21');
   if (expectedLength !== undefined && s.length !== expectedLength * 2) {
-    throw invalidMessage('decode_error', `hex field must hold exactly ${expectedLength} bytes, got ${s.length / 2}`);
+    throw invalidMessage('decode_error', `hex field must hold exactly ${expectedLength} bytes, got ${s.length / 2}`, lengthRequirement);
   }
   return Buffer.from(s, 'hex');
 }
@@ -33,8 +36,9 @@ export function toBase64(b: Uint8Array): string {
 export function fromBase64(s: string): Buffer {
   const decoded = Buffer.from(s, 'base64');
   if (decoded.toString('base64') === s) return decoded;
-  if (!BASE64.test(s)) throw invalidMessage('decode_error', 'base64 must be the padded standard alphabet without whitespace');
-  throw invalidMessage('decode_error', 'base64 has non-canonical trailing bits');
+  // E2ED-XML-22
+  if (!BASE64.test(s)) throw invalidMessage('decode_error', 'base64 must be the padded standard alphabet without whitespace', 'E2ED-XML-22');
+  throw invalidMessage('decode_error', 'base64 has non-canonical trailing bits', 'E2ED-XML-22');
 }
 
 export function concat(...parts: Uint8Array[]): Buffer {

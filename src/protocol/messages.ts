@@ -12,7 +12,7 @@
 // messages a correct peer would not send (both key materials, an unregistered method, ...).
 import type { AlertLevel } from './alerts.js';
 import { fromBase64, fromHex, toBase64, toHex } from './bytes.js';
-import { invalidMessage, peerMisbehaved } from './errors.js';
+import { invalidMessage, peerMisbehaved, type ProtocolError } from './errors.js';
 import { parseUserId } from './identity.js';
 import { SIGNATURE_ALGORITHMS, type SignatureAlgorithm } from './signature.js';
 import {
@@ -123,11 +123,42 @@ export function nonEmptyBase64(s: string, what: string): Buffer {
   return b;
 }
 
-/** Enum-valued attributes: a value that parses but is not one of the allowed ones is illegal_parameter. */
-export function checkEnum<T extends string>(s: string, allowed: readonly T[], what: string, requirement = 'E2ED-XML-16'): T {
+/**
+ * Enum-valued attributes: a value that parses but is not one of the allowed ones is
+ * illegal_parameter. With `later`, that fault is noted there instead of thrown (E2ED-HS-35:
+ * syntax faults of the message come first) and the value is returned unchecked.
+ */
+export function checkEnum<T extends string>(s: string, allowed: readonly T[], what: string, requirement = 'E2ED-XML-16', later?: LaterFaults): T {
   if (!NAME_TOKEN_SYNTAX.test(s)) throw decodeError(`${what} is not a name token`, 'E2ED-XML-27');
-  if (!(allowed as readonly string[]).includes(s)) throw illegalParameter(`${what} must be one of ${allowed.join(', ')}`, requirement);
+  if (!(allowed as readonly string[]).includes(s)) {
+    const fault = illegalParameter(`${what} must be one of ${allowed.join(', ')}`, requirement);
+    if (later === undefined) throw fault;
+    later.note(fault);
+  }
   return s as T;
+}
+
+/**
+ * E2ED-HS-35, the order within one message: every `decode_error` of the message first (the
+ * message cannot be read), then a critical unknown element (`unsupported_extension`,
+ * E2ED-XML-17), then a disallowed value of a well-formed field (`illegal_parameter`: an
+ * enumeration value outside its set, E2ED-HS-2, -8, -10, E2ED-REC-11; a duplicated offer,
+ * E2ED-HS-4). The decoder notes the last two kinds here while it goes on reading, and
+ * `throwFirst` raises the one the order puts first once the whole message has been read.
+ */
+export class LaterFaults {
+  private unsupported: ProtocolError | undefined;
+  private illegal: ProtocolError | undefined;
+
+  note(fault: ProtocolError): void {
+    if (fault.alert === 'unsupported_extension') this.unsupported ??= fault;
+    else this.illegal ??= fault;
+  }
+
+  throwFirst(): void {
+    const first = this.unsupported ?? this.illegal;
+    if (first !== undefined) throw first;
+  }
 }
 
 /** Characters (code points): UTF-16 units less one per surrogate pair; counted only when it matters. */
@@ -278,38 +309,51 @@ export function decodeE2ed(bytes: Uint8Array, limits?: Partial<XmlLimits>): E2ed
 }
 
 export function decodeE2edElement(root: XmlElement): E2edMessage {
+  const later = new LaterFaults();
+  const message = decodeRoot(root, later);
+  later.throwFirst();
+  return message;
+}
+
+function decodeRoot(root: XmlElement, later: LaterFaults): E2edMessage {
   switch (root.name) {
     case 'Hello':
-      return decodeHello(root);
+      return decodeHello(root, later);
     case 'CertificateVerify':
-      return decodeCertificateVerify(root);
+      return decodeCertificateVerify(root, later);
     case 'Finished':
-      return decodeFinished(root);
+      return decodeFinished(root, later);
     case 'Alert':
-      return decodeAlert(root);
+      return decodeAlert(root, later);
     case 'Message':
-      return decodeAppMessage(root);
+      return decodeAppMessage(root, later);
     case 'Receipt':
     case 'Ping':
     case 'Pong':
-      return decodeIdOnly(root, root.name);
+      return decodeIdOnly(root, root.name, later);
     case 'KeyUpdate':
-      return decodeKeyUpdate(root);
+      return decodeKeyUpdate(root, later);
     default:
       return { kind: 'Unknown', name: root.name, critical: isCritical(root) };
   }
 }
 
-function decodeHello(root: XmlElement): InitiatorHello | ResponderHello {
-  const role = checkEnum(requiredAttribute(root, 'role'), ['initiator', 'responder'] as const, 'Hello role', 'E2ED-HS-2');
+function decodeHello(root: XmlElement, later: LaterFaults): InitiatorHello | ResponderHello {
+  const role = requiredAttribute(root, 'role');
+  checkEnum(role, ['initiator', 'responder'] as const, 'Hello role', 'E2ED-HS-2', later);
   const from = checkUserId(requiredAttribute(root, 'from'), 'Hello from');
   const to = checkUserId(requiredAttribute(root, 'to'), 'Hello to');
   requireNoText(root);
-  return role === 'initiator' ? decodeInitiatorHello(root, from, to) : decodeResponderHello(root, from, to);
+  if (role === 'initiator') return decodeInitiatorHello(root, from, to, later);
+  if (role === 'responder') return decodeResponderHello(root, from, to, later);
+  // E2ED-HS-2: "The role selects which definition (4.1 or 4.2) the message is decoded with":
+  // without one, the children cannot be judged, so the illegal role noted above is the fault.
+  later.throwFirst();
+  throw new Error('unreachable: an illegal role was noted');
 }
 
-function decodeInitiatorHello(root: XmlElement, from: string, to: string): InitiatorHello {
-  const found = collectChildren(root, INITIATOR_HELLO_CHILDREN);
+function decodeInitiatorHello(root: XmlElement, from: string, to: string, later: LaterFaults): InitiatorHello {
+  const found = collectChildren(root, INITIATOR_HELLO_CHILDREN, later);
   const keyShareEl = single(found, 'KeyShare');
   const premasterEl = single(found, 'EncryptedPremaster');
   // "Exactly one of KeyShare ... or EncryptedPremaster"
@@ -320,28 +364,28 @@ function decodeInitiatorHello(root: XmlElement, from: string, to: string): Initi
     kind: 'InitiatorHello',
     from,
     to,
-    versions: offerList(found, 'Version', checkVersion),
-    nonce: decodeNonce(found),
-    methods: offerList(found, 'Method', checkNameToken),
+    versions: offerList(found, 'Version', checkVersion, later),
+    nonce: decodeNonce(found, later),
+    methods: offerList(found, 'Method', checkNameToken, later),
     ciphers: [],
     certificates: [],
   };
-  if (keyShareEl !== undefined) hello.keyShare = decodeKeyShare(keyShareEl);
-  if (premasterEl !== undefined) hello.encryptedPremaster = nonEmptyBase64(leafText(premasterEl), 'EncryptedPremaster');
-  hello.ciphers = offerList(found, 'Cipher', checkNameToken);
-  hello.certificates = decodeCertificates(found);
+  if (keyShareEl !== undefined) hello.keyShare = decodeKeyShare(keyShareEl, later);
+  if (premasterEl !== undefined) hello.encryptedPremaster = nonEmptyBase64(leafText(premasterEl, later), 'EncryptedPremaster');
+  hello.ciphers = offerList(found, 'Cipher', checkNameToken, later);
+  hello.certificates = decodeCertificates(found, later);
   return hello;
 }
 
-function decodeResponderHello(root: XmlElement, from: string, to: string): ResponderHello {
+function decodeResponderHello(root: XmlElement, from: string, to: string, later: LaterFaults): ResponderHello {
   const version = checkVersion(requiredAttribute(root, 'version'), 'Hello version');
   const method = checkNameToken(requiredAttribute(root, 'method'), 'Hello method');
   const cipher = checkNameToken(requiredAttribute(root, 'cipher'), 'Hello cipher');
-  const found = collectChildren(root, RESPONDER_HELLO_CHILDREN);
-  const hello: ResponderHello = { kind: 'ResponderHello', from, to, version, method, cipher, nonce: decodeNonce(found), certificates: [] };
+  const found = collectChildren(root, RESPONDER_HELLO_CHILDREN, later);
+  const hello: ResponderHello = { kind: 'ResponderHello', from, to, version, method, cipher, nonce: decodeNonce(found, later), certificates: [] };
   const keyShareEl = single(found, 'KeyShare');
-  if (keyShareEl !== undefined) hello.keyShare = decodeKeyShare(keyShareEl);
-  hello.certificates = decodeCertificates(found);
+  if (keyShareEl !== undefined) hello.keyShare = decodeKeyShare(keyShareEl, later);
+  hello.certificates = decodeCertificates(found, later);
   return hello;
 }
 
@@ -350,41 +394,41 @@ function checkVersion(s: string, what: string): string {
   return s;
 }
 
-/** E2ED-HS-4: "The same value appearing twice in one list is illegal_parameter." */
-function offerList(found: Map<string, XmlElement[]>, name: string, check: (s: string, what: string) => string): string[] {
-  const values = leafTexts(found, name).map((v) => check(v, name));
-  if (new Set(values).size !== values.length) throw illegalParameter(`the same ${name} is offered twice`, 'E2ED-HS-4');
+/** E2ED-HS-4: "The same value appearing twice in one list is illegal_parameter" (noted, E2ED-HS-35). */
+function offerList(found: Map<string, XmlElement[]>, name: string, check: (s: string, what: string) => string, later: LaterFaults): string[] {
+  const values = leafTexts(found, name, later).map((v) => check(v, name));
+  if (new Set(values).size !== values.length) later.note(illegalParameter(`the same ${name} is offered twice`, 'E2ED-HS-4'));
   return values;
 }
 
-/** Text of a leaf element; a child of it, if any, has already been judged by collectChildren. */
-function leafText(el: XmlElement): string {
-  collectChildren(el, NO_CHILDREN);
+/** Text of a leaf element; a child of it, if any, is judged by collectChildren (E2ED-XML-17). */
+function leafText(el: XmlElement, later: LaterFaults): string {
+  collectChildren(el, NO_CHILDREN, later);
   return el.text;
 }
 
-function leafTexts(found: Map<string, XmlElement[]>, name: string): string[] {
-  return (found.get(name) ?? []).map(leafText);
+function leafTexts(found: Map<string, XmlElement[]>, name: string, later: LaterFaults): string[] {
+  return (found.get(name) ?? []).map((el) => leafText(el, later));
 }
 
-function decodeNonce(found: Map<string, XmlElement[]>): Buffer {
+function decodeNonce(found: Map<string, XmlElement[]>, later: LaterFaults): Buffer {
   // "Nonce exactly 1, 32 bytes hex"
-  return fromHex(leafText(single(found, 'Nonce') as XmlElement), NONCE_LENGTH);
+  return fromHex(leafText(single(found, 'Nonce') as XmlElement, later), NONCE_LENGTH, 'E2ED-HS-3');
 }
 
-function decodeCertificates(found: Map<string, XmlElement[]>): Buffer[] {
-  return leafTexts(found, 'Certificate').map((c) => {
+function decodeCertificates(found: Map<string, XmlElement[]>, later: LaterFaults): Buffer[] {
+  return leafTexts(found, 'Certificate', later).map((c) => {
     const der = nonEmptyBase64(c, 'Certificate');
     if (der.length > MAX_CERTIFICATE_BYTES) throw decodeError(`Certificate larger than ${MAX_CERTIFICATE_BYTES} bytes`, 'E2ED-HS-7');
     return der;
   });
 }
 
-function decodeKeyShare(el: XmlElement): KeyShare {
+function decodeKeyShare(el: XmlElement, later: LaterFaults): KeyShare {
   const method = checkNameToken(requiredAttribute(el, 'method'), 'KeyShare method');
-  const text = leafText(el);
+  const text = leafText(el, later);
   const expectedLength = KEY_SHARE_LENGTHS[method];
-  const publicKey = fromHex(text, expectedLength);
+  const publicKey = fromHex(text, expectedLength, 'E2ED-HS-6');
   if (publicKey.length === 0) throw decodeError('KeyShare must not be empty', 'E2ED-HS-6');
   // E2ED-HS-6: "a p256 share whose first byte is not 0x04 (compressed 0x02/0x03 or hybrid
   // 0x06/0x07 encodings), is decode_error". Whether the point is on the curve is the key
@@ -393,56 +437,57 @@ function decodeKeyShare(el: XmlElement): KeyShare {
   return { method, publicKey };
 }
 
-function decodeCertificateVerify(root: XmlElement): CertificateVerify {
+function decodeCertificateVerify(root: XmlElement, later: LaterFaults): CertificateVerify {
   // E2ED-HS-8: "The algorithm of a CertificateVerify that is not one of the three registered
   // names is illegal_parameter."
-  const algorithm = checkEnum(requiredAttribute(root, 'algorithm'), SIGNATURE_ALGORITHMS, 'CertificateVerify algorithm', 'E2ED-HS-8');
-  return { kind: 'CertificateVerify', algorithm, signature: nonEmptyBase64(leafText(root), 'CertificateVerify signature') };
+  const algorithm = checkEnum(requiredAttribute(root, 'algorithm'), SIGNATURE_ALGORITHMS, 'CertificateVerify algorithm', 'E2ED-HS-8', later);
+  return { kind: 'CertificateVerify', algorithm, signature: nonEmptyBase64(leafText(root, later), 'CertificateVerify signature') };
 }
 
-function decodeFinished(root: XmlElement): Finished {
-  return { kind: 'Finished', verifyData: fromHex(leafText(root), FINISHED_LENGTH) };
+function decodeFinished(root: XmlElement, later: LaterFaults): Finished {
+  return { kind: 'Finished', verifyData: fromHex(leafText(root, later), FINISHED_LENGTH, 'E2ED-HS-9') };
 }
 
-function decodeAlert(root: XmlElement): Alert {
-  const level = checkEnum(requiredAttribute(root, 'level'), ['warning', 'fatal'] as const, 'Alert level', 'E2ED-HS-10');
+function decodeAlert(root: XmlElement, later: LaterFaults): Alert {
+  const level = checkEnum(requiredAttribute(root, 'level'), ['warning', 'fatal'] as const, 'Alert level', 'E2ED-HS-10', later);
   const code = requiredAttribute(root, 'code');
   if (!ALERT_CODE_SYNTAX.test(code)) throw decodeError('Alert code must match [a-z_]{1,32}');
   requireNoText(root);
-  const found = collectChildren(root, ALERT_CHILDREN);
+  const found = collectChildren(root, ALERT_CHILDREN, later);
   const alert: Alert = { kind: 'Alert', level, code };
   const reasonEl = single(found, 'Reason');
   if (reasonEl !== undefined) {
-    const reason = leafText(reasonEl);
+    const reason = leafText(reasonEl, later);
+    // E2ED-HS-10: "at most 256 characters": Unicode code points after entity decoding.
     if (characterCount(reason) > MAX_REASON_CHARS) throw decodeError(`Reason longer than ${MAX_REASON_CHARS} characters`, 'E2ED-HS-10');
     alert.reason = reason;
   }
   return alert;
 }
 
-function decodeAppMessage(root: XmlElement): AppMessage {
+function decodeAppMessage(root: XmlElement, later: LaterFaults): AppMessage {
   const id = checkId(requiredAttribute(root, 'id'), 'Message id');
   const timestamp = checkTimestamp(requiredAttribute(root, 'timestamp'), 'Message timestamp');
-  const text = leafText(root);
+  const text = leafText(root, later);
   if (longerThanCharacters(text, MAX_MESSAGE_TEXT_CHARS)) {
     throw decodeError(`Message text longer than ${MAX_MESSAGE_TEXT_CHARS} characters`, 'E2ED-APP-1');
   }
   return { kind: 'Message', id, timestamp, text };
 }
 
-function decodeIdOnly(root: XmlElement, kind: 'Receipt' | 'Ping' | 'Pong'): Receipt | Ping | Pong {
+function decodeIdOnly(root: XmlElement, kind: 'Receipt' | 'Ping' | 'Pong', later: LaterFaults): Receipt | Ping | Pong {
   const id = checkId(requiredAttribute(root, 'id'), `${kind} id`);
   requireNoText(root);
-  collectChildren(root, NO_CHILDREN);
+  collectChildren(root, NO_CHILDREN, later);
   return { kind, id };
 }
 
-function decodeKeyUpdate(root: XmlElement): KeyUpdate {
-  const request = requiredAttribute(root, 'request');
-  // "request="true|false"": a boolean spelled otherwise does not parse.
-  if (request !== 'true' && request !== 'false') throw decodeError('KeyUpdate request must be "true" or "false"');
+function decodeKeyUpdate(root: XmlElement, later: LaterFaults): KeyUpdate {
+  // E2ED-REC-11: "another value is illegal_parameter, a missing one decode_error", as
+  // E2ED-XML-16 says of any enumeration value outside its set.
+  const request = checkEnum(requiredAttribute(root, 'request'), ['true', 'false'] as const, 'KeyUpdate request', 'E2ED-REC-11', later);
   requireNoText(root);
-  collectChildren(root, NO_CHILDREN);
+  collectChildren(root, NO_CHILDREN, later);
   return { kind: 'KeyUpdate', request: request === 'true' };
 }
 

@@ -669,7 +669,11 @@ export function isCritical(el: XmlElement): boolean {
  * required element ...: decode_error", and unknown children are skipped unless critical
  * (`unsupported_extension`).
  */
-export function collectChildren(el: XmlElement, rules: readonly ChildRule[]): Map<string, XmlElement[]> {
+export function collectChildren(
+  el: XmlElement,
+  rules: readonly ChildRule[],
+  later?: { note(fault: ProtocolError): void },
+): Map<string, XmlElement[]> {
   const found = new Map<string, XmlElement[]>(rules.map((r) => [r.name, []]));
   let lastRule = 0;
   for (const child of el.children) {
@@ -677,7 +681,10 @@ export function collectChildren(el: XmlElement, rules: readonly ChildRule[]): Ma
     if (ruleIndex < 0) {
       if (isCritical(child)) {
         const message = `unknown critical element <${child.name}> in <${el.name}>`;
-        throw peerIncompatible('unsupported_extension', message, 'E2ED-XML-17');
+        const fault = peerIncompatible('unsupported_extension', message, 'E2ED-XML-17');
+        // E2ED-HS-35: with `later`, the syntax faults of the whole message are found first.
+        if (later === undefined) throw fault;
+        later.note(fault);
       }
       continue;
     }

@@ -349,9 +349,45 @@ t.test('Message text of 65536 characters is accepted, 65537 is decode_error', as
   t.equal(alertOf(`<Message ${NS} id="m" timestamp="2026-11-26T19:00:00Z">${'x'.repeat(65537)}</Message>`), 'decode_error');
 });
 
-t.test('KeyUpdate request other than true/false is decode_error', async (t) => {
-  t.equal(alertOf(`<KeyUpdate ${NS} request="yes"/>`), 'decode_error');
+t.test('KeyUpdate request other than true/false is illegal_parameter, a missing one decode_error (E2ED-REC-11)', async (t) => {
+  t.equal(alertOf(`<KeyUpdate ${NS} request="yes"/>`), 'illegal_parameter');
+  t.equal(alertOf(`<KeyUpdate ${NS} request="TRUE"/>`), 'illegal_parameter');
+  t.equal(alertOf(`<KeyUpdate ${NS} request="1"/>`), 'illegal_parameter');
+  t.equal(alertOf(`<KeyUpdate ${NS} request="not a token"/>`), 'decode_error', 'not even a token: syntax');
   t.equal(alertOf(`<KeyUpdate ${NS}/>`), 'decode_error');
+});
+
+// E2ED-HS-35: within one message, every decode_error first, then a critical unknown element
+// (unsupported_extension), then a disallowed value (illegal_parameter).
+t.test('one message with several faults: decode_error, then unsupported_extension, then illegal_parameter (E2ED-HS-35)', async (t) => {
+  const critical = '<Padding critical="true">x</Padding>';
+  const dupMethod = '<Method>x25519</Method><Method>x25519</Method>';
+  const helloWith = (methods: string, extra: string, nonce = NONCE) => INITIATOR_HELLO
+    .replace('<Method>x25519</Method><Method>p256</Method>', methods)
+    .replace(`<Nonce>${NONCE}</Nonce>`, `<Nonce>${nonce}</Nonce>`)
+    .replace('<Cipher>', `${extra}<Cipher>`);
+  t.equal(alertOf(helloWith(dupMethod, '')), 'illegal_parameter', 'a duplicated offer alone (E2ED-HS-4)');
+  t.equal(alertOf(helloWith(dupMethod, critical)), 'unsupported_extension', 'a critical unknown element before a duplicated offer');
+  t.equal(alertOf(helloWith(dupMethod, '', 'AB'.repeat(32))), 'decode_error', 'an upper-case Nonce beside a duplicated Method');
+  t.equal(alertOf(helloWith('<Method>x25519</Method>', critical, NONCE.slice(2))), 'decode_error', 'a short Nonce before a critical unknown element');
+  const dupVersion = INITIATOR_HELLO.replace('<Version>0.9</Version>', '<Version>1.0</Version>');
+  t.equal(alertOf(dupVersion.replace(`<Certificate>${CERT_CA}</Certificate>`, '<Certificate>not base64</Certificate>')), 'decode_error', 'a duplicated Version before a malformed Certificate');
+  t.equal(alertOf(`<KeyUpdate ${NS} request="yes"><Ext critical="true"/></KeyUpdate>`), 'unsupported_extension');
+  t.equal(alertOf(`<KeyUpdate ${NS} request="yes">text</KeyUpdate>`), 'decode_error');
+  t.equal(alertOf(`<Alert ${NS} level="severe" code="decode_error"><Reason>${'x'.repeat(257)}</Reason></Alert>`), 'decode_error');
+  t.equal(alertOf(`<Alert ${NS} level="severe" code="decode_error"><Ext critical="true"/></Alert>`), 'unsupported_extension');
+  t.equal(alertOf(`<CertificateVerify ${NS} algorithm="dsa">not base64</CertificateVerify>`), 'decode_error');
+  t.equal(alertOf(`<Hello ${NS} role="server" from="alice@example.com" to="bob@@example.com"/>`), 'decode_error', 'a bad user ID beside an illegal role');
+  t.equal(alertOf(`<Hello ${NS} role="server" from="alice@example.com" to="bob@example.com"/>`), 'illegal_parameter', 'an illegal role: the children cannot be judged');
+});
+
+t.test('Reason of 256 characters (code points) is accepted, 257 is decode_error (E2ED-HS-10)', async (t) => {
+  const alert = (reason: string) => `<Alert ${NS} level="fatal" code="decode_error"><Reason>${reason}</Reason></Alert>`;
+  t.equal(alertOf(alert('\u{1F600}'.repeat(256))), 'accepted', '256 code points of 4 UTF-8 octets each (1024 octets)');
+  t.equal(alertOf(alert('é'.repeat(256))), 'accepted');
+  t.equal(alertOf(alert('\u{1F600}'.repeat(257))), 'decode_error');
+  t.equal(alertOf(alert('&amp;'.repeat(256))), 'accepted', 'counted after entity decoding');
+  t.equal(alertOf(alert('x'.repeat(257))), 'decode_error');
 });
 
 t.test('text inside an element that carries none is decode_error', async (t) => {
@@ -362,4 +398,27 @@ t.test('XML-level violations surface through decodeE2ed as decode_error', async 
   t.equal(alertOf(`<!DOCTYPE Ping><Ping ${NS} id="p"/>`), 'decode_error');
   t.equal(alertOf('<Ping id="p"/>'), 'decode_error');
   t.equal(alertOf('<Ping xmlns="urn:sixchat:irp:1" id="p"/>'), 'decode_error');
+});
+
+// E2ED-XML-7 and E2ED-XML-29: XML 1.0 end-of-line handling turns a literal CR or CR LF into LF,
+// and attribute-value normalisation turns a literal tab, CR or LF into a space; a sender escapes
+// them (CR as &#xD; in text) so the text arrives as it was sent.
+t.test('CR, CR LF and tab in a Message and a Reason survive encode -> decode (E2ED-XML-7, E2ED-XML-29)', async (t) => {
+  const texts = ['line 1\r\nline 2', 'old mac\rline', 'tab\there', '\r\n\r\n', ' padded\t\r\n '];
+  for (const text of texts) {
+    const message: E2edMessage = { kind: 'Message', id: 'm1', timestamp: '2026-11-26T19:00:00Z', text };
+    const wire = encodeE2ed(message);
+    t.notOk(wire.includes(0x0d), `${JSON.stringify(text)}: no literal CR on the wire`);
+    t.same(decodeE2ed(wire), message, `${JSON.stringify(text)} arrives intact`);
+    const alert: E2edMessage = { kind: 'Alert', level: 'fatal', code: 'decode_error', reason: text };
+    t.same(decodeE2ed(encodeE2ed(alert)), alert, `${JSON.stringify(text)} as a Reason`);
+  }
+});
+
+t.test('a receiver applies XML 1.0 normalisation and nothing more (E2ED-XML-7)', async (t) => {
+  const message = (body: string) => decode(`<Message ${NS} id="m" timestamp="2026-11-26T19:00:00Z">${body}</Message>`);
+  t.same(message('a\r\nb'), { kind: 'Message', id: 'm', timestamp: '2026-11-26T19:00:00Z', text: 'a\nb' }, 'literal CR LF becomes LF');
+  t.match(message('a\rb'), { text: 'a\nb' }, 'a literal CR alone becomes LF');
+  t.match(message('a&#xD;&#xA;b'), { text: 'a\r\nb' }, 'escaped CR LF is kept');
+  t.match(message('  a\tb  '), { text: '  a\tb  ' }, 'no trimming, tab kept');
 });
