@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
-import { checkAll, checkSpecAppendix, DEFAULT_VECTOR_SEED, writeAll, writeSpecAppendix } from '../vectors/all.js';
+import { checkAll, checkSpecAppendix, checkSpecOutcomes, DEFAULT_VECTOR_SEED, writeAll, writeSpecAppendix } from '../vectors/all.js';
 import { UsageError } from './run-main.js';
 
 const installRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -25,13 +25,14 @@ export function registerVectorsCommands(program: Command): void {
     .command('check')
     .description('recompute every vector from the code; name each one that differs and exit non-zero')
     .option('--dir <dir>', 'folder holding the vector files', defaultVectorDir())
-    .option('--spec <file>', 'specification whose Appendix A must match handshake.json (skipped when absent)', defaultSpecPath())
+    .option('--spec <file>', 'specification whose Appendix A must match handshake.json and whose Appendix D every vector must agree with (skipped when absent)', defaultSpecPath())
     .option('--json', 'print the report as JSON')
     .action(async (opts: { dir: string; spec: string; json?: boolean }) => {
       const report = await checkAll(path.resolve(opts.dir));
       if (existsSync(opts.spec)) {
         const appendix = await checkSpecAppendix(path.resolve(opts.spec), path.resolve(opts.dir));
         if (appendix) report.mismatches.push({ file: 'handshake.json', tcId: null, comment: '', detail: appendix });
+        report.mismatches.push(...await checkSpecOutcomes(path.resolve(opts.spec), path.resolve(opts.dir)));
       }
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -149,3 +149,23 @@ export async function writeSpecAppendix(specPath: string, vectorDir: string): Pr
   await writeFileAtomic(specPath, updated);
   return true;
 }
+
+/** Every vector's result and alert against the requirements it cites (docs/spec.md Appendix D). */
+export async function checkSpecOutcomes(specPath: string, vectorDir: string): Promise<VectorMismatch[]> {
+  const { loadRequirements } = await import('../spec/requirements.js');
+  const { checkRows, checkVectorOutcomes, loadOutcomeRows } = await import('../spec/vector-outcomes.js');
+  const spec = await readFile(specPath, 'utf8');
+  const requirements = loadRequirements(spec);
+  const rows = loadOutcomeRows(spec);
+  const problems = checkRows(rows, requirements);
+  for (const kind of VECTOR_KINDS) {
+    let file: VectorFile;
+    try {
+      file = JSON.parse(await readFile(path.join(vectorDir, kind.file), 'utf8')) as VectorFile;
+    } catch {
+      continue; // checkAll names a missing or broken file
+    }
+    problems.push(...checkVectorOutcomes(kind.file, file.testGroups.flatMap((g) => g.tests), rows, requirements));
+  }
+  return problems.map((p) => ({ file: p.file, tcId: p.tcId, comment: '', detail: `Appendix D: ${p.detail}` }));
+}

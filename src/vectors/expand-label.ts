@@ -30,6 +30,7 @@ function test(comment: string, secret: Buffer, label: string, context: Buffer, l
     length,
     okm: okm ? toHex(okm) : '',
     result: okm ? 'valid' : 'invalid',
+    flags: ['E2ED-KS-1'],
   };
 }
 
@@ -57,7 +58,7 @@ export const expandLabelVectors: VectorKind = {
       seed,
       {
         ExpandLabel: 'HKDF-Expand-SHA256(secret, info, length), info = uint16(length) || uint8(len(L)) || L || uint8(len(context)) || context, L = "e2ed " || label (ASCII). `label` is given without the prefix.',
-        invalid: 'length over 255*32, L over 255 bytes, or context over 255 bytes: ExpandLabel refuses; okm is empty.',
+        invalid: 'length over 255*32 = 8160, L over 255 bytes, or context over 255 bytes: ExpandLabel refuses (E2ED-KS-1); okm is empty.',
       },
       [{ type: 'ExpandLabelTest', tests }],
     );

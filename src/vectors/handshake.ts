@@ -138,6 +138,7 @@ function generateCase(c: HandshakeCase, seed: string, pki: TestPki, users: Map<s
     tcId: 0,
     comment: c.name,
     result: 'valid',
+    flags: ['E2ED-KS-6', 'E2ED-KS-7'],
     version: responder.negotiated!.version,
     method: c.method,
     cipher: c.cipher,

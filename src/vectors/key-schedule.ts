@@ -111,6 +111,9 @@ function handshakeTest(method: 'x25519' | 'p256' | 'rsa-oaep', cipher: string, p
     ? `${method}, ${cipher}, ${algR} responder, ${algI} initiator`
     : `${method}: the ${corrupt} frame carries a wrong MAC (derived values are still those of the inputs)`;
   const test: VectorTest = { tcId: 0, comment, result: corrupt === 'none' ? 'valid' : 'invalid' };
+  // flags: the requirements the values follow; a wrong Finished MAC is refused under E2ED-HS-30.
+  if (corrupt === 'none') test.flags = ['E2ED-KS-2', 'E2ED-KS-3'];
+  else Object.assign(test, { alert: 'decrypt_error', flags: ['E2ED-HS-30'] });
   for (const k of INPUTS) test[k] = toHex(inputs[k]);
   for (const k of ['handshakeSecret', 'finishedKeyI', 'finishedKeyR', 'masterSecret', 'i2rSecret', 'r2iSecret', 'i2rKey', 'i2rIv', 'r2iKey', 'r2iIv', 'exporter', 'i2rSecretUpdated'] as const) {
     test[k] = toHex(d[k]);

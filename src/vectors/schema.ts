@@ -69,10 +69,10 @@ export const SCHEMAS: Record<string, Schema> = {
     secret: HEX, label: { type: 'string' }, context: HEX, length: { type: 'integer', minimum: 0 }, okm: HEX,
   }, ['secret', 'label', 'context', 'length', 'okm']),
   'key-schedule': fileSchema('key-schedule', 'The key schedule from Z, the nonces and the handshake frames (whole frames, header included)', {}, Object.fromEntries(
-    ['z', 'nonceI', 'nonceR', 'helloI', 'helloR', 'certVerifyR', 'finishedR', 'certVerifyI', 'finishedI', 'handshakeSecret', 'finishedKeyI', 'finishedKeyR', 'masterSecret', 'i2rSecret', 'r2iSecret', 'i2rKey', 'i2rIv', 'r2iKey', 'r2iIv', 'exporter', 'i2rSecretUpdated'].map((k) => [k, HEX]),
+    [...['z', 'nonceI', 'nonceR', 'helloI', 'helloR', 'certVerifyR', 'finishedR', 'certVerifyI', 'finishedI', 'handshakeSecret', 'finishedKeyI', 'finishedKeyR', 'masterSecret', 'i2rSecret', 'r2iSecret', 'i2rKey', 'i2rIv', 'r2iKey', 'r2iIv', 'exporter', 'i2rSecretUpdated'].map((k) => [k, HEX]), ['alert', { type: 'string' }]],
   ), ['z', 'nonceI', 'nonceR', 'helloI', 'helloR', 'certVerifyR', 'finishedR', 'certVerifyI', 'finishedI', 'handshakeSecret', 'finishedKeyI', 'finishedKeyR', 'masterSecret', 'i2rSecret', 'r2iSecret', 'i2rKey', 'i2rIv', 'r2iKey', 'r2iIv', 'exporter', 'i2rSecretUpdated']),
   record: fileSchema('record', 'Record protection: frame = seal(key, iv XOR seq, aad = header, plaintext)', { cipherName: { type: 'string' } }, {
-    cipher: { enum: ['AES-256-GCM', 'CHACHA20-POLY1305'] }, key: HEX, iv: HEX, seq: { type: 'integer', minimum: 0 }, plaintext: HEX, frame: HEX,
+    cipher: { enum: ['AES-256-GCM', 'CHACHA20-POLY1305'] }, key: HEX, iv: HEX, seq: { type: 'integer', minimum: 0 }, plaintext: HEX, frame: HEX, alert: { type: 'string' },
   }, ['cipher', 'key', 'iv', 'seq', 'plaintext', 'frame']),
   framing: fileSchema('framing', 'Frame decoding: input bytes to frames, or the alert', {}, {
     input: HEX, maxLength: { type: 'integer', minimum: 1 },

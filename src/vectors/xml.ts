@@ -131,7 +131,7 @@ export const xmlVectors: VectorKind = {
       {
         message: '`messageHex` is the exact payload of a plaintext frame (type 0x01); `message` is the same text when it is valid UTF-8.',
         valid: '`kind` is the message it decodes to (InitiatorHello, ResponderHello, CertificateVerify, Finished, Alert, Message, Receipt, Ping, Pong, KeyUpdate, or Unknown for an unknown root element, which the receiver then treats by context).',
-        invalid: '`alert` is what a conforming receiver sends; `flags` names the requirement of docs/spec.md the refusal enforces (empty where the check is a field-syntax rule of the message definition).',
+        invalid: '`alert` is what a conforming receiver sends; `flags` names the requirement of docs/spec.md the refusal enforces; docs/spec.md Appendix D states, per requirement, the alert a vector citing it must carry.',
       },
       [{ type: 'XmlDecodeTest', tests }],
     );
