@@ -278,14 +278,17 @@ export class Connection {
   /** E2ED-ALERT-2: "A fatal alert is sent at most once per connection; after sending it the UA MUST send nothing more". */
   private fail(err: ProtocolError): void {
     if (this.st.name === 'Closed') return;
-    // E2ED-ALERT-7: "After sending close_notify a UA MUST NOT send anything more", not even an alert.
-    if (this.st.name !== 'Closing') {
-      const level: AlertLevel = this.bugs.alert?.fatalAsWarning ? 'warning' : 'fatal';
-      this.sendAlert(err.alert, level, err.message, err.requirement);
-      if (this.bugs.alert?.sendDataAfterFatal) {
-        const data = encodeE2ed({ kind: 'Message', id: 'after-fatal', timestamp: '2026-01-01T00:00:00Z', text: 'data after a fatal alert' });
-        this.out.frames.push(this.st.name === 'Connected' ? this.st.recordLayer.seal(data) : encodeFrame(FrameType.Plaintext, data));
-      }
+    // E2ED-ALERT-7 wins over E2ED-ALERT-1: "After sending close_notify a UA MUST NOT send
+    // anything more", not even the alert the error names; the closed event says it was not sent.
+    if (this.st.name === 'Closing') {
+      this.closeWith('error', { by: 'local', unsentAlert: err.alert, reason: `${err.message}; no alert sent after our close_notify (E2ED-ALERT-7)` });
+      return;
+    }
+    const level: AlertLevel = this.bugs.alert?.fatalAsWarning ? 'warning' : 'fatal';
+    this.sendAlert(err.alert, level, err.message, err.requirement);
+    if (this.bugs.alert?.sendDataAfterFatal) {
+      const data = encodeE2ed({ kind: 'Message', id: 'after-fatal', timestamp: '2026-01-01T00:00:00Z', text: 'data after a fatal alert' });
+      this.out.frames.push(this.st.name === 'Connected' ? this.st.recordLayer.seal(data) : encodeFrame(FrameType.Plaintext, data));
     }
     this.closeWith('error', { by: 'local', alert: err.alert, reason: err.message });
   }
@@ -493,10 +496,11 @@ export class Connection {
     this.out.events.push(event);
   }
 
-  private closeWith(how: CloseHow, detail: { by: 'local' | 'peer'; alert?: string; reason?: string | undefined }): void {
+  private closeWith(how: CloseHow, detail: { by: 'local' | 'peer'; alert?: string; unsentAlert?: string; reason?: string | undefined }): void {
     this.st = { name: 'Closed', how };
     const event: EngineEvent = { type: 'closed', how, by: detail.by };
     if (detail.alert !== undefined) event.alert = detail.alert;
+    if (detail.unsentAlert !== undefined) event.unsentAlert = detail.unsentAlert;
     if (detail.reason !== undefined) event.reason = detail.reason;
     this.out.events.push(event);
   }

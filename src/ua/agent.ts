@@ -95,6 +95,8 @@ export interface CloseInfo {
   how: CloseKind;
   /** The alert that ended the connection (as received when `by` is 'peer': possibly unregistered). */
   alert?: string;
+  /** An error detected after our own close_notify: the alert it names, which was not sent (E2ED-ALERT-7). */
+  unsentAlert?: string;
   by?: 'local' | 'peer';
   reason?: string;
 }
@@ -123,6 +125,7 @@ export function describeClose(info: CloseInfo): string {
     const side = info.by === 'peer' ? 'the peer sent' : 'we sent';
     return `${side} alert ${info.alert}${info.reason ? ` (${info.reason})` : ''}`;
   }
+  if (info.unsentAlert !== undefined) return `error after our close_notify, alert ${info.unsentAlert} not sent${info.reason ? ` (${info.reason})` : ''}`;
   return `the connection ended (${info.how})${info.reason ? `: ${info.reason}` : ''}`;
 }
 
@@ -639,7 +642,7 @@ export class UaConnection extends EventEmitter {
       case 'closed': {
         const body = engineEventToUa(ev, this.peerUserId);
         if (body) this.settings.emit(body);
-        this.finish({ how: closeKindOf(ev), alert: ev.alert, by: ev.by, reason: ev.reason });
+        this.finish({ how: closeKindOf(ev), alert: ev.alert, unsentAlert: ev.unsentAlert, by: ev.by, reason: ev.reason });
         return;
       }
       default:

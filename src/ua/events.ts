@@ -9,7 +9,7 @@ import type { EngineEvent } from '../protocol/handshake/events.js';
 export type Role = 'initiator' | 'responder';
 
 /** How a connection ended. `truncated`: the transport ended after the handshake without close_notify. */
-export type CloseKind = 'clean' | 'truncated' | 'alert-sent' | 'alert-received' | 'handshake-timeout' | 'transport-error';
+export type CloseKind = 'clean' | 'truncated' | 'alert-sent' | 'alert-received' | 'error-after-close-notify' | 'handshake-timeout' | 'transport-error';
 
 export type UaEventBody =
   | { event: 'listening'; address: string; port: number }
@@ -31,7 +31,7 @@ export type UaEventBody =
   | { event: 'key_update'; direction: 'send' | 'receive'; generation: number }
   | { event: 'unknown_element'; name: string }
   | { event: 'duplicate_message'; id: string }
-  | { event: 'closed'; how: CloseKind; alert?: string; by?: 'local' | 'peer'; reason?: string };
+  | { event: 'closed'; how: CloseKind; alert?: string; unsentAlert?: string; by?: 'local' | 'peer'; reason?: string };
 
 /** An event with the connection it belongs to (absent for agent-wide events such as `listening`). */
 export type UaEvent = UaEventBody & { connection?: number; time?: string };
@@ -109,7 +109,7 @@ export function engineEventToUa(ev: EngineEvent, peer: string | undefined): UaEv
     case 'duplicate_message_ignored':
       return { event: 'duplicate_message', id: ev.id };
     case 'closed':
-      return { event: 'closed', how: closeKindOf(ev), alert: ev.alert, by: ev.by, reason: ev.reason };
+      return { event: 'closed', how: closeKindOf(ev), alert: ev.alert, unsentAlert: ev.unsentAlert, by: ev.by, reason: ev.reason };
     default: {
       const unreachable: never = ev;
       return unreachable;
@@ -120,6 +120,8 @@ export function engineEventToUa(ev: EngineEvent, peer: string | undefined): UaEv
 export function closeKindOf(ev: Extract<EngineEvent, { type: 'closed' }>): CloseKind {
   if (ev.how === 'clean' || ev.how === 'truncated') return ev.how;
   if (ev.alert === 'handshake_timeout' && ev.by !== 'peer') return 'handshake-timeout';
+  // E2ED-ALERT-7 over E2ED-ALERT-1: an error after our close_notify, its alert not sent.
+  if (ev.unsentAlert !== undefined) return 'error-after-close-notify';
   // No alert at all: the transport ended during the handshake (a hang-up, not an alert).
   if (ev.alert === undefined) return 'transport-error';
   return ev.by === 'peer' ? 'alert-received' : 'alert-sent';

@@ -5,6 +5,8 @@ import { Connection } from '../../src/protocol/engine.js';
 import { encodeFrame } from '../../src/protocol/frame.js';
 import { decodeE2ed, encodeE2ed, type E2edMessage } from '../../src/protocol/messages.js';
 import { alertReceived, alertSent, closedHow, connect, eventsOf, frames, initiatorConfig, initiatorRecord, responderConfig } from './harness.js';
+import { closeKindOf } from '../../src/ua/events.js';
+import type { EngineEvent } from '../../src/protocol/handshake/events.js';
 
 const plain = (msg: E2edMessage) => encodeFrame(0x01, encodeE2ed(msg));
 const xml = (s: string) => encodeFrame(0x01, Buffer.from(s, 'utf8'));
@@ -116,6 +118,25 @@ t.test('records that arrive while Closing are delivered but not answered', async
   t.match(eventsOf(p.i, 'message_received').map((e) => e.message), [{ kind: 'Message', id: 'late' }]);
   t.equal(frames(p.i.sent).length, 3 + 1, 'Fin flight + close_notify only: no Receipt after close_notify');
   t.equal(closedHow(p.i), 'clean');
+});
+
+// E2ED-ALERT-7 wins over E2ED-ALERT-1: an error after our own close_notify sends nothing, and the
+// closed event says which alert was not sent instead of naming it as sent.
+t.test('an error detected after our close_notify: no alert, and the events say so (E2ED-ALERT-1, -7)', async (t) => {
+  const p = connect();
+  p.from('i', p.i.conn.close());
+  const sentBefore = p.i.sent.length;
+  const good = p.r.conn.sendText('late', 'x', '2026-01-01T00:00:00Z').frames[0]!;
+  const bad = Buffer.from(good);
+  bad[bad.length - 1]! ^= 1;
+  const out = p.i.conn.receive(bad);
+  t.same(out.frames, [], 'nothing sent, not even bad_record_mac');
+  t.equal(out.events.filter((e) => e.type === 'alert_sent').length, 0, 'no alert_sent event');
+  t.match(out.events, [{ type: 'closed', how: 'error', by: 'local', unsentAlert: 'bad_record_mac' }]);
+  t.notOk(out.events.some((e) => e.type === 'closed' && 'alert' in e), 'closed names no alert as sent');
+  t.equal(p.i.sent.length, sentBefore);
+  t.equal(closeKindOf(out.events.find((e) => e.type === 'closed') as Extract<EngineEvent, { type: 'closed' }>), 'error-after-close-notify', 'the UA reports it as such');
+  t.equal(alertSent({ ...p.i, events: [...p.i.events, ...out.events] }), 'close_notify', 'the only alert sent is close_notify');
 });
 
 t.test('truncation: the transport ends after the handshake without close_notify (E2ED-ALERT-9, -10)', async (t) => {

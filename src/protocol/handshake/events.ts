@@ -27,6 +27,10 @@ export type EngineEvent =
   | { type: 'unknown_message_ignored'; name: string }
   /** A Message whose id was already received (E2ED-APP-4): answered with a Receipt again, not delivered. */
   | { type: 'duplicate_message_ignored'; id: string }
-  | { type: 'closed'; how: CloseHow; by: 'local' | 'peer'; alert?: string; reason?: string };
+  /**
+   * `alert`: the alert sent (by local) or received (by peer). `unsentAlert`: the alert an error
+   * detected after our own close_notify names, which E2ED-ALERT-7 forbids sending (E2ED-ALERT-1).
+   */
+  | { type: 'closed'; how: CloseHow; by: 'local' | 'peer'; alert?: string; unsentAlert?: string; reason?: string };
 
 export type EngineEventType = EngineEvent['type'];
