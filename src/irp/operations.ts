@@ -23,6 +23,7 @@ import {
   serialFromBytes,
   statusSignedContent,
   CHALLENGE_LENGTH,
+  MAX_ERROR_TEXT_CHARS,
   type CaCertificate,
   type CertificateStatus,
   type IrpErrorCode,
@@ -192,7 +193,8 @@ export class Registry {
   }
 
   private errorAnswer(operation: string, id: string | undefined, refusal: Refusal, user?: string): Answer {
-    const text = [...refusal.text].slice(0, 256).join('');
+    // IRP-FRAME-7: "at most 256 characters (Unicode code points ...)"; a registry MUST NOT send more.
+    const text = [...refusal.text].slice(0, MAX_ERROR_TEXT_CHARS).join('');
     const bytes = encodeIrp(id === undefined ? { kind: 'Error', code: refusal.code, text } : { kind: 'Error', id, code: refusal.code, text });
     return { bytes, summary: { operation, id: id ?? '', user, outcome: 'error', code: refusal.code } };
   }

@@ -275,6 +275,15 @@ t.test('Error: unknown code kept, text limited to 256 characters', async (t) => 
   t.equal(alertOf(`<Error ${NS} code="internal">${'x'.repeat(257)}</Error>`, 'response'), 'decode_error');
 });
 
+// IRP-FRAME-7: "at most 256 characters (Unicode code points after entity decoding)", not octets.
+t.test('Error text: 256 code points of any width are accepted, 257 refused (IRP-FRAME-7)', async (t) => {
+  const wide = '\u{1F600}'.repeat(256);
+  t.equal(Buffer.byteLength(wide, 'utf8'), 1024);
+  t.same(response(`<Error ${NS} code="internal">${wide}</Error>`), { kind: 'Error', code: 'internal', text: wide }, '1024 octets, 256 code points');
+  t.equal(alertOf(`<Error ${NS} code="internal">${wide}\u{1F600}</Error>`, 'response'), 'decode_error');
+  t.same(response(`<Error ${NS} code="internal">${'&lt;'.repeat(256)}</Error>`), { kind: 'Error', code: 'internal', text: '<'.repeat(256) }, 'counted after entity decoding');
+});
+
 t.test('unknown critical child is unsupported_extension; non-critical ignored', async (t) => {
   t.equal(alertOf(`<Lookup ${NS} id="q" user="bob@example.com"><Hint critical="true"/></Lookup>`, 'request'), 'unsupported_extension');
   t.same(request(`<Lookup ${NS} id="q" user="bob@example.com"><Hint/></Lookup>`), { kind: 'Lookup', id: 'q', user: 'bob@example.com' });
