@@ -43,7 +43,7 @@ export function registerPkiCommands(program: Command): void {
   pki
     .command('export')
     .description(
-      'Write every defect chain and the valid chain as PEM (DIR/<id>/leaf.pem, chain.pem, anchors.pem) ' +
+      'Write every defect chain and the valid chain as PEM (DIR/<id>/leaf.pem, chain.pem: the intermediates, presented.pem: leaf first, anchors.pem) ' +
         'plus DIR/manifest.json; refuses a non-empty DIR that is not an earlier export',
     )
     .argument('<DIR>', 'output directory (created if absent)')

@@ -1,5 +1,7 @@
 // Writes the defect catalogue (and the valid chain) as PEM files other tools can be pointed at:
-// DIR/<id>/leaf.pem, chain.pem (the rest of the presented chain, if any), anchors.pem, plus
+// DIR/<id>/leaf.pem, chain.pem (the rest of the presented chain, if any: intermediates only, for
+// `openssl verify -untrusted`), presented.pem (the whole chain as a Hello presents it, leaf
+// first), anchors.pem, plus
 // DIR/manifest.json describing every case. Files are written atomically (temporary name, then
 // rename) and a directory that holds anything but an earlier sixbench export is never touched.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -19,7 +21,8 @@ export interface ManifestCase {
   requirement: string | null;
   alert: AlertName | null;
   /** Paths relative to the export directory; chain is null when the leaf is presented alone. */
-  files: { leaf: string; chain: string | null; anchors: string };
+  /** chain: the presented chain after the leaf (null when the leaf is presented alone); presented: leaf first, as in a Hello. */
+  files: { leaf: string; chain: string | null; presented: string; anchors: string };
   opensslChecks: boolean;
   opensslNote?: string;
   expectedUserId: string | null;
@@ -80,12 +83,13 @@ function writeCase(
   writeAtomic(path.join(dir, 'leaf.pem'), toPem(c.chain[0]!));
   const rest = c.chain.slice(1);
   if (rest.length) writeAtomic(path.join(dir, 'chain.pem'), rest.map((d) => toPem(d)).join(''));
+  writeAtomic(path.join(dir, 'presented.pem'), c.chain.map((d) => toPem(d)).join(''));
   writeAtomic(path.join(dir, 'anchors.pem'), c.anchors.map((d) => toPem(d)).join(''));
   const time = caseTime(pki, c);
   const entry: ManifestCase = {
     id,
     ...meta,
-    files: { leaf: `${id}/leaf.pem`, chain: rest.length ? `${id}/chain.pem` : null, anchors: `${id}/anchors.pem` },
+    files: { leaf: `${id}/leaf.pem`, chain: rest.length ? `${id}/chain.pem` : null, presented: `${id}/presented.pem`, anchors: `${id}/anchors.pem` },
     expectedUserId: c.expectedUserId ?? null,
     time: time.toISOString(),
     attime: Math.floor(time.getTime() / 1000),

@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import t from 'tap';
 import { registerPkiCommands } from '../../src/cli/pki.js';
 import { DEFECTS } from '../../src/pki/defects.js';
+import { createTestPki } from '../../src/pki/ca.js';
 import { exportCatalogue, ExportRefusedError, type Manifest } from '../../src/pki/export.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'sixbench-export-'));
@@ -20,6 +21,7 @@ t.test('export writes every case as PEM with a manifest', async (t) => {
   t.same(onDisk, JSON.parse(JSON.stringify(manifest)));
   t.equal(manifest.defects.length, DEFECTS.length);
   t.same(manifest.defects.map((d) => d.id), DEFECTS.map((d) => d.id));
+  const pki = createTestPki({ seed: 'export' });
   for (const d of manifest.defects) {
     const def = DEFECTS.find((x) => x.id === d.id)!;
     t.equal(d.requirement, def.requirement);
@@ -27,7 +29,13 @@ t.test('export writes every case as PEM with a manifest', async (t) => {
     t.equal(d.opensslChecks, def.opensslChecks);
     t.ok(existsSync(path.join(dir, d.files.leaf)) && existsSync(path.join(dir, d.files.anchors)), `${d.id} files`);
     if (d.files.chain) t.ok(pemCount(path.join(dir, d.files.chain)) >= 1);
+    // docs/pki.md: presented.pem is leaf.pem followed by chain.pem, exactly the chain as presented.
+    const presented = readFileSync(path.join(dir, d.files.presented), 'utf8');
+    const parts = readFileSync(path.join(dir, d.files.leaf), 'utf8') + (d.files.chain ? readFileSync(path.join(dir, d.files.chain), 'utf8') : '');
+    t.equal(presented, parts, `${d.id}: presented.pem = leaf.pem + chain.pem`);
+    t.equal(pemCount(path.join(dir, d.files.presented)), def.build(pki).chain.length, `${d.id}: every presented certificate`);
   }
+  t.notOk(readFileSync(path.join(dir, manifest.valid.files.chain!), 'utf8').includes(readFileSync(path.join(dir, manifest.valid.files.leaf), 'utf8').trim()), 'chain.pem holds no leaf');
   // The valid case: leaf + users CA, anchored at the root, parseable PEM.
   t.equal(pemCount(path.join(dir, manifest.valid.files.chain!)), 1);
   const leaf = new X509Certificate(readFileSync(path.join(dir, manifest.valid.files.leaf)));
