@@ -5,6 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { checkAll, checkSpecAppendix, checkSpecOutcomes, DEFAULT_VECTOR_SEED, writeAll, writeSpecAppendix } from '../vectors/all.js';
 import { UsageError } from './run-main.js';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { regenerateRequirementIndex, staleRequirementIndex } from '../run/requirement-index.js';
 
 const installRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -33,6 +36,8 @@ export function registerVectorsCommands(program: Command): void {
         const appendix = await checkSpecAppendix(path.resolve(opts.spec), path.resolve(opts.dir));
         if (appendix) report.mismatches.push({ file: 'handshake.json', tcId: null, comment: '', detail: appendix });
         report.mismatches.push(...await checkSpecOutcomes(path.resolve(opts.spec), path.resolve(opts.dir)));
+        const index = staleRequirementIndex(await readFile(path.resolve(opts.spec), 'utf8'));
+        if (index) report.mismatches.push({ file: opts.spec, tcId: null, comment: '', detail: index });
       }
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -52,7 +57,7 @@ export function registerVectorsCommands(program: Command): void {
     .description('write every vector file and its JSON Schema deterministically from a seed')
     .option('--seed <seed>', 'seed of all randomness in the vectors', DEFAULT_VECTOR_SEED)
     .option('--out <dir>', 'output folder', defaultVectorDir())
-    .option('--spec <file>', 'specification whose Appendix A is rewritten from the new handshake.json', defaultSpecPath())
+    .option('--spec <file>', 'specification whose Appendix A (from the new handshake.json) and Appendix C (requirement index, from the spec and suites/*.json) are rewritten', defaultSpecPath())
     .option('--no-spec', 'leave the specification alone')
     .action(async (opts: { seed: string; out: string; spec: string | false }) => {
       if (opts.seed.length === 0) throw new UsageError('--seed must not be empty');
@@ -61,6 +66,12 @@ export function registerVectorsCommands(program: Command): void {
       if (opts.spec && existsSync(opts.spec)) {
         const changed = await writeSpecAppendix(path.resolve(opts.spec), path.resolve(opts.out));
         process.stdout.write(`${opts.spec}: Appendix A ${changed ? 'rewritten' : 'already up to date'}\n`);
+        // Appendix C: the requirement index, from the spec and suites/*.json (after Appendix A, so
+        // that it reads the spec as written).
+        const spec = await readFile(path.resolve(opts.spec), 'utf8');
+        const indexed = regenerateRequirementIndex(spec);
+        if (indexed !== spec) await writeFileAtomic(path.resolve(opts.spec), indexed);
+        process.stdout.write(`${opts.spec}: Appendix C ${indexed !== spec ? 'rewritten' : 'already up to date'}\n`);
       }
     });
 }
