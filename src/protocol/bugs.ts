@@ -232,6 +232,12 @@ const CATALOGUE = {
       requirement: 'E2ED-REC-10',
       conformingPeer: "Keeps receiving under the old key (its receive generation does not advance); no alert.",
     },
+    misspellRequest: {
+      role: 'both',
+      description: 'A KeyUpdate carries request="yes" instead of "true" or "false".',
+      requirement: 'E2ED-REC-11',
+      conformingPeer: 'Refuses with illegal_parameter.',
+    },
   },
   alert: {
     sendDataAfterFatal: {

@@ -29,8 +29,10 @@ import {
   type State,
 } from './handshake/states.js';
 import { trafficSecretLabel } from './keylog.js';
+import { element, serializeXml } from './xml.js';
 import {
   decodeE2ed,
+  E2ED_NAMESPACE,
   encodeE2ed,
   type Alert,
   type AppMessage,
@@ -454,7 +456,10 @@ export class Connection {
 
   private sendKeyUpdate(st: Connected, request: boolean): void {
     // E2ED-REC-8: "protect the KeyUpdate record with its current sending secret and then replace it".
-    this.out.frames.push(this.protect(st, encodeE2ed({ kind: 'KeyUpdate', request })));
+    const keyUpdate = this.bugs.keyUpdate?.misspellRequest
+      ? serializeXml(element('KeyUpdate', { request: 'yes' }), E2ED_NAMESPACE) // E2ED-REC-11, broken on purpose
+      : encodeE2ed({ kind: 'KeyUpdate', request });
+    this.out.frames.push(this.protect(st, keyUpdate));
     const change = st.recordLayer.updateSending();
     if (change === null) return;
     emitKeyLog(this.ctx, trafficSecretLabel(change.direction, change.generation), st.session.nonceI, change.secret);

@@ -218,6 +218,12 @@ const CASES: Record<string, (t: Test) => void> = {
     t.same(eventsOf(p.i, 'key_updated').map((e) => e.direction), ['send'], 'the initiator still receives under generation 0');
     t.equal(p.r.sent.length, 3, 'nothing on the wire from the responder');
   },
+  'keyUpdate.misspellRequest': (t) => {
+    const p = connect(bugs('keyUpdate.misspellRequest'), {});
+    p.from('i', p.i.conn.keyUpdate(false));
+    p.pump();
+    refused(t, p, 'r', 'illegal_parameter', 'E2ED-REC-11');
+  },
   'alert.sendDataAfterFatal': (t) => {
     const p = connect(bugs('finished.corruptValue'), bugs('alert.sendDataAfterFatal'));
     const after = plaintextMessages(p.r.sent).slice(3);
