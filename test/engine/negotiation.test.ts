@@ -155,3 +155,24 @@ t.test('invalid key shares: illegal_parameter (E2ED-KS-8, E2ED-KS-9)', async (t)
   const atR = connect({}, {}, { intercept: rewriteOnce('r2i', 'ResponderHello', (h) => ({ ...h, keyShare: { method: 'x25519', publicKey: Buffer.alloc(32) } })) });
   refusedBy(t, atR, 'i', 'illegal_parameter');
 });
+
+// E2ED-HS-13 and E2ED-HS-14 are sender rules: a responder does not check them and sends no alert
+// for them (it selects from the lists as sent). The Hellos are edited in flight, so the
+// initiator's own checks (transcript, downgrade sentinel) end these handshakes, never the responder.
+t.test('a responder does not check E2ED-HS-14: key material for a method other than the first listed', async (t) => {
+  const p = connect({}, {}, { intercept: rewriteOnce('i2r', 'InitiatorHello', (h) => ({ ...h, methods: ['p256', 'x25519'] })) });
+  const [helloR] = plaintextMessages(p.r.sent);
+  t.match(helloR, { kind: 'ResponderHello', method: 'x25519' }, 'the responder answers, selecting the key material\'s method');
+  t.equal(alertSent(p.r), undefined, 'no alert from the responder');
+  t.equal(alertSent(p.i), 'decrypt_error', 'the initiator sees the edited transcript (E2ED-VER-6)');
+});
+
+t.test('a responder does not check E2ED-HS-13: 0.9 listed before 1.0 is selected as listed', async (t) => {
+  const p = connect({ versions: ['1.0', '0.9'] }, { versions: ['1.0', '0.9'] },
+    { intercept: rewriteOnce('i2r', 'InitiatorHello', (h) => ({ ...h, versions: ['0.9', '1.0'] })) });
+  const [helloR] = plaintextMessages(p.r.sent) as { kind: string; version?: string; nonce?: Buffer }[];
+  t.match(helloR, { kind: 'ResponderHello', version: '0.9' }, 'the first supported entry as listed (section 5.3)');
+  t.equal(helloR!.nonce!.subarray(24).toString('latin1'), 'E2EDDOWN', 'with the downgrade sentinel (E2ED-VER-4)');
+  t.equal(alertSent(p.r), undefined, 'no alert from the responder');
+  t.equal(alertSent(p.i), 'insufficient_security', 'the 1.0 initiator refuses the downgrade (E2ED-VER-5)');
+});
