@@ -271,3 +271,20 @@ t.test('valid edge cases are read as XML defines them', async (t) => {
   t.equal(parse(`<Root ${ROOT}>a&gt;b]]&gt;c</Root>`).text, 'a>b]]>c');
   t.equal(parse(`<Root ${ROOT}>\u{10FFFD}\uE000</Root>`).text, '\u{10FFFD}\uE000');
 });
+
+// E2ED-XML-29: a sender escapes tab, CR and LF in attribute values, CR in text; a receiver's XML 1.0
+// normalisation (E2ED-XML-7) then gives back exactly what was sent.
+t.test('tab, CR, LF and CR LF survive serialise -> parse in attributes and text (E2ED-XML-7, E2ED-XML-29)', async (t) => {
+  const NS_E2ED = 'urn:sixchat:e2ed:1';
+  const value = 'a\tb\nc\r\nd\re';
+  const wire = serializeXml(element('R', { x: value }, value), NS_E2ED);
+  t.notOk(wire.includes(0x0d), 'no literal CR on the wire');
+  t.notOk(wire.toString('utf8').match(/x="[^"]*[\t\n][^"]*"/), 'no literal tab or LF inside the attribute value');
+  const parsed = parseXml(wire, NS_E2ED);
+  t.equal(parsed.attributes['x'], value, 'attribute intact');
+  t.equal(parsed.text, value, 'text intact');
+  const unescaped = Buffer.from(`<R xmlns="${NS_E2ED}" x="${value}">${value}</R>`, 'utf8');
+  const normalised = parseXml(unescaped, NS_E2ED);
+  t.equal(normalised.attributes['x'], 'a b c d e', 'unescaped: end-of-line handling, then attribute-value normalisation turns each tab and line end into a space');
+  t.equal(normalised.text, 'a\tb\nc\nd\ne', 'unescaped: end-of-line handling turns CR LF and CR into LF');
+});
