@@ -384,12 +384,14 @@ t.test('pathological: intermediates that certify each other (a loop) find no pat
 t.test('profile rfc5280: generic rules only, plus AKI/SKI presence', async (t) => {
   const ik = key('int');
   const opts = (root: Buffer) => base(root, { profile: 'rfc5280', purpose: 'serverAuth' });
-  const bare = makePki({ leafExtensions: [ext.aki(keyId(ik))] });
-  t.equal(reasonOf(validateChain([bare.leaf, bare.intermediate], opts(bare.root))), 'ok', 'no KU, EKU or SAN needed');
+  const bare = makePki({ leafExtensions: [ext.aki(keyId(ik)), ext.eku(OIDS.serverAuth)] });
+  t.equal(reasonOf(validateChain([bare.leaf, bare.intermediate], opts(bare.root))), 'ok', 'no KU or SAN needed');
+  const noEku = makePki({ leafExtensions: [ext.aki(keyId(ik))] });
+  t.equal(reasonOf(validateChain([noEku.leaf, noEku.intermediate], opts(noEku.root))), 'wrong-extended-key-usage', 'EKU needed (CA/B Forum BR 7.1.2.7.10)');
   const noAki = makePki({ leafExtensions: [ext.ku([0])] });
   t.equal(reasonOf(validateChain([noAki.leaf, noAki.intermediate], opts(noAki.root))), 'bad-key-identifier', 'AKI missing');
   t.equal(reasonOf(validateChain([noAki.leaf, noAki.intermediate], base(noAki.root, { purpose: 'serverAuth', profile: 'e2ed' }))), 'wrong-extended-key-usage', 'e2ed does not demand AKI (E2ED-CERT-26 SHOULD)');
-  const p384 = makePki({ leafKey: key('l384', 'p384'), leafExtensions: [ext.aki(keyId(ik))] });
+  const p384 = makePki({ leafKey: key('l384', 'p384'), leafExtensions: [ext.aki(keyId(ik)), ext.eku(OIDS.serverAuth)] });
   t.equal(reasonOf(validateChain([p384.leaf, p384.intermediate], opts(p384.root))), 'ok', 'P-384 allowed by rfc5280 profile');
   const anyEku = makePki({ leafExtensions: [ext.aki(keyId(ik)), ext.eku(OIDS.serverAuth, OIDS.anyEku)] });
   t.equal(reasonOf(validateChain([anyEku.leaf, anyEku.intermediate], opts(anyEku.root))), 'wrong-extended-key-usage');
