@@ -10,9 +10,8 @@ import { validateChain, type Purpose, type ValidationOptions } from './validator
 
 /** Features (limbo-schema.json "Feature") this validator does not implement, and why. */
 export const UNSUPPORTED_FEATURES: Readonly<Record<string, string>> = {
-  'has-policy-constraints': 'certificate policy processing (RFC 5280 6.1.3 (d)-(f), 6.1.5) is not implemented; policy extensions marked critical are refused as unrecognised',
-  'has-cert-policies': 'certificate policy processing is not implemented (any policy is accepted, none is required)',
-  'no-cert-policies': 'certificate policy processing is not implemented (any policy is accepted, none is required)',
+  'no-cert-policies':
+    'the case is for validators that do not process certificate policies; this one does (profile rfc5280: RFC 5280 6.1 policy processing with user-initial-policy-set anyPolicy, src/pki/policies.ts)',
   'pedantic-public-suffix-wildcard': 'peer-name (hostname) matching is not part of a client-certificate validator',
   'rfc5280-incompatible-with-webpki':
     'the validator follows the web PKI reading where RFC 5280 and the CA/B Forum differ (a non-critical nameConstraints extension is processed, not refused)',

@@ -23,6 +23,7 @@ import {
 } from './cert-parse.js';
 import { DerError, DerReader, TAG, ctx, readIntegerBytes, readOid, readWhole } from './der.js';
 import { MAX_NAME_CONSTRAINT_CHECKS, checkConstraintSyntax, checkNames, isValidDnsSan, parseMailbox } from './name-constraints.js';
+import { checkPolicySyntax, processPolicies } from './policies.js';
 import { REASONS, type ValidationFailureReason } from './reasons.js';
 import { isValidUserId, sameMailbox as userIdsEqual } from '../protocol/identity.js';
 
@@ -277,8 +278,11 @@ const PROCESSED_EXTENSIONS = new Set<string>([
   OID.nameConstraints,
   OID.authorityKeyIdentifier,
   OID.subjectKeyIdentifier,
-  OID.certificatePolicies, // no policy processing: initial-policy-set any-policy, nothing required
+  OID.certificatePolicies, // profile e2ed: accepted, not processed (E2ED-CERT-16); rfc5280: policies.ts
 ]);
+
+/** Profile rfc5280 also processes the policy extensions (RFC 5280 6.1, policies.ts). */
+const PROCESSED_EXTENSIONS_RFC5280 = new Set<string>([...PROCESSED_EXTENSIONS, OID.policyMappings, OID.policyConstraints, OID.inhibitAnyPolicy]);
 
 const floorToSecond = (d: Date): number => Math.floor(d.getTime() / 1000) * 1000;
 
@@ -357,8 +361,13 @@ function checkCertificate(c: ParsedCertificate, role: Role, profile: Profile, ti
   // E2ED-CERT-17.
   if (c.duplicateExtensions.length > 0) return failure('duplicate-extension', `extension ${c.duplicateExtensions[0]} appears twice`);
   // E2ED-CERT-16: "no unrecognised critical extension in any certificate of the path".
+  const processed = profile === 'rfc5280' ? PROCESSED_EXTENSIONS_RFC5280 : PROCESSED_EXTENSIONS;
   for (const e of c.extensions) {
-    if (e.critical && !PROCESSED_EXTENSIONS.has(e.oid)) return failure('unknown-critical-extension', `critical extension ${e.oid}`);
+    if (e.critical && !processed.has(e.oid)) return failure('unknown-critical-extension', `critical extension ${e.oid}`);
+  }
+  if (profile === 'rfc5280') {
+    const pol = checkPolicySyntax(c);
+    if (pol) return failure(pol.reason, pol.detail);
   }
   // E2ED-CERT-6: "the tbsCertificate signature AlgorithmIdentifier equals the outer signatureAlgorithm".
   if (!c.tbsSignature.raw.equals(c.signatureAlgorithm.raw)) {
@@ -743,7 +752,6 @@ function describeName(c: ParsedCertificate): string {
 
 /** Checks that need the complete path, anchor first: name constraints and CRLs. */
 function checkWholePath(path: readonly Node[], opts: ValidationOptions, time: number, profile: Profile): Failure | undefined {
-  void profile;
   // RFC 5280 6.1.3 (b)/(c) with 6.1.4 (g): constraints of each CA apply to every later certificate;
   // "Name constraints are not applied to self-issued certificates (unless the certificate is the final
   // certificate in the path)". The anchor's own constraints apply too (as web PKI validators do).
@@ -756,6 +764,11 @@ function checkWholePath(path: readonly Node[], opts: ValidationOptions, time: nu
       if (nc) return failure(nc.reason, nc.detail);
     }
     if (c.nameConstraints !== undefined) constraints.push(c.nameConstraints);
+  }
+  // Profile rfc5280: RFC 5280 6.1 policy processing with a relying party's default inputs.
+  if (profile === 'rfc5280') {
+    const pol = processPolicies(path.map((n) => n.cert.parsed).reverse());
+    if (pol) return failure(pol.reason, pol.detail);
   }
   if (opts.crls !== undefined && opts.crls.length > 0) {
     const crl = checkCrls(
