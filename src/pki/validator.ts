@@ -581,9 +581,29 @@ function validateUnsafe(presented: readonly Buffer[], opts: ValidationOptions): 
     const l = loadCertificate(der, 'intermediate');
     if (!isFailure(l)) add(l, false);
   }
-  // Candidate order among certificates of one subject: trust anchors first, then those valid at the
-  // validation time (an expired cross-certificate is tried last, not instead of a current one).
-  const rank = (n: Node) => (n.anchor ? 0 : checkValidity(n.cert.parsed, time) === undefined ? 1 : 2);
+  // Candidate order among certificates of one subject (RFC 4158 3.5, prioritisation): trust anchors
+  // first; then by how few certificates their issuer is, by name, from a trust anchor (hops below);
+  // then those valid at the validation time before expired ones. Order only decides which path is
+  // tried first -- every path within the bounds is still tried -- but in a mesh of cross-signed CAs
+  // it leads straight to the exit instead of around the mesh.
+  const hops = new Map<string, number>();
+  for (const list of bySubject.values()) for (const n of list) if (n.anchor) hops.set(n.cert.parsed.subject.key, 0);
+  for (let changed = true, round = 0; changed && round < maxHopRounds(bySubject); round++) {
+    changed = false;
+    for (const list of bySubject.values()) {
+      for (const n of list) {
+        const above = hops.get(n.cert.parsed.issuer.key);
+        if (n.anchor || above === undefined) continue;
+        const here = hops.get(n.cert.parsed.subject.key);
+        if (here === undefined || above + 1 < here) {
+          hops.set(n.cert.parsed.subject.key, above + 1);
+          changed = true;
+        }
+      }
+    }
+  }
+  const rank = (n: Node): number =>
+    n.anchor ? 0 : 1 + 2 * (hops.get(n.cert.parsed.issuer.key) ?? MAX_CANDIDATES) + (checkValidity(n.cert.parsed, time) === undefined ? 0 : 1);
   for (const list of bySubject.values()) list.sort((a, b) => rank(a) - rank(b));
 
   const maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
@@ -598,10 +618,14 @@ function validateUnsafe(presented: readonly Buffer[], opts: ValidationOptions): 
     /** A candidate was left out only because of the current depth limit (a deeper pass may use it). */
     cut: false,
   };
+  // The failure reported when no path is found: the one met deepest, except that a branch ending for
+  // want of an (unvisited) issuer says less than a certificate found wrong, so any specific failure
+  // is preferred to it -- a cycle whose one exit has expired is refused as expired.
+  const weight = (f: Failure, depth: number) => depth + (f.reason === 'unknown-issuer' ? 0 : 1024);
   const note = (f: Failure, depth: number) => {
-    if (depth > state.bestDepth) {
+    if (weight(f, depth) > state.bestDepth) {
       state.best = f;
-      state.bestDepth = depth;
+      state.bestDepth = weight(f, depth);
     }
   };
 
@@ -743,6 +767,11 @@ function validateUnsafe(presented: readonly Buffer[], opts: ValidationOptions): 
     publicKey: leaf.key,
     path: found.map((n) => n.cert.x509),
   };
+}
+
+/** Enough relaxation rounds for the hop counts of every subject in the pool. */
+function maxHopRounds(bySubject: Map<string, unknown[]>): number {
+  return bySubject.size + 1;
 }
 
 function describeName(c: ParsedCertificate): string {
