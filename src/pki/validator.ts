@@ -64,6 +64,8 @@ export const DEFAULT_MAX_DEPTH = 8;
 /** Path building bounds: candidate issuers examined (over all passes) and distinct signatures verified per validation. */
 export const MAX_CANDIDATES = 1024;
 export const MAX_SIGNATURE_CHECKS = 64;
+/** The hop count of an issuer name from which no trust anchor can be reached by name. */
+const NO_PATH_BY_NAME = 1 << 20;
 
 interface Failure {
   reason: ValidationFailureReason;
@@ -588,7 +590,8 @@ function validateUnsafe(presented: readonly Buffer[], opts: ValidationOptions): 
   // it leads straight to the exit instead of around the mesh.
   const hops = new Map<string, number>();
   for (const list of bySubject.values()) for (const n of list) if (n.anchor) hops.set(n.cert.parsed.subject.key, 0);
-  for (let changed = true, round = 0; changed && round < maxHopRounds(bySubject); round++) {
+  // Relaxation over the names in the pool: at most one round per subject, plus one to see no change.
+  for (let changed = true, round = 0; changed && round <= bySubject.size; round++) {
     changed = false;
     for (const list of bySubject.values()) {
       for (const n of list) {
@@ -603,7 +606,7 @@ function validateUnsafe(presented: readonly Buffer[], opts: ValidationOptions): 
     }
   }
   const rank = (n: Node): number =>
-    n.anchor ? 0 : 1 + 2 * (hops.get(n.cert.parsed.issuer.key) ?? MAX_CANDIDATES) + (checkValidity(n.cert.parsed, time) === undefined ? 0 : 1);
+    n.anchor ? 0 : 1 + 2 * (hops.get(n.cert.parsed.issuer.key) ?? NO_PATH_BY_NAME) + (checkValidity(n.cert.parsed, time) === undefined ? 0 : 1);
   for (const list of bySubject.values()) list.sort((a, b) => rank(a) - rank(b));
 
   const maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
@@ -767,11 +770,6 @@ function validateUnsafe(presented: readonly Buffer[], opts: ValidationOptions): 
     publicKey: leaf.key,
     path: found.map((n) => n.cert.x509),
   };
-}
-
-/** Enough relaxation rounds for the hop counts of every subject in the pool. */
-function maxHopRounds(bySubject: Map<string, unknown[]>): number {
-  return bySubject.size + 1;
 }
 
 function describeName(c: ParsedCertificate): string {

@@ -74,6 +74,14 @@ t.test('cases needing unimplemented features are skipped with a reason', async (
   t.match(formatLimboReport(report, false), /local::skip: feature no-cert-policies/);
 });
 
+t.test('of two conflicting cases, the rfc5280:: one is skipped and the webpki:: one runs', async (t) => {
+  const rfc = clientCase({ id: 'rfc5280::x', conflicts_with: ['webpki::x'] });
+  t.match(skipReason(rfc), /conflicts with webpki::x/);
+  t.equal(runLimboCase(rfc).skipped !== undefined, true);
+  t.equal(skipReason(clientCase({ id: 'webpki::x', conflicts_with: ['rfc5280::x'] })), undefined);
+  t.equal(skipReason(clientCase({ id: 'rfc5280::y', conflicts_with: [] })), undefined, 'no conflict, no skip');
+});
+
 t.test('the CLI command reports, and fails clearly on a missing or invalid file', async (t) => {
   const dir = t.testdir({ 'bad.json': '{"version": 1', 'shape.json': '{"version": 1}' });
   const good = path.join(dir, 'good.json');
