@@ -105,6 +105,9 @@ function wildcardMayMatch(name: string, base: string): boolean {
   return dot > 0 && c.slice(dot + 1) === parent;
 }
 
+/** How an rfc822Name (or emailAddress) is read for comparison; undefined: malformed. */
+export type MailboxReader = (m: string) => Mailbox | undefined;
+
 /** A mailbox split into its local part (as compared: quoting removed) and its domain (lower case). */
 export interface Mailbox {
   local: string;
@@ -212,7 +215,7 @@ interface Budget {
 
 type Verdict = 'match' | 'no-match' | 'malformed' | 'unsupported';
 
-function compare(name: GeneralName, base: GeneralName, excluded: boolean): Verdict {
+function compare(name: GeneralName, base: GeneralName, excluded: boolean, readMailbox: MailboxReader): Verdict {
   switch (name.kind) {
     case 'dns': {
       if (base.kind !== 'dns') return 'no-match';
@@ -224,7 +227,7 @@ function compare(name: GeneralName, base: GeneralName, excluded: boolean): Verdi
       if (base.kind !== 'rfc822') return 'no-match';
       // 4.2.1.6: an rfc822Name is a Mailbox; one that is not cannot be shown inside or outside a
       // subtree, so it fails any rfc822Name constraint (as a malformed dNSName does).
-      const mb = parseMailbox(name.value);
+      const mb = readMailbox(name.value);
       if (mb === undefined) return 'malformed';
       return rfc822Matches(mb, base.value) ? 'match' : 'no-match';
     }
@@ -294,6 +297,7 @@ export function checkNames(
   cert: ParsedCertificate,
   constraints: readonly NameConstraints[],
   budget: Budget,
+  readMailbox: MailboxReader = parseMailbox,
 ): NameConstraintFailure | undefined {
   if (constraints.length === 0) return undefined;
   const names = constrainedNames(cert);
@@ -309,7 +313,7 @@ export function checkNames(
         return { reason: 'name-constraints-too-complex', detail: `more than ${MAX_NAME_CONSTRAINT_CHECKS} name/constraint comparisons` };
       }
       for (const st of excluded) {
-        const v = compare(name, st.base, true);
+        const v = compare(name, st.base, true, readMailbox);
         if (v === 'match') return { reason: 'name-constraints-violated', detail: `${describe(name)} is in an excluded subtree` };
         if (v === 'malformed') return { reason: 'name-constraints-violated', detail: `${describe(name)} is malformed, cannot be shown outside excluded subtrees` };
         if (v === 'unsupported') return { reason: 'name-constraints-invalid', detail: `constraint on unprocessed name form ${kind}` };
@@ -317,7 +321,7 @@ export function checkNames(
       if (permitted.length > 0) {
         let inside = false;
         for (const st of permitted) {
-          const v = compare(name, st.base, false);
+          const v = compare(name, st.base, false, readMailbox);
           if (v === 'unsupported') return { reason: 'name-constraints-invalid', detail: `constraint on unprocessed name form ${kind}` };
           if (v === 'malformed') return { reason: 'name-constraints-violated', detail: `${describe(name)} is malformed, cannot be shown inside permitted subtrees` };
           if (v === 'match') {

@@ -22,7 +22,7 @@ import {
   type ParsedCertificate,
 } from './cert-parse.js';
 import { DerError, DerReader, TAG, ctx, readIntegerBytes, readOid, readWhole } from './der.js';
-import { MAX_NAME_CONSTRAINT_CHECKS, checkConstraintSyntax, checkNames, isValidDnsSan, parseMailbox } from './name-constraints.js';
+import { MAX_NAME_CONSTRAINT_CHECKS, checkConstraintSyntax, checkNames, isValidDnsSan, parseMailbox, type Mailbox } from './name-constraints.js';
 import { checkPolicySyntax, processPolicies } from './policies.js';
 import { REASONS, type ValidationFailureReason } from './reasons.js';
 import { isValidUserId, sameMailbox as userIdsEqual } from '../protocol/identity.js';
@@ -777,6 +777,19 @@ function describeName(c: ParsedCertificate): string {
   return cn === undefined ? 'the certificate' : `issuer CN=${cn}`;
 }
 
+/**
+ * Profile e2ed reads a name under rfc822 constraints as an RFC 5321 Mailbox, or as a valid user ID
+ * (E2ED-CERT-13, docs/spec.md 3.6): the user-ID syntax admits local parts that are not dot-strings
+ * (".alice", "a..b"), and its one "@" leaves no doubt about the domain the constraint is about, so a
+ * user the profile allows is judged on its domain like any mailbox (E2ED-CERT-20).
+ */
+function readE2edMailbox(m: string): Mailbox | undefined {
+  const mailbox = parseMailbox(m);
+  if (mailbox !== undefined || !isValidUserId(m)) return mailbox;
+  const at = m.indexOf('@');
+  return { local: m.slice(0, at), domain: m.slice(at + 1).toLowerCase() };
+}
+
 /** Checks that need the complete path, anchor first: name constraints and CRLs. */
 function checkWholePath(path: readonly Node[], opts: ValidationOptions, time: number, profile: Profile): Failure | undefined {
   // RFC 5280 6.1.3 (b)/(c) with 6.1.4 (g): constraints of each CA apply to every later certificate;
@@ -787,7 +800,7 @@ function checkWholePath(path: readonly Node[], opts: ValidationOptions, time: nu
   for (let i = path.length - 1; i >= 0; i--) {
     const c = path[i]!.cert.parsed;
     if (i < path.length - 1 && (i === 0 || !c.selfIssued)) {
-      const nc = checkNames(c, constraints, budget);
+      const nc = checkNames(c, constraints, budget, profile === 'e2ed' ? readE2edMailbox : parseMailbox);
       if (nc) return failure(nc.reason, nc.detail);
     }
     if (c.nameConstraints !== undefined) constraints.push(c.nameConstraints);

@@ -54,8 +54,17 @@ t.test('an invalid rfc822Name under an rfc822 constraint fails, whichever subtre
     run([gn.rfc822('alice@example.com')], nc, 'e2ed', { subject: name([OIDS.cn, 'alice'], [OIDS.email, addr]) });
   t.equal(withSubject('alice@example.com'), 'ok', 'e2ed: a valid subject address inside');
   t.equal(withSubject('invalid@invalid@example.com'), 'name-constraints-violated', 'e2ed: two @ in the subject address');
-  t.equal(withSubject('x..y@example.com'), 'name-constraints-violated', 'e2ed: empty atom');
-  t.equal(withSubject('x..y@example.com', { excluded: [gn.rfc822('evil.org')] }), 'name-constraints-violated', 'e2ed: malformed cannot be shown outside an excluded subtree');
+  t.equal(withSubject('alice bob@example.com'), 'name-constraints-violated', 'e2ed: an unquoted space');
+  t.equal(withSubject('alice bob@example.com', { excluded: [gn.rfc822('evil.org')] }), 'name-constraints-violated', 'e2ed: malformed cannot be shown outside an excluded subtree');
+});
+
+t.test('profile e2ed: a valid user ID that is not a dot-string is judged on its domain (E2ED-CERT-13/20)', async (t) => {
+  // The user-ID syntax (docs/spec.md 3.6) admits ".alice" and "a..b" as local parts; RFC 5321 does not.
+  for (const id of ['a..b@example.com', '.alice@example.com', 'alice.@example.com']) {
+    t.equal(run([gn.rfc822(id)], permitEmail('example.com'), 'e2ed'), 'ok', `e2ed: ${id} inside`);
+    t.equal(run([gn.rfc822(id.replace('example.com', 'other.org'))], permitEmail('example.com'), 'e2ed'), 'name-constraints-violated', `e2ed: ${id} outside`);
+    t.equal(run([gn.rfc822(id)], permitEmail('example.com'), 'rfc5280'), 'bad-subject-alt-name', `rfc5280: ${id} is no Mailbox`);
+  }
 });
 
 t.test('profile rfc5280: an rfc822Name that is not a Mailbox is refused without any constraint (4.2.1.6)', async (t) => {
