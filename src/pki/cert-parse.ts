@@ -119,6 +119,8 @@ export interface ParsedCertificate {
   readonly notBefore: Date;
   readonly notAfter: Date;
   readonly spkiAlgorithm: AlgorithmIdentifier;
+  /** The whole SubjectPublicKeyInfo, DER: with the subject, what identifies one logical CA (RFC 4158 5.2). */
+  readonly spkiDer: Buffer;
   readonly publicKey: PublicKeyInfo;
   readonly extensions: readonly Extension[];
   /** OIDs that occur more than once (RFC 5280 4.2: "MUST NOT include more than one instance"). */
@@ -387,7 +389,8 @@ function parseUncached(der: Buffer, fingerprint: string): ParsedCertificate {
   const notAfter = readValidityTime(validity.next());
   validity.finish('Validity');
   const subject = readName(tbs.expect(TAG.SEQUENCE, 'subject'));
-  const spki = DerReader.of(tbs.expect(TAG.SEQUENCE, 'subjectPublicKeyInfo'));
+  const spkiTlv = tbs.expect(TAG.SEQUENCE, 'subjectPublicKeyInfo');
+  const spki = DerReader.of(spkiTlv);
   const spkiAlgorithm = readAlgorithmIdentifier(spki.expect(TAG.SEQUENCE, 'SubjectPublicKeyInfo.algorithm'));
   const keyBits = readBitString(spki.expect(TAG.BIT_STRING, 'subjectPublicKey'));
   spki.finish('SubjectPublicKeyInfo');
@@ -458,6 +461,7 @@ function parseUncached(der: Buffer, fingerprint: string): ParsedCertificate {
     notBefore,
     notAfter,
     spkiAlgorithm,
+    spkiDer: tlvRaw(spkiTlv),
     publicKey,
     extensions,
     duplicateExtensions,

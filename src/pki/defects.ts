@@ -16,6 +16,7 @@ import {
   der,
   extKeyUsageExtension,
   keyUsageExtension,
+  subjectKeyIdentifierExtension,
   testName,
   type Extension,
   type SignatureAlgorithmName,
@@ -108,6 +109,19 @@ function defectCa(
     pathLen: 'pathLen' in opts ? opts.pathLen : 0,
     editExtensions: opts.editExtensions,
   });
+}
+
+/**
+ * CAs that certify each other in a ring, none of them by the root: names[i] is issued by
+ * names[i + 1], the last by the first. Returns the CA certificates in the order of `names`.
+ */
+function ringCas(pki: TestPki, id: string, names: readonly string[]): CertificateAuthority[] {
+  const keys = names.map((n) => pki.key(`defect/${id}/${n}`, 'p256'));
+  const commonNames = names.map((n) => `sixbench ${id} CA ${n}`);
+  const stubs = names.map((n, i) => new CertificateAuthority(pki.seed, `defect/${id}/${n}`, testName(commonNames[i]!), keys[i]!, Buffer.alloc(0)));
+  return names.map((n, i) =>
+    stubs[(i + 1) % names.length]!.issueCa({ label: `defect/${id}/${n}`, commonName: commonNames[i]!, key: keys[i]!, validity: caValidity(pki) }),
+  );
 }
 
 /** A case whose leaf comes from a CA made for the defect: [leaf, ca]. */
@@ -265,6 +279,42 @@ export const DEFECTS: readonly Defect[] = [
     },
     opensslChecks: true,
   },
+  {
+    id: 'chain-loop-three',
+    title: 'three CAs that issued each other in a ring: the path loops and never reaches the anchor',
+    requirement: 'E2ED-CERT-3',
+    alert: 'unknown_ca',
+    build: (pki) => {
+      // A <- B <- C <- A: a cycle of three logical CAs (RFC 4158 5.2), none certified by the root.
+      const [a, b, c] = ringCas(pki, 'chain-loop-three', ['A', 'B', 'C']);
+      return { chain: [leaf(pki, 'chain-loop-three', {}, a!), a!.der, b!.der, c!.der], anchors: pki.anchors, expectedUserId: defectUserId(pki) };
+    },
+    opensslChecks: true,
+  },
+  {
+    id: 'chain-loop-expired-exit',
+    title: "two CAs that issued each other; the one certificate linking the cycle to the root has expired",
+    requirement: 'E2ED-CERT-2',
+    alert: 'certificate_expired',
+    build: (pki) => {
+      // A <-> B, and B certified by the root but expired: the validator must leave the cycle by its
+      // exit and report the expiry there, not a loop (E2ED-CERT-3) nor a path that is too long.
+      const [a, b] = ringCas(pki, 'chain-loop-expired-exit', ['A', 'B']);
+      const exit = pki.root.issueCa({
+        label: 'defect/chain-loop-expired-exit/b-by-root',
+        commonName: 'sixbench chain-loop-expired-exit CA B',
+        key: b!.key,
+        validity: pki.validity(-4, -0.5),
+        pathLen: undefined,
+      });
+      return {
+        chain: [leaf(pki, 'chain-loop-expired-exit', {}, a!), a!.der, b!.der, exit.der],
+        anchors: pki.anchors,
+        expectedUserId: defectUserId(pki),
+      };
+    },
+    opensslChecks: true,
+  },
 
   // ---- E2ED-CERT-4: issuer name and key identifier chaining ----
   {
@@ -287,6 +337,31 @@ export const DEFECTS: readonly Defect[] = [
           editExtensions: replacing(authorityKeyIdentifierExtension(createHash('sha1').update('not the issuer').digest())),
         }),
       ),
+    opensslChecks: true,
+  },
+  {
+    id: 'anchor-aki-ski-mismatch',
+    title: "the self-signed trust anchor's authorityKeyIdentifier differs from its own subjectKeyIdentifier",
+    requirement: 'E2ED-CERT-4',
+    alert: 'unknown_ca',
+    build: (pki) => {
+      // The root re-issued with its own name and key, plus an AKI naming another key: a self-signed
+      // certificate is its own issuer, so E2ED-CERT-4 compares its AKI with its own SKI.
+      const self = new CertificateAuthority(pki.seed, 'defect/anchor-aki-ski-mismatch/root', pki.root.name, pki.root.key, Buffer.alloc(0));
+      const anchor = self.issue({
+        label: 'defect/anchor-aki-ski-mismatch/root',
+        subject: pki.root.name,
+        spki: pki.root.key.spki,
+        validity: pki.validity(-5, 15),
+        extensions: [
+          subjectKeyIdentifierExtension(pki.root.ski),
+          authorityKeyIdentifierExtension(createHash('sha1').update('not this root').digest()),
+          basicConstraintsExtension(true, undefined, true),
+          keyUsageExtension(['keyCertSign', 'cRLSign'], true),
+        ],
+      });
+      return { ...usual(pki, leaf(pki, 'anchor-aki-ski-mismatch')), anchors: [anchor] };
+    },
     opensslChecks: true,
   },
 
@@ -550,6 +625,22 @@ export const DEFECTS: readonly Defect[] = [
     opensslNote: 'OpenSSL lets a CA certificate act as an end entity (RFC 5280 does not forbid it); E2ED-CERT-15 does.',
   },
   {
+    id: 'leaf-is-ca-keycertsign',
+    title: 'the leaf is a complete CA certificate (cA TRUE, keyCertSign) for the user ID',
+    requirement: 'E2ED-CERT-15',
+    alert: 'bad_certificate',
+    build: (pki) =>
+      usual(
+        pki,
+        leaf(pki, 'leaf-is-ca-keycertsign', {
+          keyUsage: ['digitalSignature', 'keyCertSign'],
+          editExtensions: replacing(basicConstraintsExtension(true, undefined, true)),
+        }),
+      ),
+    opensslChecks: false,
+    opensslNote: 'OpenSSL lets a consistent CA certificate act as an end entity (RFC 5280 does not forbid it); E2ED-CERT-15 and the CA/B Forum do.',
+  },
+  {
     id: 'unknown-critical-extension',
     title: 'leaf carries an unrecognised extension marked critical',
     requirement: 'E2ED-CERT-16',
@@ -722,6 +813,38 @@ export const DEFECTS: readonly Defect[] = [
         pki,
         leaf(pki, 'name-constraint-subject-email', {
           subject: testName(defectUserId(pki), [{ oid: OID.emailAddress, value: `alice@not-${pki.domain}` }]),
+        }),
+      ),
+    opensslChecks: true,
+  },
+  {
+    id: 'name-constraint-subject-email-two-at',
+    title: 'subject DN emailAddress "alice@evil@<domain>" under the users CA\'s rfc822 constraints: not a Mailbox, so not inside',
+    requirement: 'E2ED-CERT-20',
+    alert: 'bad_certificate',
+    build: (pki) =>
+      usual(
+        pki,
+        leaf(pki, 'name-constraint-subject-email-two-at', {
+          // RFC 5280 4.2.1.6: an rfc822Name (and so the emailAddress 4.2.1.10 constrains) is a
+          // Mailbox of RFC 5321 4.1.2: one "@" outside quotes. Read from the last "@", it would
+          // look like a mailbox at <domain>.
+          subject: testName(defectUserId(pki), [{ oid: OID.emailAddress, value: `alice@evil@${pki.domain}` }]),
+        }),
+      ),
+    opensslChecks: false,
+    opensslNote: 'OpenSSL 3.0 does not check Mailbox syntax: it takes the domain after the last "@", which is inside the permitted subtree.',
+  },
+  {
+    id: 'name-constraint-subject-email-address-literal',
+    title: 'subject DN emailAddress with an address-literal domain ("alice@[192.0.2.1]") under rfc822 constraints',
+    requirement: 'E2ED-CERT-20',
+    alert: 'bad_certificate',
+    build: (pki) =>
+      usual(
+        pki,
+        leaf(pki, 'name-constraint-subject-email-address-literal', {
+          subject: testName(defectUserId(pki), [{ oid: OID.emailAddress, value: 'alice@[192.0.2.1]' }]),
         }),
       ),
     opensslChecks: true,

@@ -10,9 +10,8 @@ import { validateChain, type Purpose, type ValidationOptions } from './validator
 
 /** Features (limbo-schema.json "Feature") this validator does not implement, and why. */
 export const UNSUPPORTED_FEATURES: Readonly<Record<string, string>> = {
-  'has-policy-constraints': 'certificate policy processing (RFC 5280 6.1.3 (d)-(f), 6.1.5) is not implemented; policy extensions marked critical are refused as unrecognised',
-  'has-cert-policies': 'certificate policy processing is not implemented (any policy is accepted, none is required)',
-  'no-cert-policies': 'certificate policy processing is not implemented (any policy is accepted, none is required)',
+  'no-cert-policies':
+    'the case is for validators that do not process certificate policies; this one does (profile rfc5280: RFC 5280 6.1 policy processing with user-initial-policy-set anyPolicy, src/pki/policies.ts)',
   'pedantic-public-suffix-wildcard': 'peer-name (hostname) matching is not part of a client-certificate validator',
   'rfc5280-incompatible-with-webpki':
     'the validator follows the web PKI reading where RFC 5280 and the CA/B Forum differ (a non-critical nameConstraints extension is processed, not refused)',
@@ -25,6 +24,8 @@ export interface LimboPeerName {
 
 export interface LimboTestcase {
   id: string;
+  /** Cases whose expected verdict contradicts this one's (limbo-schema.json): no validator passes both. */
+  conflicts_with?: string[] | null;
   features?: string[] | null;
   description?: string;
   validation_kind: string;
@@ -132,11 +133,24 @@ const KEY_USAGES: readonly KeyUsageName[] = [
   'decipherOnly',
 ];
 
+/**
+ * The reading the validator follows where limbo marks two cases as contradicting each other
+ * (conflicts_with): profile rfc5280 takes the CA/B Forum (web PKI) reading wherever it and RFC 5280
+ * differ -- a non-critical nameConstraints is processed, a CA certificate in the leaf position and a
+ * leaf without extendedKeyUsage are refused (docs/limbo.md) -- so of such a pair the webpki:: case
+ * runs and the rfc5280:: case is skipped, as the feature rfc5280-incompatible-with-webpki is.
+ */
+export const FOLLOWED_NAMESPACE = 'webpki::';
+
 /** Why a case is skipped, or undefined when it runs. */
 export function skipReason(tc: LimboTestcase): string | undefined {
   for (const f of tc.features ?? []) {
     const why = UNSUPPORTED_FEATURES[f];
     if (why !== undefined) return `feature ${f}: ${why}`;
+  }
+  if (!tc.id.startsWith(FOLLOWED_NAMESPACE)) {
+    const other = (tc.conflicts_with ?? []).find((c) => c.startsWith(FOLLOWED_NAMESPACE));
+    if (other !== undefined) return `conflicts with ${other}: where RFC 5280 and the CA/B Forum differ, the validator follows the web PKI reading`;
   }
   for (const e of tc.extended_key_usage ?? []) {
     if (e !== 'serverAuth' && e !== 'clientAuth') return `extended_key_usage ${e}: only serverAuth/clientAuth purposes exist here`;

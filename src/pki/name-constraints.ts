@@ -59,8 +59,8 @@ function subtreeProblem(st: GeneralSubtree): string | undefined {
       return b.value === '' || isValidHostname(b.value) ? undefined : `malformed dNSName constraint "${b.value}"`;
     case 'rfc822': {
       const v = b.value;
-      const at = v.lastIndexOf('@');
-      if (at >= 0) return at > 0 && isValidHostname(v.slice(at + 1)) ? undefined : `malformed mailbox constraint "${v}"`;
+      // A particular mailbox is itself a Mailbox (4.2.1.10; syntax as in 4.2.1.6).
+      if (v.includes('@')) return parseMailbox(v) !== undefined ? undefined : `malformed mailbox constraint "${v}"`;
       const host = v.startsWith('.') ? v.slice(1) : v;
       return isValidHostname(host) ? undefined : `malformed rfc822Name constraint "${v}"`;
     }
@@ -105,10 +105,65 @@ function wildcardMayMatch(name: string, base: string): boolean {
   return dot > 0 && c.slice(dot + 1) === parent;
 }
 
-function splitMailbox(m: string): { local: string; domain: string } | undefined {
-  const at = m.lastIndexOf('@');
-  if (at <= 0 || at === m.length - 1) return undefined;
-  return { local: m.slice(0, at), domain: m.slice(at + 1).toLowerCase() };
+/** How an rfc822Name (or emailAddress) is read for comparison; undefined: malformed. */
+export type MailboxReader = (m: string) => Mailbox | undefined;
+
+/** A mailbox split into its local part (as compared: quoting removed) and its domain (lower case). */
+export interface Mailbox {
+  local: string;
+  domain: string;
+}
+
+// RFC 5322 3.2.3 atext: the characters of an unquoted local-part atom.
+const ATEXT = /^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+$/;
+
+/**
+ * RFC 5280 4.2.1.6: "When the subjectAltName extension contains an Internet mail address, the address
+ * MUST be stored in the rfc822Name. The format of an rfc822Name is a "Mailbox" as defined in Section
+ * 4.1.2 of [RFC2821]." Mailbox = Local-part "@" Domain, Local-part = Dot-string / Quoted-string
+ * (RFC 5321 4.1.2), local part at most 64 octets (4.5.3.1.1), Domain of LDH labels (RFC 1034 3.5;
+ * A-labels included, so IDNA domains are written as A-labels). An address-literal domain ("[...]")
+ * names no host a constraint could describe and is refused here. The local part comes back as
+ * compared: a Quoted-string stands for its content, so "\"a\"@x" is the mailbox a@x (RFC 5321 4.1.2).
+ * Returns undefined for anything that is not a Mailbox: no or several unquoted "@", empty or
+ * dot-leading/-trailing/-doubled atoms, unquoted specials or spaces, a non-LDH domain.
+ */
+export function parseMailbox(m: string): Mailbox | undefined {
+  let local: string;
+  let rest: string;
+  if (m.startsWith('"')) {
+    let i = 1;
+    let content = '';
+    for (; i < m.length; i++) {
+      const ch = m.charCodeAt(i);
+      if (ch === 0x22) break; // closing DQUOTE
+      if (ch === 0x5c) {
+        // quoted-pairSMTP = %d92 %d32-126
+        const next = m.charCodeAt(i + 1);
+        if (!(next >= 32 && next <= 126)) return undefined;
+        content += m[i + 1];
+        i++;
+        continue;
+      }
+      // qtextSMTP = %d32-33 / %d35-91 / %d93-126
+      if (ch < 32 || ch > 126) return undefined;
+      content += m[i];
+    }
+    if (i >= m.length || m[i + 1] !== '@') return undefined;
+    if (i + 1 > 64) return undefined;
+    local = content;
+    rest = m.slice(i + 2);
+  } else {
+    const at = m.indexOf('@');
+    if (at < 0) return undefined;
+    local = m.slice(0, at);
+    rest = m.slice(at + 1);
+    if (local.length === 0 || local.length > 64) return undefined;
+    if (!local.split('.').every((atom) => ATEXT.test(atom))) return undefined;
+  }
+  // Only one "@" outside the quotes: the domain is a plain host name.
+  if (!isValidHostname(rest)) return undefined;
+  return { local, domain: rest.toLowerCase() };
 }
 
 /**
@@ -116,10 +171,13 @@ function splitMailbox(m: string): { local: string; domain: string } | undefined 
  * mailboxes in a domain" -- "user@host" (local part exact: every character literal, an asterisk
  * included), "host", or ".domain" (any host inside it).
  */
-function rfc822Matches(mailbox: { local: string; domain: string }, base: string): boolean {
-  const at = base.lastIndexOf('@');
-  if (at >= 0) return mailbox.local === base.slice(0, at) && mailbox.domain === base.slice(at + 1).toLowerCase();
+function rfc822Matches(mailbox: Mailbox, base: string): boolean {
+  if (base.includes('@')) {
+    const c = parseMailbox(base);
+    return c !== undefined && mailbox.local === c.local && mailbox.domain === c.domain;
+  }
   const c = base.toLowerCase();
+  // ".domain": "all mailboxes in a domain" -- hosts below it, never the domain itself.
   if (c.startsWith('.')) return mailbox.domain.endsWith(c);
   return mailbox.domain === c;
 }
@@ -157,7 +215,7 @@ interface Budget {
 
 type Verdict = 'match' | 'no-match' | 'malformed' | 'unsupported';
 
-function compare(name: GeneralName, base: GeneralName, excluded: boolean): Verdict {
+function compare(name: GeneralName, base: GeneralName, excluded: boolean, readMailbox: MailboxReader): Verdict {
   switch (name.kind) {
     case 'dns': {
       if (base.kind !== 'dns') return 'no-match';
@@ -167,7 +225,9 @@ function compare(name: GeneralName, base: GeneralName, excluded: boolean): Verdi
     }
     case 'rfc822': {
       if (base.kind !== 'rfc822') return 'no-match';
-      const mb = splitMailbox(name.value);
+      // 4.2.1.6: an rfc822Name is a Mailbox; one that is not cannot be shown inside or outside a
+      // subtree, so it fails any rfc822Name constraint (as a malformed dNSName does).
+      const mb = readMailbox(name.value);
       if (mb === undefined) return 'malformed';
       return rfc822Matches(mb, base.value) ? 'match' : 'no-match';
     }
@@ -237,6 +297,7 @@ export function checkNames(
   cert: ParsedCertificate,
   constraints: readonly NameConstraints[],
   budget: Budget,
+  readMailbox: MailboxReader = parseMailbox,
 ): NameConstraintFailure | undefined {
   if (constraints.length === 0) return undefined;
   const names = constrainedNames(cert);
@@ -252,7 +313,7 @@ export function checkNames(
         return { reason: 'name-constraints-too-complex', detail: `more than ${MAX_NAME_CONSTRAINT_CHECKS} name/constraint comparisons` };
       }
       for (const st of excluded) {
-        const v = compare(name, st.base, true);
+        const v = compare(name, st.base, true, readMailbox);
         if (v === 'match') return { reason: 'name-constraints-violated', detail: `${describe(name)} is in an excluded subtree` };
         if (v === 'malformed') return { reason: 'name-constraints-violated', detail: `${describe(name)} is malformed, cannot be shown outside excluded subtrees` };
         if (v === 'unsupported') return { reason: 'name-constraints-invalid', detail: `constraint on unprocessed name form ${kind}` };
@@ -260,7 +321,7 @@ export function checkNames(
       if (permitted.length > 0) {
         let inside = false;
         for (const st of permitted) {
-          const v = compare(name, st.base, false);
+          const v = compare(name, st.base, false, readMailbox);
           if (v === 'unsupported') return { reason: 'name-constraints-invalid', detail: `constraint on unprocessed name form ${kind}` };
           if (v === 'malformed') return { reason: 'name-constraints-violated', detail: `${describe(name)} is malformed, cannot be shown inside permitted subtrees` };
           if (v === 'match') {

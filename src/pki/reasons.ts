@@ -34,6 +34,9 @@ export const REASONS = {
   'leaf-is-ca': { alert: 'bad_certificate', requirement: 'E2ED-CERT-15', summary: 'end-entity basicConstraints cA TRUE' },
   'keycertsign-without-ca': { alert: 'bad_certificate', requirement: 'E2ED-CERT-15', summary: 'keyCertSign asserted without basicConstraints cA' },
   'unknown-critical-extension': { alert: 'unsupported_certificate', requirement: 'E2ED-CERT-16', summary: 'unrecognised critical extension' },
+  // Profile rfc5280 only: profile e2ed processes no policy extension (E2ED-CERT-16).
+  'bad-policy-extension': { alert: 'unsupported_certificate', requirement: 'E2ED-CERT-16', summary: 'malformed policy extension (profile rfc5280: RFC 5280 4.2.1.4/4.2.1.5/4.2.1.11/4.2.1.14)' },
+  'no-valid-policy': { alert: 'unsupported_certificate', requirement: 'E2ED-CERT-16', summary: 'explicit policy required, none valid for the path (profile rfc5280: RFC 5280 6.1)' },
   'duplicate-extension': { alert: 'bad_certificate', requirement: 'E2ED-CERT-17', summary: 'an extension OID appears twice' },
   'issuer-not-ca': { alert: 'bad_certificate', requirement: 'E2ED-CERT-18', summary: 'issuing certificate without critical basicConstraints cA TRUE' },
   'issuer-missing-keycertsign': { alert: 'bad_certificate', requirement: 'E2ED-CERT-18', summary: 'issuing certificate keyUsage lacks keyCertSign' },

@@ -21,8 +21,9 @@ import {
   type NameConstraints,
   type ParsedCertificate,
 } from './cert-parse.js';
-import { DerError, DerReader, TAG, ctx, readOid, readWhole } from './der.js';
-import { MAX_NAME_CONSTRAINT_CHECKS, checkConstraintSyntax, checkNames, isValidHostname } from './name-constraints.js';
+import { DerError, DerReader, TAG, ctx, readIntegerBytes, readOid, readWhole } from './der.js';
+import { MAX_NAME_CONSTRAINT_CHECKS, checkConstraintSyntax, checkNames, isValidDnsSan, parseMailbox, type Mailbox } from './name-constraints.js';
+import { checkPolicySyntax, processPolicies } from './policies.js';
 import { REASONS, type ValidationFailureReason } from './reasons.js';
 import { isValidUserId, sameMailbox as userIdsEqual } from '../protocol/identity.js';
 
@@ -60,9 +61,11 @@ export const MAX_PRESENTED_CERTIFICATES = 8;
 export const MAX_CERTIFICATE_BYTES = 16 * 1024;
 /** E2ED-CERT-21: "path length at most 8 certificates including the trust anchor". */
 export const DEFAULT_MAX_DEPTH = 8;
-/** Path building bounds: candidate issuers examined and signatures verified per validation. */
-export const MAX_CANDIDATES = 256;
+/** Path building bounds: candidate issuers examined (over all passes) and distinct signatures verified per validation. */
+export const MAX_CANDIDATES = 1024;
 export const MAX_SIGNATURE_CHECKS = 64;
+/** The hop count of an issuer name from which no trust anchor can be reached by name. */
+const NO_PATH_BY_NAME = 1 << 20;
 
 interface Failure {
   reason: ValidationFailureReason;
@@ -277,8 +280,11 @@ const PROCESSED_EXTENSIONS = new Set<string>([
   OID.nameConstraints,
   OID.authorityKeyIdentifier,
   OID.subjectKeyIdentifier,
-  OID.certificatePolicies, // no policy processing: initial-policy-set any-policy, nothing required
+  OID.certificatePolicies, // profile e2ed: accepted, not processed (E2ED-CERT-16); rfc5280: policies.ts
 ]);
+
+/** Profile rfc5280 also processes the policy extensions (RFC 5280 6.1, policies.ts). */
+const PROCESSED_EXTENSIONS_RFC5280 = new Set<string>([...PROCESSED_EXTENSIONS, OID.policyMappings, OID.policyConstraints, OID.inhibitAnyPolicy]);
 
 const floorToSecond = (d: Date): number => Math.floor(d.getTime() / 1000) * 1000;
 
@@ -325,6 +331,23 @@ function checkKeyIdentifiers(c: ParsedCertificate, profile: Profile): Failure | 
   return undefined;
 }
 
+/**
+ * A self-signed certificate is its own issuer, so E2ED-CERT-4 ("when both present, the
+ * authorityKeyIdentifier keyIdentifier MUST equal the issuer's subjectKeyIdentifier") compares its
+ * AKI with its own SKI; RFC 5280 4.2.1.1 defines the keyIdentifier as the identifier of the key
+ * that signed the certificate, and CA/B Forum BR 7.1.2.1.3 (root CA) says it "MUST be identical to
+ * the subjectKeyIdentifier field". Self-issued certificates signed by another key (key rollover,
+ * RFC 5280 6.1) legitimately name that other key, so only a certificate whose signature verifies
+ * under its own key is held to it -- the anchor included, whose signature is otherwise never judged.
+ */
+function checkSelfSignedKeyIdentifiers(c: LoadedCert): Failure | undefined {
+  const p = c.parsed;
+  const aki = p.authorityKeyId?.keyId;
+  if (!p.selfIssued || aki === undefined || p.subjectKeyId === undefined || aki.equals(p.subjectKeyId.id)) return undefined;
+  if (!signatureVerifies(c, c)) return undefined;
+  return failure('key-identifier-mismatch', 'self-signed certificate whose authorityKeyIdentifier differs from its subjectKeyIdentifier');
+}
+
 /** Checks that depend only on the certificate, its role and the options: cached per validation. */
 function checkCertificate(c: ParsedCertificate, role: Role, profile: Profile, time: number): Failure | undefined {
   // E2ED-CERT-1: "certificates are X.509 v3".
@@ -340,8 +363,13 @@ function checkCertificate(c: ParsedCertificate, role: Role, profile: Profile, ti
   // E2ED-CERT-17.
   if (c.duplicateExtensions.length > 0) return failure('duplicate-extension', `extension ${c.duplicateExtensions[0]} appears twice`);
   // E2ED-CERT-16: "no unrecognised critical extension in any certificate of the path".
+  const processed = profile === 'rfc5280' ? PROCESSED_EXTENSIONS_RFC5280 : PROCESSED_EXTENSIONS;
   for (const e of c.extensions) {
-    if (e.critical && !PROCESSED_EXTENSIONS.has(e.oid)) return failure('unknown-critical-extension', `critical extension ${e.oid}`);
+    if (e.critical && !processed.has(e.oid)) return failure('unknown-critical-extension', `critical extension ${e.oid}`);
+  }
+  if (profile === 'rfc5280') {
+    const pol = checkPolicySyntax(c);
+    if (pol) return failure(pol.reason, pol.detail);
   }
   // E2ED-CERT-6: "the tbsCertificate signature AlgorithmIdentifier equals the outer signatureAlgorithm".
   if (!c.tbsSignature.raw.equals(c.signatureAlgorithm.raw)) {
@@ -375,6 +403,20 @@ function checkCertificate(c: ParsedCertificate, role: Role, profile: Profile, ti
     if (n.kind === 'ip' && n.bytes.length !== 4 && n.bytes.length !== 16) {
       return failure('bad-subject-alt-name', `iPAddress of ${n.bytes.length} octets`);
     }
+    // Profile rfc5280 (web PKI reading): RFC 5280 4.2.1.6 "the domain name MUST be stored in the
+    // dNSName ... The name MUST be in the "preferred name syntax", as specified by Section 3.5 of
+    // [RFC1034] and as modified by Section 2.1 of [RFC1123]" -- LDH labels, so no underscore, no
+    // empty label, no trailing dot; CA/B Forum BR 7.1.2.7.12 allows a wildcard only as the whole
+    // leftmost label. And "The format of an rfc822Name is a "Mailbox" as defined in Section 4.1.2 of
+    // [RFC2821]". Profile e2ed ignores GeneralName forms other than its one rfc822Name
+    // (E2ED-CERT-13), which has the stricter user-ID syntax; under a name constraint every
+    // malformed name fails in both profiles (E2ED-CERT-20, name-constraints.ts).
+    if (profile === 'rfc5280' && n.kind === 'dns' && !isValidDnsSan(n.value)) {
+      return failure('bad-subject-alt-name', `dNSName "${n.value}" is not in preferred name syntax`);
+    }
+    if (profile === 'rfc5280' && n.kind === 'rfc822' && parseMailbox(n.value) === undefined) {
+      return failure('bad-subject-alt-name', `rfc822Name "${n.value}" is not a Mailbox`);
+    }
   }
   // RFC 5280 4.2.1.10: "The name constraints extension, which MUST be used only in a CA certificate".
   if (c.nameConstraints !== undefined && !isCa(c)) return failure('name-constraints-invalid', 'name constraints in a non-CA certificate');
@@ -382,13 +424,11 @@ function checkCertificate(c: ParsedCertificate, role: Role, profile: Profile, ti
     // RFC 5280 4.2.1.9: "If the cA boolean is not asserted, then the keyCertSign bit in the key usage
     // extension MUST NOT be asserted." (For issuing certificates the missing cA is the reason.)
     if (!isCa(c) && hasKeyUsage(c, 'keyCertSign')) return failure('keycertsign-without-ca', 'keyCertSign without cA');
-    if (isCa(c)) {
-      // E2ED-CERT-15: "end-entity basicConstraints, if present, has cA FALSE". Profile rfc5280 allows a
-      // CA certificate as the leaf only when it is consistent (RFC 5280 permits it) -- a cA TRUE
-      // certificate whose keyUsage lacks keyCertSign is an end-entity mislabelled as a CA.
-      if (profile === 'e2ed') return failure('leaf-is-ca', 'end-entity certificate with cA TRUE');
-      if (c.keyUsage !== undefined && !hasKeyUsage(c, 'keyCertSign')) return failure('leaf-is-ca', 'cA TRUE without keyCertSign');
-    }
+    // E2ED-CERT-15: "end-entity basicConstraints, if present, MUST have cA FALSE". Profile rfc5280
+    // takes the web PKI reading where RFC 5280 (which says nothing of a CA certificate in the leaf
+    // position) and the CA/B Forum differ: BR 7.1.2.7.8 (subscriber certificates) "cA MUST be FALSE".
+    // A CA certificate is refused in the leaf position whatever its keyUsage says.
+    if (isCa(c)) return failure('leaf-is-ca', 'certificate with cA TRUE in the leaf position');
     return undefined;
   }
 
@@ -441,11 +481,13 @@ function checkEndEntity(c: ParsedCertificate, opts: ValidationOptions, profile: 
     return failure('missing-key-encipherment', 'RSA key transport needs an RSA key with keyEncipherment');
   }
   // E2ED-CERT-12: EKU "present and containing id-kp-clientAuth; anyExtendedKeyUsage alone does NOT
-  // satisfy it". Profile rfc5280: RFC 5280 4.2.1.12 makes an absent EKU unrestricted; a present one
-  // must name the purpose (anyExtendedKeyUsage is refused there as well, as web PKI validators do).
+  // satisfy it". A present EKU must name the purpose in both profiles (anyExtendedKeyUsage is refused
+  // there as well, as web PKI validators do).
+  // Profile rfc5280 takes the web PKI reading here too: CA/B Forum BR 7.1.2.7.10 (subscriber
+  // certificates) "extKeyUsage MUST be present" (RFC 5280 4.2.1.12 would leave the key unrestricted).
   const eku = c.extKeyUsage;
   if (eku === undefined) {
-    if (e2ed) return failure('wrong-extended-key-usage', 'no extendedKeyUsage');
+    return failure('wrong-extended-key-usage', 'no extendedKeyUsage');
   } else if (!eku.includes(PURPOSE_OID[opts.purpose])) {
     return failure('wrong-extended-key-usage', `extendedKeyUsage lacks ${opts.purpose}`);
   } else if (!e2ed && eku.includes(OID.anyExtendedKeyUsage)) {
@@ -541,35 +583,70 @@ function validateUnsafe(presented: readonly Buffer[], opts: ValidationOptions): 
     const l = loadCertificate(der, 'intermediate');
     if (!isFailure(l)) add(l, false);
   }
-  // Anchors first: the shortest path to a trust anchor is tried before longer ones.
-  for (const list of bySubject.values()) list.sort((a, b) => Number(b.anchor) - Number(a.anchor));
+  // Candidate order among certificates of one subject (RFC 4158 3.5, prioritisation): trust anchors
+  // first; then by how few certificates their issuer is, by name, from a trust anchor (hops below);
+  // then those valid at the validation time before expired ones. Order only decides which path is
+  // tried first -- every path within the bounds is still tried -- but in a mesh of cross-signed CAs
+  // it leads straight to the exit instead of around the mesh.
+  const hops = new Map<string, number>();
+  for (const list of bySubject.values()) for (const n of list) if (n.anchor) hops.set(n.cert.parsed.subject.key, 0);
+  // Relaxation over the names in the pool: at most one round per subject, plus one to see no change.
+  for (let changed = true, round = 0; changed && round <= bySubject.size; round++) {
+    changed = false;
+    for (const list of bySubject.values()) {
+      for (const n of list) {
+        const above = hops.get(n.cert.parsed.issuer.key);
+        if (n.anchor || above === undefined) continue;
+        const here = hops.get(n.cert.parsed.subject.key);
+        if (here === undefined || above + 1 < here) {
+          hops.set(n.cert.parsed.subject.key, above + 1);
+          changed = true;
+        }
+      }
+    }
+  }
+  const rank = (n: Node): number =>
+    n.anchor ? 0 : 1 + 2 * (hops.get(n.cert.parsed.issuer.key) ?? NO_PATH_BY_NAME) + (checkValidity(n.cert.parsed, time) === undefined ? 0 : 1);
+  for (const list of bySubject.values()) list.sort((a, b) => rank(a) - rank(b));
 
   const maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
   const state = {
     candidates: MAX_CANDIDATES,
     signatures: MAX_SIGNATURE_CHECKS,
+    signaturePairs: new Set<string>(),
     best: undefined as Failure | undefined,
     bestDepth: -1,
     checked: new Map<string, Failure | null>(),
     exhausted: false,
+    /** A candidate was left out only because of the current depth limit (a deeper pass may use it). */
+    cut: false,
   };
+  // The failure reported when no path is found: the one met deepest, except that a branch ending for
+  // want of an (unvisited) issuer says less than a certificate found wrong, so any specific failure
+  // is preferred to it -- a cycle whose one exit has expired is refused as expired.
+  const weight = (f: Failure, depth: number) => depth + (f.reason === 'unknown-issuer' ? 0 : 1024);
   const note = (f: Failure, depth: number) => {
-    if (depth > state.bestDepth) {
+    if (weight(f, depth) > state.bestDepth) {
       state.best = f;
-      state.bestDepth = depth;
+      state.bestDepth = weight(f, depth);
     }
   };
 
+  // RFC 4158 5.2 (loop detection): a path never holds the same certificate twice, nor two
+  // certificates of one logical CA (same subject and same public key). Cross-signed CAs that certify
+  // each other, in cycles of any length, therefore end each branch after one round.
+  const logical = (c: ParsedCertificate) => `${c.subject.key}/${c.spkiDer.toString('hex')}`;
   const path: Node[] = [{ cert: leaf, anchor: false }];
   const onPath = new Set<string>([leaf.parsed.fingerprint]);
+  const onPathCa = new Set<string>();
+  const inLoop = (p: ParsedCertificate) => onPath.has(p.fingerprint) || onPathCa.has(logical(p));
 
-  const search = (): Node[] | undefined => {
+  const search = (limit: number): Node[] | undefined => {
     const child = path[path.length - 1]!.cert.parsed;
     const candidates = bySubject.get(child.issuer.key) ?? [];
     for (const cand of candidates) {
       const p = cand.cert.parsed;
-      // Never revisit a certificate: loops end here.
-      if (onPath.has(p.fingerprint)) continue;
+      if (inLoop(p)) continue;
       if (--state.candidates < 0) {
         state.exhausted = true;
         return undefined;
@@ -581,9 +658,13 @@ function validateUnsafe(presented: readonly Buffer[], opts: ValidationOptions): 
         note(failure('key-identifier-mismatch', 'authorityKeyIdentifier does not match the candidate issuer'), depth);
         continue;
       }
-      // E2ED-CERT-21 and limbo's max_chain_depth (intermediates that are not self-issued).
-      if (depth > maxDepth) {
-        note(failure('path-too-long', `path would exceed ${maxDepth} certificates`), depth);
+      // E2ED-CERT-21 and limbo's max_chain_depth (intermediates that are not self-issued). Paths are
+      // searched shortest first (iterative deepening): a pass with a lower limit only records that
+      // it left a longer path untried, so "too long" is the verdict only when no path within the
+      // real bound exists.
+      if (depth > limit) {
+        if (limit >= maxDepth) note(failure('path-too-long', `path would exceed ${maxDepth} certificates`), depth);
+        else state.cut = true;
         continue;
       }
       const intermediates = path.slice(1).map((n) => n.cert.parsed);
@@ -596,7 +677,7 @@ function validateUnsafe(presented: readonly Buffer[], opts: ValidationOptions): 
       const cacheKey = role + p.fingerprint;
       let own = state.checked.get(cacheKey);
       if (own === undefined) {
-        own = checkCertificate(p, role, profile, time) ?? null;
+        own = checkCertificate(p, role, profile, time) ?? checkSelfSignedKeyIdentifiers(cand.cert) ?? null;
         state.checked.set(cacheKey, own);
       }
       if (own !== null) {
@@ -621,9 +702,15 @@ function validateUnsafe(presented: readonly Buffer[], opts: ValidationOptions): 
         note(failure('unsupported-key-type', 'issuer public key not usable'), depth);
         continue;
       }
-      if (--state.signatures < 0) {
-        state.exhausted = true;
-        return undefined;
+      // The signature budget counts distinct (certificate, issuer) pairs: a later pass that meets the
+      // same pair again reuses the result.
+      const pair = `${child.fingerprint}/${p.fingerprint}`;
+      if (!state.signaturePairs.has(pair)) {
+        if (--state.signatures < 0) {
+          state.exhausted = true;
+          return undefined;
+        }
+        state.signaturePairs.add(pair);
       }
       const verified = signatureVerifies(path[path.length - 1]!.cert, cand.cert);
       if (!verified) {
@@ -632,19 +719,22 @@ function validateUnsafe(presented: readonly Buffer[], opts: ValidationOptions): 
       }
       path.push(cand);
       onPath.add(p.fingerprint);
+      onPathCa.add(logical(p));
+      let found: Node[] | undefined;
       if (cand.anchor) {
-        const whole = checkWholePath(path, opts, time);
-        if (whole === undefined) return path.slice();
-        note(whole, depth);
+        const whole = checkWholePath(path, opts, time, profile);
+        if (whole === undefined) found = path.slice();
+        else note(whole, depth);
       } else {
-        const found = search();
-        if (found) return found;
-        if (state.exhausted) return undefined;
+        found = search(limit);
       }
       path.pop();
       onPath.delete(p.fingerprint);
+      onPathCa.delete(logical(p));
+      if (found) return found;
+      if (state.exhausted) return undefined;
     }
-    if (candidates.every((c) => onPath.has(c.cert.parsed.fingerprint))) {
+    if (candidates.every((c) => inLoop(c.cert.parsed))) {
       const d = path.length;
       if (path.length === 1 && child.selfIssued) note(failure('self-signed-leaf', 'self-issued leaf is not a trust anchor'), d);
       else note(failure('unknown-issuer', `no issuer found for ${describeName(child)}`), d);
@@ -652,7 +742,13 @@ function validateUnsafe(presented: readonly Buffer[], opts: ValidationOptions): 
     return undefined;
   };
 
-  const found = search();
+  let found: Node[] | undefined;
+  for (let limit = Math.min(2, maxDepth); limit <= maxDepth && found === undefined && !state.exhausted; limit++) {
+    state.cut = false;
+    found = search(limit);
+    // No candidate was left out for depth: a deeper pass would search the same tree again.
+    if (!state.cut) break;
+  }
   if (found === undefined) {
     if (state.exhausted && state.best === undefined) return result(failure('path-building-limit', 'path building budget exhausted'));
     return result(state.best ?? failure('unknown-issuer', 'no path to a trust anchor'));
@@ -681,8 +777,21 @@ function describeName(c: ParsedCertificate): string {
   return cn === undefined ? 'the certificate' : `issuer CN=${cn}`;
 }
 
+/**
+ * Profile e2ed reads a name under rfc822 constraints as an RFC 5321 Mailbox, or as a valid user ID
+ * (E2ED-CERT-13, docs/spec.md 3.6): the user-ID syntax admits local parts that are not dot-strings
+ * (".alice", "a..b"), and its one "@" leaves no doubt about the domain the constraint is about, so a
+ * user the profile allows is judged on its domain like any mailbox (E2ED-CERT-20).
+ */
+function readE2edMailbox(m: string): Mailbox | undefined {
+  const mailbox = parseMailbox(m);
+  if (mailbox !== undefined || !isValidUserId(m)) return mailbox;
+  const at = m.indexOf('@');
+  return { local: m.slice(0, at), domain: m.slice(at + 1).toLowerCase() };
+}
+
 /** Checks that need the complete path, anchor first: name constraints and CRLs. */
-function checkWholePath(path: readonly Node[], opts: ValidationOptions, time: number): Failure | undefined {
+function checkWholePath(path: readonly Node[], opts: ValidationOptions, time: number, profile: Profile): Failure | undefined {
   // RFC 5280 6.1.3 (b)/(c) with 6.1.4 (g): constraints of each CA apply to every later certificate;
   // "Name constraints are not applied to self-issued certificates (unless the certificate is the final
   // certificate in the path)". The anchor's own constraints apply too (as web PKI validators do).
@@ -691,10 +800,15 @@ function checkWholePath(path: readonly Node[], opts: ValidationOptions, time: nu
   for (let i = path.length - 1; i >= 0; i--) {
     const c = path[i]!.cert.parsed;
     if (i < path.length - 1 && (i === 0 || !c.selfIssued)) {
-      const nc = checkNames(c, constraints, budget);
+      const nc = checkNames(c, constraints, budget, profile === 'e2ed' ? readE2edMailbox : parseMailbox);
       if (nc) return failure(nc.reason, nc.detail);
     }
     if (c.nameConstraints !== undefined) constraints.push(c.nameConstraints);
+  }
+  // Profile rfc5280: RFC 5280 6.1 policy processing with a relying party's default inputs.
+  if (profile === 'rfc5280') {
+    const pol = processPolicies(path.map((n) => n.cert.parsed).reverse());
+    if (pol) return failure(pol.reason, pol.detail);
   }
   if (opts.crls !== undefined && opts.crls.length > 0) {
     const crl = checkCrls(
@@ -745,6 +859,25 @@ function verifyCrlSignature(crl: ParsedCrl, key: KeyObject): boolean {
   }
 }
 
+/** Why the CRL's CRLNumber (RFC 5280 5.2.3) is unusable, or undefined when it is fine. */
+function crlNumberProblem(crl: ParsedCrl): string | undefined {
+  const numbers = crl.extensions.filter((e) => e.oid === CRL_NUMBER);
+  if (numbers.length === 0) return 'CRL without CRLNumber';
+  // 5.2: "a CRL MUST NOT include more than one instance of a particular extension" (as 4.2 for certificates).
+  if (numbers.length > 1) return 'CRL with more than one CRLNumber';
+  let value: Buffer;
+  try {
+    value = readIntegerBytes(readWhole(numbers[0]!.value));
+  } catch {
+    return 'CRLNumber is not a DER INTEGER';
+  }
+  if ((value[0]! & 0x80) !== 0) return 'negative CRLNumber';
+  // Up to 20 octets of value: a leading zero octet that only keeps the sign positive is not counted.
+  const significant = value[0] === 0 && value.length > 1 ? value.length - 1 : value.length;
+  if (significant > 20) return `CRLNumber of ${significant} octets`;
+  return undefined;
+}
+
 const crlCache = new Map<string, ParsedCrl | null>();
 
 function loadCrl(der: Buffer): ParsedCrl | null {
@@ -785,6 +918,13 @@ function checkCrls(path: readonly LoadedCert[], crls: readonly Buffer[], time: n
         if (e.oid === CRL_NUMBER && e.critical) return failure('bad-revocation-data', 'critical CRLNumber');
         if (e.critical && !CRL_RECOGNISED.has(e.oid)) return failure('bad-revocation-data', `critical CRL extension ${e.oid}`);
       }
+      // 5.2.3: "CRL issuers conforming to this profile MUST include this extension in all CRLs"; the
+      // value is "a non-negative integer" and "CRL verifiers MUST be able to handle CRLNumber values
+      // up to 20 octets. Conforming CRL issuers MUST NOT use CRLNumber values longer than 20 octets."
+      // A CRL without one (a v1 CRL among them) is not a CRL of this profile, so the status of the
+      // certificate cannot be established from it (fail closed, as for a critical CRLNumber).
+      const number = crlNumberProblem(crl);
+      if (number !== undefined) return failure('bad-revocation-data', number);
       if (crl.criticalEntryExtension !== undefined) return failure('bad-revocation-data', `critical CRL entry extension ${crl.criticalEntryExtension}`);
       if (crl.revokedSerials.has(cert.serial.toString('hex'))) return failure('revoked', `serial ${cert.serial.toString('hex')} is on the CRL`);
     }

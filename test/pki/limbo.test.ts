@@ -63,7 +63,8 @@ t.test('SERVER cases use serverAuth and honour key_usage and signature_algorithm
 });
 
 t.test('cases needing unimplemented features are skipped with a reason', async (t) => {
-  t.match(skipReason(clientCase({ features: ['has-policy-constraints'] })), /has-policy-constraints/);
+  t.match(skipReason(clientCase({ features: ['no-cert-policies'] })), /no-cert-policies/);
+  t.equal(skipReason(clientCase({ features: ['has-policy-constraints', 'has-cert-policies'] })), undefined, 'policy processing is implemented');
   t.equal(skipReason(clientCase({ features: ['has-crl', 'name-constraint-dn'] })), undefined, 'implemented features run');
   t.match(skipReason(clientCase({ extended_key_usage: ['codeSigning'] })), /codeSigning/);
   const report = runLimbo({ version: 1, testcases: [clientCase(), clientCase({ id: 'local::skip', features: ['no-cert-policies'] })] });
@@ -71,6 +72,14 @@ t.test('cases needing unimplemented features are skipped with a reason', async (
   t.equal(report.agreed, 1);
   t.equal(report.agreementPercent, 100);
   t.match(formatLimboReport(report, false), /local::skip: feature no-cert-policies/);
+});
+
+t.test('of two conflicting cases, the rfc5280:: one is skipped and the webpki:: one runs', async (t) => {
+  const rfc = clientCase({ id: 'rfc5280::x', conflicts_with: ['webpki::x'] });
+  t.match(skipReason(rfc), /conflicts with webpki::x/);
+  t.equal(runLimboCase(rfc).skipped !== undefined, true);
+  t.equal(skipReason(clientCase({ id: 'webpki::x', conflicts_with: ['rfc5280::x'] })), undefined);
+  t.equal(skipReason(clientCase({ id: 'rfc5280::y', conflicts_with: [] })), undefined, 'no conflict, no skip');
 });
 
 t.test('the CLI command reports, and fails clearly on a missing or invalid file', async (t) => {

@@ -8,18 +8,29 @@ import { TIME, caExtensions, cn, der, ext, key, keyId, leafExtensions, makeCert,
 
 const CRL_NUMBER = '2.5.29.20';
 
-function makeCrl(opts: { issuer: Buffer; signer: Key; revoked: Buffer[]; crlNumberCritical?: boolean }): Buffer {
+interface CrlOptions {
+  issuer: Buffer;
+  signer: Key;
+  revoked: Buffer[];
+  crlNumberCritical?: boolean;
+  /** The CRLNumber extensions' INTEGER values (default one, 1); [] leaves the extension out. */
+  crlNumbers?: Buffer[];
+  /** A v1 CRL: no version field and no extensions at all (RFC 5280 5.1.2.1). */
+  v1?: boolean;
+}
+
+function makeCrl(opts: CrlOptions): Buffer {
   const alg = der.seq(der.oid('1.2.840.10045.4.3.2'));
   const entries = opts.revoked.map((serial) => der.seq(der.int(serial), der.utcTime('250101000000Z')));
-  const crlNumber = der.seq(der.oid(CRL_NUMBER), ...(opts.crlNumberCritical ? [der.bool(true)] : []), der.octets(der.int(1)));
+  const numbers = (opts.crlNumbers ?? [der.int(1)]).map((v) => der.seq(der.oid(CRL_NUMBER), ...(opts.crlNumberCritical ? [der.bool(true)] : []), der.octets(v)));
   const tbs = der.seq(
-    der.int(1),
+    ...(opts.v1 ? [] : [der.int(1)]),
     alg,
     opts.issuer,
     der.utcTime('250101000000Z'),
     der.utcTime('401231000000Z'),
     ...(entries.length > 0 ? [der.seq(...entries)] : []),
-    der.ctx(0, true, der.seq(crlNumber)),
+    ...(opts.v1 || numbers.length === 0 ? [] : [der.ctx(0, true, der.seq(...numbers))]),
   );
   return der.seq(tbs, alg, der.bits(sign('sha256', tbs, opts.signer.privateKey)));
 }
@@ -69,4 +80,28 @@ t.test('unusable CRLs: issuer without cRLSign, critical CRLNumber', async (t) =>
     reasonOf(validateChain([leaf], { ...opts(bareRoot, [rootCrl]), profile: 'rfc5280', purpose: 'clientAuth' })),
     'ok',
   );
+});
+
+t.test('RFC 5280 5.2.3: a CRL of the issuer without a usable CRLNumber cannot establish status', async (t) => {
+  const p = makePki();
+  const opts = (crl: Buffer) => ({ trustAnchors: [p.root], time: TIME, purpose: 'clientAuth' as const, crls: [crl] });
+  const issuer = cn('Example Issuing CA');
+  const other = [Buffer.from([0x7f, 0x01])];
+  // "CRL issuers conforming to this profile MUST include this extension in all CRLs"
+  const missing = validateChain([p.leaf, p.intermediate], opts(makeCrl({ issuer, signer: p.intKey, revoked: other, crlNumbers: [] })));
+  t.equal(reasonOf(missing), 'bad-revocation-data', 'no CRLNumber, leaf not listed: still no status');
+  if (!missing.ok) t.equal(missing.alert, 'certificate_revoked');
+  t.equal(reasonOf(validateChain([p.leaf, p.intermediate], opts(makeCrl({ issuer, signer: p.intKey, revoked: [], v1: true })))), 'bad-revocation-data', 'a v1 CRL has no CRLNumber');
+  t.equal(
+    reasonOf(validateChain([p.leaf, p.intermediate], opts(makeCrl({ issuer, signer: p.intKey, revoked: other, crlNumbers: [der.int(1), der.int(2)] })))),
+    'bad-revocation-data',
+    'two CRLNumbers',
+  );
+  t.equal(reasonOf(validateChain([p.leaf, p.intermediate], opts(makeCrl({ issuer, signer: p.intKey, revoked: other, crlNumbers: [der.int(Buffer.from([0xff]))] })))), 'bad-revocation-data', 'negative');
+  t.equal(reasonOf(validateChain([p.leaf, p.intermediate], opts(makeCrl({ issuer, signer: p.intKey, revoked: other, crlNumbers: [der.int(Buffer.alloc(21, 0x11))] })))), 'bad-revocation-data', '21 octets');
+  t.equal(reasonOf(validateChain([p.leaf, p.intermediate], opts(makeCrl({ issuer, signer: p.intKey, revoked: other, crlNumbers: [der.int(Buffer.from([0, ...Buffer.alloc(20, 0xff)]))] })))), 'ok', '20 octets of value (plus the sign octet) are fine');
+  t.equal(reasonOf(validateChain([p.leaf, p.intermediate], opts(makeCrl({ issuer, signer: p.intKey, revoked: other, crlNumbers: [der.int(0)] })))), 'ok', 'zero is a CRL number');
+  // A CRL of another issuer says nothing about this path, with or without CRLNumber.
+  const stranger = makeCrl({ issuer: cn('Somebody Else CA'), signer: key('someone-else'), revoked: [], crlNumbers: [] });
+  t.equal(reasonOf(validateChain([p.leaf, p.intermediate], opts(stranger))), 'ok', 'an unrelated CRL is ignored');
 });

@@ -210,6 +210,45 @@ t.test('E2ED-CERT-15: an end-entity with cA TRUE is rejected', async (t) => {
   t.equal(reasonOf(validateChain([ks.leaf, ks.intermediate], base(ks.root))), 'keycertsign-without-ca');
 });
 
+t.test('a CA certificate in the leaf position: refused by both profiles (E2ED-CERT-15, CA/B Forum BR 7.1.2.7.8)', async (t) => {
+  const ik = key('int');
+  const rfc = (root: Buffer) => base(root, { profile: 'rfc5280', purpose: 'serverAuth' });
+  // A consistent CA certificate (cA TRUE, keyCertSign, no EKU) presented as the peer: RFC 5280 says
+  // nothing against it, the web PKI and E2ED do.
+  const p = makePki();
+  t.equal(reasonOf(validateChain([p.intermediate], rfc(p.root))), 'leaf-is-ca', 'an intermediate as the leaf');
+  t.equal(reasonOf(validateChain([p.intermediate], base(p.root))), 'leaf-is-ca', 'profile e2ed');
+  const withEku = makePki({ intExtensions: [...caExtensions(ik, key('root')), ext.eku(OIDS.serverAuth, OIDS.clientAuth)] });
+  t.equal(reasonOf(validateChain([withEku.intermediate], rfc(withEku.root))), 'leaf-is-ca', 'even with the purpose in an EKU');
+  const bcOnly = makePki({ leafExtensions: [ext.aki(keyId(ik)), ext.ski(Buffer.from('0102', 'hex')), ext.eku(OIDS.serverAuth), ext.bc(true)] });
+  t.equal(reasonOf(validateChain([bcOnly.leaf, bcOnly.intermediate], rfc(bcOnly.root))), 'leaf-is-ca', 'cA TRUE without keyUsage');
+  const caFalse = makePki({ leafExtensions: [ext.aki(keyId(ik)), ext.eku(OIDS.serverAuth), ext.bc(false)] });
+  t.equal(reasonOf(validateChain([caFalse.leaf, caFalse.intermediate], rfc(caFalse.root))), 'ok', 'basicConstraints with cA FALSE is fine');
+  // The same certificate is still a good intermediate below the anchor.
+  t.equal(reasonOf(validateChain([p.leaf, p.intermediate], base(p.root))), 'ok');
+});
+
+t.test('E2ED-CERT-4 on a self-signed certificate: its AKI must be its own SKI (anchor included)', async (t) => {
+  const rk = key('root');
+  const build = (aki: Buffer | undefined) =>
+    makeCert({ subject: cn('Example Root CA'), issuer: cn('Example Root CA'), key: rk, signer: rk, extensions: [...caExtensions(rk, undefined), ...(aki ? [ext.aki(aki)] : [])] });
+  const p = makePki();
+  for (const profile of ['e2ed', 'rfc5280'] as const) {
+    const opts = (root: Buffer) => base(root, { profile });
+    t.equal(reasonOf(validateChain([p.leaf, p.intermediate], opts(build(undefined)))), 'ok', `${profile}: no AKI`);
+    t.equal(reasonOf(validateChain([p.leaf, p.intermediate], opts(build(keyId(rk))))), 'ok', `${profile}: AKI = SKI`);
+    const r = validateChain([p.leaf, p.intermediate], opts(build(Buffer.alloc(20, 0x5a))));
+    t.equal(reasonOf(r), 'key-identifier-mismatch', `${profile}: AKI differs from its own SKI`);
+    if (!r.ok) t.equal(r.alert, 'unknown_ca');
+  }
+  // Self-issued but signed by another key (key rollover, RFC 5280 6.1): its AKI names the signer.
+  const oldKey = key('rollover-old');
+  const newKey = key('root');
+  const oldRoot = makeCert({ subject: cn('Example Root CA'), issuer: cn('Example Root CA'), key: oldKey, signer: oldKey, extensions: caExtensions(oldKey, undefined) });
+  const link = makeCert({ subject: cn('Example Root CA'), issuer: cn('Example Root CA'), key: newKey, signer: oldKey, extensions: caExtensions(newKey, oldKey) });
+  t.equal(reasonOf(validateChain([p.leaf, p.intermediate, link], base(oldRoot))), 'ok', 'a rollover certificate is not held to it');
+});
+
 t.test('E2ED-CERT-16: unknown critical extensions are refused only on the path', async (t) => {
   const odd = { oid: '1.3.6.1.4.1.55738.666.1', critical: true, value: der.null() };
   const leafOdd = makePki({ leafExtensions: [...leafExtensions(key('int')), odd] });
@@ -384,12 +423,14 @@ t.test('pathological: intermediates that certify each other (a loop) find no pat
 t.test('profile rfc5280: generic rules only, plus AKI/SKI presence', async (t) => {
   const ik = key('int');
   const opts = (root: Buffer) => base(root, { profile: 'rfc5280', purpose: 'serverAuth' });
-  const bare = makePki({ leafExtensions: [ext.aki(keyId(ik))] });
-  t.equal(reasonOf(validateChain([bare.leaf, bare.intermediate], opts(bare.root))), 'ok', 'no KU, EKU or SAN needed');
+  const bare = makePki({ leafExtensions: [ext.aki(keyId(ik)), ext.eku(OIDS.serverAuth)] });
+  t.equal(reasonOf(validateChain([bare.leaf, bare.intermediate], opts(bare.root))), 'ok', 'no KU or SAN needed');
+  const noEku = makePki({ leafExtensions: [ext.aki(keyId(ik))] });
+  t.equal(reasonOf(validateChain([noEku.leaf, noEku.intermediate], opts(noEku.root))), 'wrong-extended-key-usage', 'EKU needed (CA/B Forum BR 7.1.2.7.10)');
   const noAki = makePki({ leafExtensions: [ext.ku([0])] });
   t.equal(reasonOf(validateChain([noAki.leaf, noAki.intermediate], opts(noAki.root))), 'bad-key-identifier', 'AKI missing');
   t.equal(reasonOf(validateChain([noAki.leaf, noAki.intermediate], base(noAki.root, { purpose: 'serverAuth', profile: 'e2ed' }))), 'wrong-extended-key-usage', 'e2ed does not demand AKI (E2ED-CERT-26 SHOULD)');
-  const p384 = makePki({ leafKey: key('l384', 'p384'), leafExtensions: [ext.aki(keyId(ik))] });
+  const p384 = makePki({ leafKey: key('l384', 'p384'), leafExtensions: [ext.aki(keyId(ik)), ext.eku(OIDS.serverAuth)] });
   t.equal(reasonOf(validateChain([p384.leaf, p384.intermediate], opts(p384.root))), 'ok', 'P-384 allowed by rfc5280 profile');
   const anyEku = makePki({ leafExtensions: [ext.aki(keyId(ik)), ext.eku(OIDS.serverAuth, OIDS.anyEku)] });
   t.equal(reasonOf(validateChain([anyEku.leaf, anyEku.intermediate], opts(anyEku.root))), 'wrong-extended-key-usage');
