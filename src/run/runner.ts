@@ -11,6 +11,7 @@ import path from 'node:path';
 import { loadRequirements, type Requirement } from '../spec/requirements.js';
 import { checkRequirementIds, loadCatalogue, REPO_ROOT, selectCases, SUITES_DIR } from './catalogue.js';
 import { runConversation } from './conversation.js';
+import { CaseScope } from './case-scope.js';
 import { RunEnvironment, type Slot } from './environment.js';
 import { runKeyLogCheck } from './keylog-check.js';
 import { UA_CHECK_FUNCTIONS } from './ua-checks.js';
@@ -23,6 +24,12 @@ import { runVectorCheck, VECTORS_DIR } from './vector-checks.js';
 export const DEFAULT_SEED = 'sixbench-run';
 export const DEFAULT_CONCURRENCY = 2;
 export const DEFAULT_CASE_TIMEOUT_MS = 8000;
+/**
+ * How long the end of a case may take to release what it opened (sockets destroyed, servers
+ * closed, the check itself settled). Every release is immediate; the bound only keeps a defect of
+ * the bench from hanging the run, and is reported as one.
+ */
+export const CASE_RELEASE_GRACE_MS = 5000;
 export const SPEC_PATH = path.join(REPO_ROOT, 'docs', 'spec.md');
 
 export interface RunOptions {
@@ -102,17 +109,27 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
   if (spec.disabled !== undefined) return { ...base(spec), verdict: 'skip', reason: spec.disabled };
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), ctx.timeoutMs);
+  const scope = new CaseScope(controller.signal);
+  let result: CaseResult;
   try {
-    return await execute(spec, ctx, controller.signal);
+    result = await execute(spec, ctx, scope);
   } catch (err) {
     const message = `the case could not be run: ${(err as Error).message}`;
-    return { ...base(spec), verdict: 'fail', reason: message, evidence: evidence(spec, ctx, [message]) };
+    result = { ...base(spec), verdict: 'fail', reason: message, evidence: evidence(spec, ctx, [message]) };
   } finally {
     clearTimeout(timer);
   }
+  // However the case ended, what it opened goes before the next case starts (issue 13 §1).
+  controller.abort();
+  const unreleased = await scope.release(CASE_RELEASE_GRACE_MS);
+  if (unreleased.length === 0) return result;
+  const message = `the bench did not release ${unreleased.join(', ')} within ${CASE_RELEASE_GRACE_MS} ms of the end of the case`;
+  const mismatches = [...(result.evidence?.mismatches ?? []), message];
+  return { ...result, verdict: 'fail', reason: result.reason ?? message, evidence: evidence(spec, ctx, mismatches, { observed: result.observed, ...result.evidence, mismatches }) };
 }
 
-async function execute(spec: CaseSpec, ctx: CaseContext, signal: AbortSignal): Promise<CaseResult> {
+async function execute(spec: CaseSpec, ctx: CaseContext, scope: CaseScope): Promise<CaseResult> {
+  const signal = scope.signal;
   const action = spec.action;
   const caseSeed = `${ctx.seed}/${spec.id}`;
   if (action.kind === 'conversation') {
@@ -133,18 +150,19 @@ async function execute(spec: CaseSpec, ctx: CaseContext, signal: AbortSignal): P
   if (action.kind === 'vectors') check = runVectorCheck(action.file, ctx.vectorsDir);
   else if (action.kind === 'check') {
     if (!ctx.env || !ctx.slot) throw new Error('no run environment');
-    const checkCtx = { env: ctx.env, slot: ctx.slot, seed: caseSeed };
+    const checkCtx = { env: ctx.env.forCase(scope), slot: ctx.slot, seed: caseSeed };
     check = action.check === 'keylog' ? runKeyLogCheck(checkCtx) : UA_CHECK_FUNCTIONS[action.check](checkCtx);
   } else {
     if (!ctx.env || !ctx.slot) throw new Error('no run environment');
-    check = runIrpCheck(action.check, { env: ctx.env, slot: ctx.slot, seed: caseSeed });
+    check = runIrpCheck(action.check, { env: ctx.env.forCase(scope), slot: ctx.slot, seed: caseSeed });
   }
-  // These checks cannot be interrupted; the timeout decides the verdict and the check finishes in the background.
+  // The timeout decides the verdict; what the check opened is released when the case ends, which
+  // ends the check too, and runCase waits for that before the next case starts.
+  scope.track('the check itself', check);
   const timedOut = new Promise<'timeout'>((resolve) => signal.addEventListener('abort', () => resolve('timeout'), { once: true }));
   const result = await Promise.race([check, timedOut]);
   if (result === 'timeout') {
     const message = `timed out after ${ctx.timeoutMs} ms`;
-    check.catch(() => undefined);
     return { ...base(spec), verdict: 'fail', reason: message, evidence: evidence(spec, ctx, [message]) };
   }
   if (result.mismatches.length === 0) return { ...base(spec), verdict: 'pass', observed: result.observed };
