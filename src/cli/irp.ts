@@ -13,6 +13,7 @@ import {
 } from '../irp/config.js';
 import { IrpServer } from '../irp/server.js';
 import { StoreError } from '../irp/store.js';
+import { prepareOutputDir } from './paths.js';
 import { UsageError } from './run-main.js';
 
 interface ServeOptions {
@@ -71,6 +72,7 @@ async function serve(opts: ServeOptions): Promise<void> {
     throw err;
   }
   const port = parsePort(opts.port);
+  const dataDir = opts.data !== undefined ? await prepareOutputDir(opts.data, 'the data folder') : undefined;
   const print = (line: string): void => void process.stdout.write(`${line}\n`);
   let server: IrpServer;
   try {
@@ -79,7 +81,7 @@ async function serve(opts: ServeOptions): Promise<void> {
       host: opts.host,
       domain: opts.domain,
       seed: opts.seed,
-      dataDir: opts.data ? path.resolve(opts.data) : undefined,
+      dataDir,
       accounts,
       lies,
       onEvent: (e) => {

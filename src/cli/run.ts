@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { CatalogueError, SelectionError, UnknownRequirementError } from '../run/catalogue.js';
 import { formatSummary, writeReport } from '../run/report.js';
 import { DEFAULT_CASE_TIMEOUT_MS, DEFAULT_CONCURRENCY, DEFAULT_SEED, runConformance } from '../run/runner.js';
+import { prepareOutputDir, problemOf } from './paths.js';
 import { UsageError } from './run-main.js';
 
 interface RunCommandOptions {
@@ -43,6 +44,7 @@ export function registerRunCommand(program: Command): void {
       if (!SEED_SYNTAX.test(opts.seed)) throw new UsageError(`the seed must be 1 to 64 letters, digits, ".", "_" or "-", got "${opts.seed}".`);
       const concurrency = positiveInteger(opts.concurrency, '--concurrency');
       const caseTimeoutMs = positiveInteger(opts.timeout, '--timeout');
+      const outDir = await prepareOutputDir(opts.out, 'the report folder');
       let report;
       try {
         report = await runConformance({ seed: opts.seed, suites: opts.suite, caseIds: opts.case, concurrency, caseTimeoutMs });
@@ -51,7 +53,12 @@ export function registerRunCommand(program: Command): void {
         if (err instanceof UnknownRequirementError || err instanceof CatalogueError) throw new UsageError(`the run cannot start: ${err.message}`, 1);
         throw err;
       }
-      const file = await writeReport(opts.out, report);
+      let file: string;
+      try {
+        file = await writeReport(outDir, report);
+      } catch (err) {
+        throw new UsageError(`the run ended but its report could not be written in ${outDir}: ${problemOf(err)}.`, 3);
+      }
       if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else process.stdout.write(formatSummary(report, { color: process.stdout.isTTY === true, reportFile: file }));
       process.exitCode = report.summary.failed > 0 ? 1 : 0;

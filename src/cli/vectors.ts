@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { checkAll, checkSpecAppendix, DEFAULT_VECTOR_SEED, writeAll, writeSpecAppendix } from '../vectors/all.js';
+import { prepareOutputDir, requireInputDir } from './paths.js';
 import { UsageError } from './run-main.js';
 
 const installRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -28,9 +29,10 @@ export function registerVectorsCommands(program: Command): void {
     .option('--spec <file>', 'specification whose Appendix A must match handshake.json (skipped when absent)', defaultSpecPath())
     .option('--json', 'print the report as JSON')
     .action(async (opts: { dir: string; spec: string; json?: boolean }) => {
-      const report = await checkAll(path.resolve(opts.dir));
+      const dir = await requireInputDir(opts.dir, 'the vector folder');
+      const report = await checkAll(dir);
       if (existsSync(opts.spec)) {
-        const appendix = await checkSpecAppendix(path.resolve(opts.spec), path.resolve(opts.dir));
+        const appendix = await checkSpecAppendix(path.resolve(opts.spec), dir);
         if (appendix) report.mismatches.push({ file: 'handshake.json', tcId: null, comment: '', detail: appendix });
       }
       if (opts.json) {
@@ -55,10 +57,11 @@ export function registerVectorsCommands(program: Command): void {
     .option('--no-spec', 'leave the specification alone')
     .action(async (opts: { seed: string; out: string; spec: string | false }) => {
       if (opts.seed.length === 0) throw new UsageError('--seed must not be empty');
-      const written = await writeAll(path.resolve(opts.out), opts.seed);
-      process.stdout.write(`wrote ${written.length} files to ${path.resolve(opts.out)} from seed "${opts.seed}"\n`);
+      const out = await prepareOutputDir(opts.out, 'the vector folder');
+      const written = await writeAll(out, opts.seed);
+      process.stdout.write(`wrote ${written.length} files to ${out} from seed "${opts.seed}"\n`);
       if (opts.spec && existsSync(opts.spec)) {
-        const changed = await writeSpecAppendix(path.resolve(opts.spec), path.resolve(opts.out));
+        const changed = await writeSpecAppendix(path.resolve(opts.spec), out);
         process.stdout.write(`${opts.spec}: Appendix A ${changed ? 'rewritten' : 'already up to date'}\n`);
       }
     });
