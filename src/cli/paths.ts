@@ -26,7 +26,9 @@ async function kindOf(p: string): Promise<'folder' | 'file' | 'missing'> {
   try {
     return (await fs.stat(p)).isDirectory() ? 'folder' : 'file';
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    // ENOTDIR: a parent is a file; the walk up finds it and names it.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';
     throw err;
   }
 }

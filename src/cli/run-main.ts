@@ -23,7 +23,11 @@ export class UsageError extends Error {
  * A reader that stops early (`sixbench pki defects | head`) closes the pipe: the rest of the output
  * has nowhere to go, which is not an error of ours. Anything else on stdout is.
  */
+let pipeWatched = false;
 function exitQuietlyOnClosedPipe(): void {
+  // Once per process: runMain may run more than once in one process (tests).
+  if (pipeWatched) return;
+  pipeWatched = true;
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw err;
