@@ -45,6 +45,19 @@ export interface RunOptions {
   cases?: CaseSpec[];
   /** Called as each case finishes (progress output); results still come back in catalogue order. */
   onResult?: (result: CaseResult) => void;
+  /**
+   * Interrupts the run (SIGINT): no case starts after it, the running ones end at once and release
+   * what they opened, and the report holds the cases that finished before, marked interrupted.
+   */
+  signal?: AbortSignal;
+}
+
+/** The bench itself could not run (its environment did not start): not a verdict on anything (exit status 3). */
+export class BenchCannotRunError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BenchCannotRunError';
+  }
 }
 
 export async function runConformance(opts: RunOptions = {}): Promise<RunReport> {
@@ -60,7 +73,12 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunReport> 
 
   const setupStart = Date.now();
   const needsEnvironment = selected.some((c) => c.disabled === undefined && c.action.kind !== 'vectors');
-  const env = needsEnvironment ? await RunEnvironment.start({ seed, slots: concurrency }) : undefined;
+  let env: RunEnvironment | undefined;
+  try {
+    env = needsEnvironment ? await RunEnvironment.start({ seed, slots: concurrency }) : undefined;
+  } catch (err) {
+    throw new BenchCannotRunError(`the run's environment (IRP stub and enrolled users) did not start: ${(err as Error).message}`, { cause: err });
+  }
   const setupMs = Date.now() - setupStart;
 
   const results: CaseResult[] = new Array(selected.length);
@@ -68,10 +86,13 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunReport> 
   try {
     await Promise.all(
       Array.from({ length: Math.min(concurrency, selected.length) }, async (_, w) => {
-        for (let i = w; i < selected.length; i += concurrency) {
+        for (let i = w; i < selected.length && !opts.signal?.aborted; i += concurrency) {
           const spec = selected[i]!;
           const t0 = Date.now();
-          results[i] = await runCase(spec, { env, slot: env?.slots[w], seed, timeoutMs, byId, vectorsDir: opts.vectorsDir ?? VECTORS_DIR });
+          const result = await runCase(spec, { env, slot: env?.slots[w], seed, timeoutMs, byId, vectorsDir: opts.vectorsDir ?? VECTORS_DIR, interrupt: opts.signal });
+          // A case cut short by the interruption did not finish: it is left out of the report.
+          if (opts.signal?.aborted) break;
+          results[i] = result;
           durations[spec.id] = Date.now() - t0;
           opts.onResult?.(results[i]!);
         }
@@ -80,7 +101,10 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunReport> 
   } finally {
     await env?.close();
   }
-  return buildReport({ seed, started, requirements, cases: results, timings: { totalMs: Date.now() - started.getTime(), setupMs, cases: durations } });
+  const interrupted = opts.signal?.aborted === true;
+  const finished = interrupted ? results.filter((r) => r !== undefined) : results;
+  const report = buildReport({ seed, started, requirements, cases: finished, timings: { totalMs: Date.now() - started.getTime(), setupMs, cases: durations } });
+  return interrupted ? { ...report, interrupted: true } : report;
 }
 
 interface CaseContext {
@@ -90,6 +114,8 @@ interface CaseContext {
   timeoutMs: number;
   byId: Map<string, Requirement>;
   vectorsDir: string;
+  /** The run's interruption: ends the case as its time limit would. */
+  interrupt?: AbortSignal | undefined;
 }
 
 function base(spec: CaseSpec): Pick<CaseResult, 'id' | 'suite' | 'title' | 'requirements' | 'form'> {
@@ -109,6 +135,9 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
   if (spec.disabled !== undefined) return { ...base(spec), verdict: 'skip', reason: spec.disabled };
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), ctx.timeoutMs);
+  const onInterrupt = (): void => controller.abort();
+  ctx.interrupt?.addEventListener('abort', onInterrupt, { once: true });
+  if (ctx.interrupt?.aborted) controller.abort();
   const scope = new CaseScope(controller.signal);
   let result: CaseResult;
   try {
@@ -118,6 +147,7 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
     result = { ...base(spec), verdict: 'fail', reason: message, evidence: evidence(spec, ctx, [message]) };
   } finally {
     clearTimeout(timer);
+    ctx.interrupt?.removeEventListener('abort', onInterrupt);
   }
   // However the case ended, what it opened goes before the next case starts (issue 13 §1).
   controller.abort();

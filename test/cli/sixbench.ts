@@ -9,14 +9,18 @@ export interface Outcome {
   stderr: string;
 }
 
-export async function sixbench(args: string[]): Promise<Outcome> {
+export async function sixbench(args: string[], opts: { onStdout?: typeof process.stdout.write } = {}): Promise<Outcome> {
   let stdout = '';
   let stderr = '';
   const out = process.stdout.write.bind(process.stdout);
   const err = process.stderr.write.bind(process.stderr);
   const previous = process.exitCode;
   process.exitCode = undefined;
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    opts.onStdout?.(chunk);
+    return true;
+  }) as typeof process.stdout.write;
   process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
   try {
     await runMain(buildProgram(), ['node', 'sixbench', ...args]);
