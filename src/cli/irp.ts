@@ -15,6 +15,7 @@ import { IrpServer } from '../irp/server.js';
 import { StoreError } from '../irp/store.js';
 import { prepareOutputDir } from './paths.js';
 import { UsageError } from './run-main.js';
+import { parseDomain, parseSeed } from './values.js';
 
 interface ServeOptions {
   port: string;
@@ -132,8 +133,8 @@ export function registerIrpCommands(program: Command): void {
     .description('run the IRP registry stub (TLS, enrolment CA, signed look-ups, adversarial settings; see docs/irp.md)')
     .option('--port <port>', `TCP port (0 picks a free port, printed at start)`, String(IRP_DEFAULT_PORT))
     .option('--host <address>', "address to listen on (default '::', dual-stack, falling back to 0.0.0.0 without IPv6; use ::1 or 127.0.0.1 for this machine only)")
-    .option('--domain <domain>', 'the domain the registry serves (default example.com)')
-    .option('--seed <seed>', 'seed of the test PKI (default sixbench-irp; with --data, stored on first start)')
+    .option('--domain <domain>', 'the domain the registry serves (default example.com)', parseDomain)
+    .option('--seed <seed>', 'seed of the test PKI (default sixbench-irp; with --data, stored on first start; 1 to 64 letters, digits, ".", "_", "-")', parseSeed)
     .option('--data <dir>', 'keep state in files in DIR (atomic writes), PKI seed included; default in memory')
     .option('--user <id:password>', 'a password account for Login/Enroll (repeatable)', collect, [])
     .option('--users <file>', 'password accounts, one ID:PASSWORD per line (# comments)')

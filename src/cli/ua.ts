@@ -37,6 +37,7 @@ import {
   type LoadedIdentity,
 } from '../ua/identity-store.js';
 import { UsageError } from './run-main.js';
+import { collectCipher, collectMethod, parseSeed, parseWholeNumber, portParser } from './values.js';
 import { domainOf, isValidUserId } from '../protocol/identity.js';
 
 export interface CliIo {
@@ -219,24 +220,20 @@ async function closeSession(s: Session): Promise<void> {
 }
 
 function addAgentOptions(cmd: Command): Command {
-  const intArg = (what: string) => (v: string) => {
-    if (!/^[0-9]+$/.test(v)) throw new UsageError(`${what} must be a whole number, got "${v}".`);
-    return Number(v);
-  };
   const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
   return cmd
     .option('--dir <DIR>', 'identity directory written by "ua enroll" (required)')
     .option('--keylog <FILE>', 'append the session secrets in the key-log format to FILE')
     .option('--bug <group.knob>', 'enable a misbehaviour knob (repeatable; see --list-bugs)', collect)
     .option('--list-bugs', 'list the misbehaviour knobs and exit')
-    .option('--seed <S>', 'seeded mode: every byte on the wire follows from S')
+    .option('--seed <S>', 'seeded mode: every byte on the wire follows from S (1 to 64 letters, digits, ".", "_", "-")', parseSeed)
     .option('--events <FILE>', 'write JSON-lines events to FILE ("-" for standard output)')
-    .option('--method <NAME>', 'key-exchange method to offer, in preference order (repeatable)', collect)
-    .option('--cipher <NAME>', 'AEAD to offer, in preference order (repeatable)', collect)
+    .option('--method <NAME>', 'key-exchange method to offer, in preference order (repeatable): x25519, p256, rsa-oaep', collectMethod)
+    .option('--cipher <NAME>', 'AEAD to offer, in preference order (repeatable): AES-256-GCM, CHACHA20-POLY1305', collectCipher)
     .option('--legacy', 'also offer and accept version 0.9')
-    .option('--handshake-timeout <MS>', `handshake timeout in ms (default ${DEFAULT_HANDSHAKE_TIMEOUT_MS})`, intArg('--handshake-timeout'))
-    .option('--idle-timeout <MS>', `idle timeout in ms (default ${DEFAULT_IDLE_TIMEOUT_MS})`, intArg('--idle-timeout'))
-    .option('--max-frame <BYTES>', `frame length limit (default ${DEFAULT_MAX_FRAME_LENGTH})`, intArg('--max-frame'));
+    .option('--handshake-timeout <MS>', `handshake timeout in ms (default ${DEFAULT_HANDSHAKE_TIMEOUT_MS})`, parseWholeNumber)
+    .option('--idle-timeout <MS>', `idle timeout in ms (default ${DEFAULT_IDLE_TIMEOUT_MS})`, parseWholeNumber)
+    .option('--max-frame <BYTES>', `frame length limit (default ${DEFAULT_MAX_FRAME_LENGTH})`, parseWholeNumber);
 }
 
 /** `--list-bugs` is accepted by every agent command; it prints the catalogue and ends the command. */
@@ -520,7 +517,7 @@ export function registerUaCommands(program: Command): void {
     ua
       .command('listen')
       .description('accept E2ED connections and print events as JSON lines (Ctrl-C stops)')
-      .option('--port <PORT>', `TCP port (default ${E2ED_PORT}; 0 picks a free port)`, (v) => Number(v))
+      .option('--port <PORT>', `TCP port (default ${E2ED_PORT}; 0 picks a free port)`, portParser(true))
       .option('--host <ADDRESS>', 'address to listen on (default ::1)')
       .option('--register', 'register the address and port with the IRP registry')
       .option('--advertise <ADDRESS>', 'address to register when listening on a wildcard'),
@@ -547,7 +544,7 @@ export function registerUaCommands(program: Command): void {
       .command('chat')
       .description('interactive chat: register, then talk to --to or wait for someone; /quit leaves')
       .option('--to <ID>', 'the user ID to talk to (omit to wait to be called)')
-      .option('--port <PORT>', 'TCP port to accept on (default 0: a free port, registered with IRP)', (v) => Number(v))
+      .option('--port <PORT>', 'TCP port to accept on (default 0: a free port, registered with IRP)', portParser(true))
       .option('--host <ADDRESS>', 'address to listen on (default ::1)')
       .option('--advertise <ADDRESS>', 'address to register when listening on a wildcard'),
   ).action(async (o: ChatOptions) => {

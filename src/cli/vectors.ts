@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { checkAll, checkSpecAppendix, DEFAULT_VECTOR_SEED, writeAll, writeSpecAppendix } from '../vectors/all.js';
 import { prepareOutputDir, requireInputDir } from './paths.js';
 import { UsageError } from './run-main.js';
+import { parseSeed } from './values.js';
 
 const installRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -51,7 +52,7 @@ export function registerVectorsCommands(program: Command): void {
   vectors
     .command('generate')
     .description('write every vector file and its JSON Schema deterministically from a seed')
-    .option('--seed <seed>', 'seed of all randomness in the vectors', DEFAULT_VECTOR_SEED)
+    .option('--seed <seed>', 'seed of all randomness in the vectors (1 to 64 letters, digits, ".", "_", "-")', parseSeed, DEFAULT_VECTOR_SEED)
     .option('--out <dir>', 'output folder', defaultVectorDir())
     .option('--spec <file>', 'specification whose Appendix A is rewritten from the new handshake.json', defaultSpecPath())
     .option('--no-spec', 'leave the specification alone')
