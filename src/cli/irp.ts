@@ -13,7 +13,10 @@ import {
 } from '../irp/config.js';
 import { IrpServer } from '../irp/server.js';
 import { StoreError } from '../irp/store.js';
+import { prepareOutputDir } from './paths.js';
 import { UsageError } from './run-main.js';
+import { PS_WARNING, readSecretText } from './secrets.js';
+import { parseDomain, parseSeed } from './values.js';
 
 interface ServeOptions {
   port: string;
@@ -23,6 +26,7 @@ interface ServeOptions {
   data?: string;
   user: string[];
   users?: string;
+  usersFile?: string;
   caOut?: string;
   lie: string[];
   jsonEvents?: boolean;
@@ -55,15 +59,10 @@ async function serve(opts: ServeOptions): Promise<void> {
   let lies: RegistryLies = {};
   try {
     for (const text of opts.user) accounts.push(parseAccount(text));
-    if (opts.users) {
-      const file = path.resolve(opts.users);
-      let text: string;
-      try {
-        text = await fs.readFile(file, 'utf8');
-      } catch (err) {
-        throw new UsageError(`cannot read the users file ${file}: ${(err as Error).message}`);
-      }
-      accounts.push(...parseAccountsFile(text, file));
+    for (const name of [opts.users, opts.usersFile]) {
+      if (name === undefined) continue;
+      const text = await readSecretText(name, 'the users file');
+      accounts.push(...parseAccountsFile(text, name === '-' ? 'standard input' : path.resolve(name)));
     }
     for (const text of opts.lie) lies = parseLie(text, lies);
   } catch (err) {
@@ -71,6 +70,7 @@ async function serve(opts: ServeOptions): Promise<void> {
     throw err;
   }
   const port = parsePort(opts.port);
+  const dataDir = opts.data !== undefined ? await prepareOutputDir(opts.data, 'the data folder') : undefined;
   const print = (line: string): void => void process.stdout.write(`${line}\n`);
   let server: IrpServer;
   try {
@@ -79,7 +79,7 @@ async function serve(opts: ServeOptions): Promise<void> {
       host: opts.host,
       domain: opts.domain,
       seed: opts.seed,
-      dataDir: opts.data ? path.resolve(opts.data) : undefined,
+      dataDir,
       accounts,
       lies,
       onEvent: (e) => {
@@ -130,11 +130,12 @@ export function registerIrpCommands(program: Command): void {
     .description('run the IRP registry stub (TLS, enrolment CA, signed look-ups, adversarial settings; see docs/irp.md)')
     .option('--port <port>', `TCP port (0 picks a free port, printed at start)`, String(IRP_DEFAULT_PORT))
     .option('--host <address>', "address to listen on (default '::', dual-stack, falling back to 0.0.0.0 without IPv6; use ::1 or 127.0.0.1 for this machine only)")
-    .option('--domain <domain>', 'the domain the registry serves (default example.com)')
-    .option('--seed <seed>', 'seed of the test PKI (default sixbench-irp; with --data, stored on first start)')
+    .option('--domain <domain>', 'the domain the registry serves (default example.com)', parseDomain)
+    .option('--seed <seed>', 'seed of the test PKI (default sixbench-irp; with --data, stored on first start; 1 to 64 letters, digits, ".", "_", "-")', parseSeed)
     .option('--data <dir>', 'keep state in files in DIR (atomic writes), PKI seed included; default in memory')
-    .option('--user <id:password>', 'a password account for Login/Enroll (repeatable)', collect, [])
-    .option('--users <file>', 'password accounts, one ID:PASSWORD per line (# comments)')
+    .option('--user <id:password>', `a password account for Login/Enroll (repeatable; ${PS_WARNING} --users-file)`, collect, [])
+    .option('--users-file <file>', 'password accounts, one ID:PASSWORD per line (# comments); "-" reads standard input')
+    .option('--users <file>', 'the same as --users-file (kept for existing scripts)')
     .option('--ca-out <file>', 'write the root CA certificate (PEM) a client must trust')
     .option('--lie <kind>', `adversarial setting (repeatable): ${LIE_KINDS.map((k) => LIE_SYNTAX[k]).join(', ')}`, collect, [])
     .option('--json-events', 'print one JSON object per event on stdout instead of text')

@@ -2,6 +2,13 @@
 import type { Command } from 'commander';
 import { CommanderError } from 'commander';
 
+/**
+ * Exit statuses of every command (docs/run.md): 0 success (every case passed), 1 a case failed
+ * (or a check found a difference), 2 bad usage, 3 the bench could not run, 70 a defect of sixbench.
+ */
+export const USAGE_EXIT = 2;
+export const CANNOT_RUN_EXIT = 3;
+
 /** An error meant for the person at the terminal: its message is printed as is. */
 export class UsageError extends Error {
   readonly exitCode: number;
@@ -16,7 +23,11 @@ export class UsageError extends Error {
  * A reader that stops early (`sixbench pki defects | head`) closes the pipe: the rest of the output
  * has nowhere to go, which is not an error of ours. Anything else on stdout is.
  */
+let pipeWatched = false;
 function exitQuietlyOnClosedPipe(): void {
+  // Once per process: runMain may run more than once in one process (tests).
+  if (pipeWatched) return;
+  pipeWatched = true;
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw err;
@@ -25,12 +36,20 @@ function exitQuietlyOnClosedPipe(): void {
 
 export async function runMain(program: Command, argv: string[]): Promise<void> {
   exitQuietlyOnClosedPipe();
-  program.exitOverride();
+  // On every command, not only the root: a subcommand's own parse error would otherwise call process.exit(1).
+  const override = (c: Command): void => {
+    c.exitOverride();
+    c.commands.forEach(override);
+  };
+  override(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      process.exitCode = err.exitCode;
+      // Help and --version end with commander's 0. Every other commander error is bad usage
+      // (unknown option or command, missing required option, missing or invalid value): exit 2,
+      // which CI tells apart from a failed case (1); commander's own default would be 1.
+      process.exitCode = err.exitCode === 0 ? 0 : USAGE_EXIT;
       return;
     }
     if (err instanceof UsageError) {

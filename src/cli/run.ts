@@ -1,11 +1,24 @@
 // `sixbench run`: the conformance run against the built-in reference UA and IRP stub (docs/run.md).
-// Exit status: 0 when every case passes (skips allowed), 1 when a case fails or the catalogue
-// cites a requirement docs/spec.md does not define, 2 for bad usage (unknown suite or case id).
+// Exit status (RUN_EXIT_STATUSES, also in `run --help`): 0 every case passed (skips allowed),
+// 1 a case failed or the catalogue cites a requirement docs/spec.md does not define, 2 bad usage,
+// 3 the bench could not run, 130 interrupted (SIGINT; the report holds the finished cases).
 import type { Command } from 'commander';
-import { CatalogueError, SelectionError, UnknownRequirementError } from '../run/catalogue.js';
+import { CatalogueError, loadCatalogue, selectCases, SelectionError, SUITES_DIR, UnknownRequirementError } from '../run/catalogue.js';
 import { formatSummary, writeReport } from '../run/report.js';
-import { DEFAULT_CASE_TIMEOUT_MS, DEFAULT_CONCURRENCY, DEFAULT_SEED, runConformance } from '../run/runner.js';
-import { UsageError } from './run-main.js';
+import { BenchCannotRunError, DEFAULT_CASE_TIMEOUT_MS, DEFAULT_CONCURRENCY, DEFAULT_SEED, runConformance } from '../run/runner.js';
+import { prepareOutputDir, problemOf } from './paths.js';
+import { colorWanted, ProgressLine } from './progress.js';
+import { CANNOT_RUN_EXIT, UsageError } from './run-main.js';
+
+/** 128 + SIGINT, as a shell reports a command ended by Ctrl-C. */
+export const INTERRUPTED_EXIT = 130;
+
+export const RUN_EXIT_STATUSES = `Exit status:
+  0    every case passed (skipped cases allowed)
+  1    a case failed, or the catalogue cites a requirement docs/spec.md does not define
+  2    bad usage (unknown option, suite or case; a malformed value; an unusable --out folder)
+  3    the bench could not run (its IRP stub or users did not start; the report could not be written)
+  130  interrupted (Ctrl-C): the report holds the cases that finished, marked "interrupted": true`;
 
 interface RunCommandOptions {
   seed: string;
@@ -13,6 +26,7 @@ interface RunCommandOptions {
   suite: string[];
   case: string[];
   json?: boolean;
+  list?: boolean;
   concurrency: string;
   timeout: string;
 }
@@ -35,25 +49,92 @@ export function registerRunCommand(program: Command): void {
     .option('--seed <S>', 'seed of the run: PKI, keys, UAs (letters, digits, ".", "_", "-")', DEFAULT_SEED)
     .option('--out <DIR>', 'directory of the report', 'reports')
     .option('--suite <NAME>', 'run this suite (repeatable): interop, knobs, certificates, vectors, irp', collect, [])
-    .option('--case <ID>', 'run this case (repeatable), e.g. knob.finished.corruptValue', collect, [])
+    .option('--case <ID>', 'run this case (repeatable); a glob selects several: knob.hello.* ("*" any characters, "?" one)', collect, [])
     .option('--json', 'print the report JSON on stdout instead of the summary')
+    .option('--list', 'list the selected cases (id, title, requirement ids) without running them')
     .option('--concurrency <N>', 'cases run at the same time', String(DEFAULT_CONCURRENCY))
     .option('--timeout <MS>', 'time limit of one case in milliseconds', String(DEFAULT_CASE_TIMEOUT_MS))
+    .addHelpText('after', `\n${RUN_EXIT_STATUSES}\n\nWhile it runs on a terminal, one line shows the cases done, the failures so far and the time\nelapsed (none when the output is not a terminal). NO_COLOR turns colour off.`)
     .action(async (opts: RunCommandOptions) => {
       if (!SEED_SYNTAX.test(opts.seed)) throw new UsageError(`the seed must be 1 to 64 letters, digits, ".", "_" or "-", got "${opts.seed}".`);
       const concurrency = positiveInteger(opts.concurrency, '--concurrency');
       const caseTimeoutMs = positiveInteger(opts.timeout, '--timeout');
+      if (opts.list) return listCases(opts);
+      // The selection is checked before the report folder is made: a typo in --case creates nothing.
+      let total: number;
+      try {
+        total = selectCases(loadCatalogue(SUITES_DIR), { suites: opts.suite, caseIds: opts.case }).length;
+      } catch (err) {
+        if (err instanceof SelectionError) throw new UsageError(err.message, 2);
+        if (err instanceof CatalogueError) throw new UsageError(`the run cannot start: ${err.message}`, 1);
+        throw err;
+      }
+      const outDir = await prepareOutputDir(opts.out, 'the report folder');
+      const progress = new ProgressLine(process.stdout, total);
+      // Ctrl-C: the running cases end and release what they opened, and the finished ones are
+      // reported (issue 11 §4). A second Ctrl-C finds no handler and ends the process at once.
+      const interrupt = new AbortController();
+      const onSigint = (): void => {
+        progress.clear();
+        process.stderr.write('sixbench: interrupted; ending the running cases and writing the report of the finished ones\n');
+        interrupt.abort();
+      };
+      process.once('SIGINT', onSigint);
       let report;
       try {
-        report = await runConformance({ seed: opts.seed, suites: opts.suite, caseIds: opts.case, concurrency, caseTimeoutMs });
+        report = await runConformance({
+          seed: opts.seed,
+          suites: opts.suite,
+          caseIds: opts.case,
+          concurrency,
+          caseTimeoutMs,
+          signal: interrupt.signal,
+          onResult: opts.json ? undefined : (r) => progress.record(r.verdict),
+        });
       } catch (err) {
         if (err instanceof SelectionError) throw new UsageError(err.message, 2);
         if (err instanceof UnknownRequirementError || err instanceof CatalogueError) throw new UsageError(`the run cannot start: ${err.message}`, 1);
+        if (err instanceof BenchCannotRunError) throw new UsageError(`the bench could not run: ${err.message}`, CANNOT_RUN_EXIT);
         throw err;
+      } finally {
+        process.off('SIGINT', onSigint);
+        progress.clear();
       }
-      const file = await writeReport(opts.out, report);
+      let file: string;
+      try {
+        file = await writeReport(outDir, report);
+      } catch (err) {
+        throw new UsageError(`the run ended but its report could not be written in ${outDir}: ${problemOf(err)}.`, CANNOT_RUN_EXIT);
+      }
       if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      else process.stdout.write(formatSummary(report, { color: process.stdout.isTTY === true, reportFile: file }));
+      else process.stdout.write(formatSummary(report, { color: colorWanted(process.stdout), reportFile: file }));
+      if (report.interrupted) {
+        if (!opts.json) process.stdout.write(`interrupted: ${report.summary.total} of ${total} cases finished\n`);
+        process.exitCode = INTERRUPTED_EXIT;
+        return;
+      }
       process.exitCode = report.summary.failed > 0 ? 1 : 0;
     });
+}
+
+/** `run --list`: the selected cases, one line each (or JSON), without starting anything. */
+function listCases(opts: RunCommandOptions): void {
+  let cases;
+  try {
+    cases = selectCases(loadCatalogue(SUITES_DIR), { suites: opts.suite, caseIds: opts.case });
+  } catch (err) {
+    if (err instanceof SelectionError || err instanceof CatalogueError) throw new UsageError(err.message, 2);
+    throw err;
+  }
+  if (opts.json) {
+    const list = cases.map((c) => ({ id: c.id, suite: c.suite, title: c.title, requirements: c.requirements, ...(c.disabled !== undefined ? { disabled: c.disabled } : {}) }));
+    process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+    return;
+  }
+  const width = Math.max(0, ...cases.map((c) => c.id.length));
+  for (const c of cases) {
+    const disabled = c.disabled !== undefined ? ` (disabled: ${c.disabled})` : '';
+    process.stdout.write(`${c.id.padEnd(width)}  ${c.title}  [${c.requirements.join(', ')}]${disabled}\n`);
+  }
+  process.stdout.write(`${cases.length} case(s)\n`);
 }

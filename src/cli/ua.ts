@@ -5,6 +5,8 @@
 // reason), peer refused (with the alert).
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { promises as fs, createWriteStream } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { Command, Option } from 'commander';
@@ -37,6 +39,8 @@ import {
   type LoadedIdentity,
 } from '../ua/identity-store.js';
 import { UsageError } from './run-main.js';
+import { PS_WARNING, readPasswordFile } from './secrets.js';
+import { collectCipher, collectMethod, parseSeed, parseWholeNumber, portParser } from './values.js';
 import { domainOf, isValidUserId } from '../protocol/identity.js';
 
 export interface CliIo {
@@ -152,11 +156,25 @@ function parseHostPortOption(text: string, defaultPort?: number): HostPort {
   }
 }
 
+/**
+ * Where an identity lives unless --dir says otherwise: in the user's data folder, never in the
+ * current folder (a checkout of sixbench is no place for private keys; issue 13 §4).
+ * $XDG_DATA_HOME/sixbench/identities/<user ID>, by default ~/.local/share/sixbench/identities/<user ID>.
+ */
+export function defaultIdentityDir(userId: string, env: NodeJS.ProcessEnv = process.env): string {
+  const data = env.XDG_DATA_HOME !== undefined && path.isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : path.join(os.homedir(), '.local', 'share');
+  return path.join(data, 'sixbench', 'identities', userId);
+}
+
+const WHERE_IDENTITIES = 'default: $XDG_DATA_HOME/sixbench/identities/<ID> (~/.local/share/... without it), outside the current folder';
+
 // ---------------------------------------------------------------------------------------------
 // Options shared by listen, send and chat
 
 export interface AgentCliOptions {
-  dir: string;
+  /** The identity folder; default the one of --user under defaultIdentityDir. */
+  dir?: string;
+  user?: string;
   keylog?: string;
   bug?: string[];
   seed?: string;
@@ -192,8 +210,9 @@ interface Session {
 }
 
 async function openSession(opts: AgentCliOptions, io: CliIo, eventsToStdout: boolean): Promise<Session> {
-  if (!opts.dir) throw new UsageError('--dir DIR is required (the identity directory written by "ua enroll").');
-  const identity = await openIdentity(opts.dir);
+  const dir = opts.dir ?? (opts.user !== undefined ? defaultIdentityDir(opts.user) : undefined);
+  if (dir === undefined) throw new UsageError('say whose identity to use: --user ID (enrolled with "ua enroll" to its default folder) or --dir DIR.');
+  const identity = await openIdentity(dir);
   const bugs = bugsFrom(opts.bug);
   const registry = await connectRegistry(identity.registry, identity.trustAnchors, identity.userId);
   const agentOptions: UserAgentOptions = {
@@ -219,24 +238,21 @@ async function closeSession(s: Session): Promise<void> {
 }
 
 function addAgentOptions(cmd: Command): Command {
-  const intArg = (what: string) => (v: string) => {
-    if (!/^[0-9]+$/.test(v)) throw new UsageError(`${what} must be a whole number, got "${v}".`);
-    return Number(v);
-  };
   const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
   return cmd
-    .option('--dir <DIR>', 'identity directory written by "ua enroll" (required)')
+    .option('--user <ID>', `your user ID: its identity is read from the default folder (${WHERE_IDENTITIES})`)
+    .option('--dir <DIR>', 'identity directory written by "ua enroll" (instead of --user)')
     .option('--keylog <FILE>', 'append the session secrets in the key-log format to FILE')
     .option('--bug <group.knob>', 'enable a misbehaviour knob (repeatable; see --list-bugs)', collect)
     .option('--list-bugs', 'list the misbehaviour knobs and exit')
-    .option('--seed <S>', 'seeded mode: every byte on the wire follows from S')
+    .option('--seed <S>', 'seeded mode: every byte on the wire follows from S (1 to 64 letters, digits, ".", "_", "-")', parseSeed)
     .option('--events <FILE>', 'write JSON-lines events to FILE ("-" for standard output)')
-    .option('--method <NAME>', 'key-exchange method to offer, in preference order (repeatable)', collect)
-    .option('--cipher <NAME>', 'AEAD to offer, in preference order (repeatable)', collect)
+    .option('--method <NAME>', 'key-exchange method to offer, in preference order (repeatable): x25519, p256, rsa-oaep', collectMethod)
+    .option('--cipher <NAME>', 'AEAD to offer, in preference order (repeatable): AES-256-GCM, CHACHA20-POLY1305', collectCipher)
     .option('--legacy', 'also offer and accept version 0.9')
-    .option('--handshake-timeout <MS>', `handshake timeout in ms (default ${DEFAULT_HANDSHAKE_TIMEOUT_MS})`, intArg('--handshake-timeout'))
-    .option('--idle-timeout <MS>', `idle timeout in ms (default ${DEFAULT_IDLE_TIMEOUT_MS})`, intArg('--idle-timeout'))
-    .option('--max-frame <BYTES>', `frame length limit (default ${DEFAULT_MAX_FRAME_LENGTH})`, intArg('--max-frame'));
+    .option('--handshake-timeout <MS>', `handshake timeout in ms (default ${DEFAULT_HANDSHAKE_TIMEOUT_MS})`, parseWholeNumber)
+    .option('--idle-timeout <MS>', `idle timeout in ms (default ${DEFAULT_IDLE_TIMEOUT_MS})`, parseWholeNumber)
+    .option('--max-frame <BYTES>', `frame length limit (default ${DEFAULT_MAX_FRAME_LENGTH})`, parseWholeNumber);
 }
 
 /** `--list-bugs` is accepted by every agent command; it prints the catalogue and ends the command. */
@@ -252,8 +268,11 @@ export interface EnrollOptions {
   irp: string;
   ca: string;
   user: string;
-  password: string;
-  dir: string;
+  /** On the command line (visible in ps), or read from passwordFile ("-": standard input). */
+  password?: string;
+  passwordFile?: string;
+  /** Default: defaultIdentityDir(user). */
+  dir?: string;
   keyType?: 'p256' | 'ed25519' | 'rsa2048';
 }
 
@@ -273,6 +292,10 @@ function generateKey(type: EnrollOptions['keyType']): KeyObject {
 /** Password login, CSR, enrolment; leaves the key, chain, anchors and registry address in opts.dir. */
 export async function runEnroll(opts: EnrollOptions, io: CliIo = processIo()): Promise<void> {
   const registry = parseHostPortOption(opts.irp, 4604);
+  if ((opts.password === undefined) === (opts.passwordFile === undefined)) {
+    throw new UsageError('give the enrolment password with --password-file FILE ("-" reads standard input) or --password P (visible to other local users in ps), not both.');
+  }
+  const password = opts.password ?? (await readPasswordFile(opts.passwordFile!, io.stdin));
   let anchorsPem: string;
   try {
     anchorsPem = await fs.readFile(opts.ca, 'utf8');
@@ -289,7 +312,7 @@ export async function runEnroll(opts: EnrollOptions, io: CliIo = processIo()): P
   const client = await connectRegistry(registry, anchors, opts.user);
   let chain: Buffer[];
   try {
-    await client.login(opts.user, opts.password);
+    await client.login(opts.user, password);
     chain = await client.enroll(createCsr(privateKey, opts.user));
   } catch (err) {
     throw explainIrpError(err, registry, opts.user);
@@ -301,14 +324,15 @@ export async function runEnroll(opts: EnrollOptions, io: CliIo = processIo()): P
   if (!check.ok) {
     throw new UsageError(`the registry issued a certificate that is rejected: ${check.reason}: ${check.detail} (alert ${check.alert}).`, 5);
   }
-  await saveIdentity(opts.dir, {
+  const dir = path.resolve(opts.dir ?? defaultIdentityDir(opts.user));
+  await saveIdentity(dir, {
     userId: opts.user,
     privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     chain,
     trustAnchors: anchors,
     registry,
   });
-  io.stdout.write(`enrolled ${opts.user}: key, certificate chain and trust anchors written to ${opts.dir}\n`);
+  io.stdout.write(`enrolled ${opts.user}: key, certificate chain and trust anchors written to ${dir}\n`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -413,6 +437,13 @@ export async function runSend(opts: SendOptions, io: CliIo = processIo()): Promi
 // ---------------------------------------------------------------------------------------------
 // chat
 
+const CHAT_HELP = [
+  '* commands (never sent to the other person):',
+  '*   /help   list these commands',
+  '*   /quit   close the conversation and leave',
+  '* any other line is sent as a message',
+].join('\n');
+
 export interface ChatOptions extends ListenOptions {
   to?: string;
 }
@@ -445,13 +476,15 @@ export async function startChat(opts: ChatOptions, io: CliIo = processIo()): Pro
   out(`${s.identity.userId}: registered at ${formatHostPort({ host: bound.address, port: bound.port })}`);
 
   let current: UaConnection | undefined;
+  /** Set by our own /quit (or the end of input): what closes then is us leaving, not the peer. */
+  let quitting = false;
   const adopt = (conn: UaConnection): void => {
     const n = conn.negotiated;
     out(`* talking to ${conn.peerUserId} (certificate verified) - E2ED ${n?.version}, ${n?.method}, ${n?.cipher}, exporter ${conn.exporter?.slice(0, 16)}...`);
     conn.on('message', (m: { from: string; text: string }) => out(`<${m.from}> ${m.text}`));
     void conn.closed.then((info) => {
       const detail = `${info.how}${info.alert ? `, ${info.alert}` : ''}`;
-      out(info.by === 'local' ? `* conversation with ${conn.peerUserId} closed (${detail})` : `* ${conn.peerUserId} left (${detail})`);
+      out(info.by === 'peer' && !quitting ? `* ${conn.peerUserId} left (${detail})` : `* conversation with ${conn.peerUserId} closed (${detail})`);
       if (current === conn) current = undefined;
     });
     current = conn;
@@ -468,7 +501,7 @@ export async function startChat(opts: ChatOptions, io: CliIo = processIo()): Pro
       throw explainConnect(err, s.identity.registry, opts.to);
     }
   } else {
-    out('* waiting for someone to connect (type /quit to leave)');
+    out('* waiting for someone to connect (/help lists the commands, /quit leaves)');
   }
 
   const done = new Promise<void>((resolve) => {
@@ -477,14 +510,19 @@ export async function startChat(opts: ChatOptions, io: CliIo = processIo()): Pro
     const finish = async (): Promise<void> => {
       if (finished) return;
       finished = true;
+      quitting = true;
       rl.close();
       await closeSession(s);
       out('* bye');
       resolve();
     };
     rl.on('line', (line) => {
-      if (line.trim() === '/quit') {
-        void finish();
+      const command = /^\/([a-z]+)\s*$/.exec(line.trim())?.[1];
+      if (command !== undefined) {
+        // Commands are local: never sent to the peer.
+        if (command === 'quit') void finish();
+        else if (command === 'help') out(CHAT_HELP);
+        else out(`* unknown command /${command}; /help lists the commands`);
         return;
       }
       if (line.length === 0) return;
@@ -511,8 +549,9 @@ export function registerUaCommands(program: Command): void {
     .requiredOption('--irp <HOST:PORT>', 'the registry address')
     .requiredOption('--ca <FILE>', "PEM file of the registry's root CA (written by \"irp serve --ca-out\")")
     .requiredOption('--user <ID>', 'your user ID (local@domain)')
-    .requiredOption('--password <P>', 'your enrolment password')
-    .requiredOption('--dir <DIR>', 'where to store the key (0600), chain and trust anchors')
+    .option('--password-file <FILE>', 'read your enrolment password from the first line of FILE ("-": standard input)')
+    .option('--password <P>', `your enrolment password (${PS_WARNING} --password-file)`)
+    .option('--dir <DIR>', `where to store the key (0600), chain and trust anchors (${WHERE_IDENTITIES})`)
     .addOption(new Option('--key-type <TYPE>', 'key type to generate').choices(['p256', 'ed25519', 'rsa2048']).default('p256'))
     .action(async (o: EnrollOptions) => runEnroll(o));
 
@@ -520,7 +559,7 @@ export function registerUaCommands(program: Command): void {
     ua
       .command('listen')
       .description('accept E2ED connections and print events as JSON lines (Ctrl-C stops)')
-      .option('--port <PORT>', `TCP port (default ${E2ED_PORT}; 0 picks a free port)`, (v) => Number(v))
+      .option('--port <PORT>', `TCP port (default ${E2ED_PORT}; 0 picks a free port)`, portParser(true))
       .option('--host <ADDRESS>', 'address to listen on (default ::1)')
       .option('--register', 'register the address and port with the IRP registry')
       .option('--advertise <ADDRESS>', 'address to register when listening on a wildcard'),
@@ -547,7 +586,7 @@ export function registerUaCommands(program: Command): void {
       .command('chat')
       .description('interactive chat: register, then talk to --to or wait for someone; /quit leaves')
       .option('--to <ID>', 'the user ID to talk to (omit to wait to be called)')
-      .option('--port <PORT>', 'TCP port to accept on (default 0: a free port, registered with IRP)', (v) => Number(v))
+      .option('--port <PORT>', 'TCP port to accept on (default 0: a free port, registered with IRP)', portParser(true))
       .option('--host <ADDRESS>', 'address to listen on (default ::1)')
       .option('--advertise <ADDRESS>', 'address to register when listening on a wildcard'),
   ).action(async (o: ChatOptions) => {

@@ -4,10 +4,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { checkAll, checkSpecAppendix, checkSpecOutcomes, DEFAULT_VECTOR_SEED, writeAll, writeSpecAppendix } from '../vectors/all.js';
-import { UsageError } from './run-main.js';
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { regenerateRequirementIndex, staleRequirementIndex } from '../run/requirement-index.js';
+import { prepareOutputDir, requireInputDir } from './paths.js';
+import { UsageError } from './run-main.js';
+import { parseSeed } from './values.js';
 
 const installRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -31,11 +33,12 @@ export function registerVectorsCommands(program: Command): void {
     .option('--spec <file>', 'specification whose Appendix A must match handshake.json and whose Appendix D every vector must agree with (skipped when absent)', defaultSpecPath())
     .option('--json', 'print the report as JSON')
     .action(async (opts: { dir: string; spec: string; json?: boolean }) => {
-      const report = await checkAll(path.resolve(opts.dir));
+      const dir = await requireInputDir(opts.dir, 'the vector folder');
+      const report = await checkAll(dir);
       if (existsSync(opts.spec)) {
-        const appendix = await checkSpecAppendix(path.resolve(opts.spec), path.resolve(opts.dir));
+        const appendix = await checkSpecAppendix(path.resolve(opts.spec), dir);
         if (appendix) report.mismatches.push({ file: 'handshake.json', tcId: null, comment: '', detail: appendix });
-        report.mismatches.push(...await checkSpecOutcomes(path.resolve(opts.spec), path.resolve(opts.dir)));
+        report.mismatches.push(...await checkSpecOutcomes(path.resolve(opts.spec), dir));
         const index = staleRequirementIndex(await readFile(path.resolve(opts.spec), 'utf8'));
         if (index) report.mismatches.push({ file: opts.spec, tcId: null, comment: '', detail: index });
       }
@@ -55,16 +58,17 @@ export function registerVectorsCommands(program: Command): void {
   vectors
     .command('generate')
     .description('write every vector file and its JSON Schema deterministically from a seed')
-    .option('--seed <seed>', 'seed of all randomness in the vectors', DEFAULT_VECTOR_SEED)
+    .option('--seed <seed>', 'seed of all randomness in the vectors (1 to 64 letters, digits, ".", "_", "-")', parseSeed, DEFAULT_VECTOR_SEED)
     .option('--out <dir>', 'output folder', defaultVectorDir())
     .option('--spec <file>', 'specification whose Appendix A (from the new handshake.json) and Appendix C (requirement index, from the spec and suites/*.json) are rewritten', defaultSpecPath())
     .option('--no-spec', 'leave the specification alone')
     .action(async (opts: { seed: string; out: string; spec: string | false }) => {
       if (opts.seed.length === 0) throw new UsageError('--seed must not be empty');
-      const written = await writeAll(path.resolve(opts.out), opts.seed);
-      process.stdout.write(`wrote ${written.length} files to ${path.resolve(opts.out)} from seed "${opts.seed}"\n`);
+      const out = await prepareOutputDir(opts.out, 'the vector folder');
+      const written = await writeAll(out, opts.seed);
+      process.stdout.write(`wrote ${written.length} files to ${out} from seed "${opts.seed}"\n`);
       if (opts.spec && existsSync(opts.spec)) {
-        const changed = await writeSpecAppendix(path.resolve(opts.spec), path.resolve(opts.out));
+        const changed = await writeSpecAppendix(path.resolve(opts.spec), out);
         process.stdout.write(`${opts.spec}: Appendix A ${changed ? 'rewritten' : 'already up to date'}\n`);
         // Appendix C: the requirement index, from the spec and suites/*.json (after Appendix A, so
         // that it reads the spec as written).

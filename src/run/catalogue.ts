@@ -396,12 +396,23 @@ export function selectCases(cases: readonly CaseSpec[], opts: { suites?: readonl
   for (const s of suites) {
     if (!knownSuites.includes(s as SuiteName)) throw new SelectionError(`there is no suite "${s}"; the suites are ${knownSuites.join(', ')}.`);
   }
-  for (const id of ids) {
-    if (!cases.some((c) => c.id === id)) {
-      const close = cases.filter((c) => c.id.includes(id)).slice(0, 3).map((c) => c.id);
-      throw new SelectionError(`there is no case "${id}"${close.length > 0 ? ` (did you mean ${close.join(', ')}?)` : ''}.`);
-    }
-  }
+  const patterns = ids.map(casePattern);
+  ids.forEach((id, n) => {
+    if (cases.some((c) => patterns[n]!.test(c.id))) return;
+    if (isGlob(id)) throw new SelectionError(`no case matches "${id}" ("*" stands for any characters, "?" for one).`);
+    const close = cases.filter((c) => c.id.includes(id)).slice(0, 3).map((c) => c.id);
+    throw new SelectionError(`there is no case "${id}"${close.length > 0 ? ` (did you mean ${close.join(', ')}?)` : ''}.`);
+  });
   if (suites.length === 0 && ids.length === 0) return [...cases];
-  return cases.filter((c) => suites.includes(c.suite) || ids.includes(c.id));
+  return cases.filter((c) => suites.includes(c.suite) || patterns.some((p) => p.test(c.id)));
+}
+
+function isGlob(id: string): boolean {
+  return /[*?]/.test(id);
+}
+
+/** A case id, or a glob over case ids (`knob.hello.*`): "*" any characters (dots included), "?" one. */
+export function casePattern(id: string): RegExp {
+  const body = id.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
 }

@@ -205,6 +205,9 @@ export async function runConversation(conv: Conversation, ctx: ConversationConte
   const setups: Record<Side, PeerSetup> = { initiator: conv.initiator, responder: conv.responder };
 
   const agents = {} as Record<Side, UserAgent>;
+  // Aborted by cleanUp(), after the observation is taken: the agents then end everything they
+  // opened at once, and a step still running in the background cannot open anything new (issue 13 §1).
+  const teardown = new AbortController();
   for (const side of SIDES) {
     const setup = setups[side];
     const facing = parties[otherSide(side)];
@@ -220,6 +223,7 @@ export async function runConversation(conv: Conversation, ctx: ConversationConte
       // E2ED-CERT-27: "a test harness MAY configure a fixed time": the PKI's reference time, or the defect case's.
       now: facing.defect ? () => caseTime(env.pki, facing.defect!) : () => env.pki.referenceTime,
       onEvent: watch[side].onEvent,
+      signal: teardown.signal,
     });
   }
   agents.responder.onConnection((c) => watch.responder.watch(c));
@@ -240,6 +244,16 @@ export async function runConversation(conv: Conversation, ctx: ConversationConte
       ctx.signal.addEventListener('abort', check, { once: true });
       check();
     });
+  /** `p`, or Aborted once the case's time is up: for waits that no UA event ends (set-up, the initiator's attempt). */
+  const orAbort = <T>(waitingFor: string, p: Promise<T>): Promise<T> => {
+    p.catch(() => undefined);
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => reject(new Aborted(waitingFor));
+      if (ctx.signal.aborted) return onAbort();
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      p.then(resolve, reject).finally(() => ctx.signal.removeEventListener('abort', onAbort));
+    });
+  };
   const anyClosed = (): boolean => watch.initiator.closed || watch.responder.closed;
   const bothClosed = (): boolean => watch.initiator.closed && watch.responder.closed;
   /** Waits for `what`, or for the end of the connection (then for both ends). Returns false when it ended. */
@@ -331,16 +345,17 @@ export async function runConversation(conv: Conversation, ctx: ConversationConte
 
   async function handshake(): Promise<boolean> {
     const responder = parties.responder;
-    const { address, port } = await agents.responder.listen({ port: 0, host: env.host });
+    const { address, port } = await orAbort('the responder to listen', agents.responder.listen({ port: 0, host: env.host }));
     const viaIrp = responder.user !== undefined && parties.initiator.defect === undefined;
-    if (viaIrp) await responder.user!.registry.register(address, port);
+    if (viaIrp) await orAbort("the responder's registration", responder.user!.registry.register(address, port));
     const attempt = viaIrp
       ? agents.initiator.connect(responder.identity.userId)
       : agents.initiator.connectTo({ address, port, peerUserId: responder.identity.userId, peerCertificates: responder.identity.chain });
     let failedToStart: string | undefined;
     try {
-      watch.initiator.watch(await attempt);
+      watch.initiator.watch(await orAbort('the initiator to connect', attempt));
     } catch (err) {
+      if (err instanceof Aborted) throw err;
       if (err instanceof HandshakeFailedError) watch.initiator.markClosed(err.info);
       else failedToStart = (err as Error).message;
     }
@@ -364,6 +379,7 @@ export async function runConversation(conv: Conversation, ctx: ConversationConte
       });
     });
     for (const c of open) c.abort();
+    teardown.abort();
     await Promise.all(SIDES.map((s) => agents[s].close().catch(() => undefined)));
   }
 }

@@ -10,6 +10,7 @@ import type { IrpAccount, IrpServerOptions } from '../irp/config.js';
 import { createTestPki, type TestPki } from '../pki/ca.js';
 import { createCsr } from '../pki/csr.js';
 import { UserAgent, type UaIdentity, type UserAgentOptions } from '../ua/agent.js';
+import type { CaseScope } from './case-scope.js';
 
 export interface EnrolledUser {
   identity: UaIdentity;
@@ -84,6 +85,26 @@ export class RunEnvironment {
     return env;
   }
 
+  /**
+   * This environment as one case sees it: every user agent, registry connection and stub the case
+   * opens through it is adopted by the case's scope, so it is released however the case ends
+   * (issue 13 §1); the agents end at once when the case's signal aborts. Run-wide state (the
+   * slots, the IRP suite's enrolments) stays the run's.
+   */
+  forCase(scope: CaseScope): CaseEnvironment {
+    const run = this;
+    const view = Object.create(run) as CaseEnvironment & { scope: CaseScope };
+    view.scope = scope;
+    view.agent = (identity, seed, options = {}) =>
+      scope.adopt('a user agent', run.agent(identity, seed, { ...options, signal: scope.signal }), (a) => a.close());
+    view.connectRegistry = async (port, options) =>
+      scope.adopt('a registry connection', await run.connectRegistry(port, options), (c) => c.close());
+    view.startStub = async (options) => scope.adopt('an IRP stub', await run.startStub(options), (s) => s.close());
+    // Enrolments are shared by the run's cases: one case's end must not cut another's.
+    view.enrolled = (name) => run.enrolled(name);
+    return view;
+  }
+
   userId(name: string): string {
     return userIdOf(this.pki, name);
   }
@@ -136,6 +157,11 @@ export class RunEnvironment {
     }
     await this.stub.close();
   }
+}
+
+/** The environment one case sees (RunEnvironment.forCase): what it opens is released with the case. */
+export interface CaseEnvironment extends RunEnvironment {
+  readonly scope: CaseScope;
 }
 
 function slotUserNames(slot: number): [string, string, string] {

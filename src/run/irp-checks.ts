@@ -10,7 +10,7 @@ import { createCsr } from '../pki/csr.js';
 import { validateChain } from '../pki/validator.js';
 import { HandshakeFailedError, irpDirectory, type UaIdentity } from '../ua/agent.js';
 import type { UaEvent } from '../ua/events.js';
-import type { RunEnvironment, Slot } from './environment.js';
+import type { CaseEnvironment, Slot } from './environment.js';
 import { CLIENT_CHECKS } from './irp-client-checks.js';
 import { WIRE_CHECKS } from './irp-wire-checks.js';
 import type { IrpCheckName } from './model.js';
@@ -22,7 +22,7 @@ export interface CheckResult {
 }
 
 interface CheckContext {
-  env: RunEnvironment;
+  env: CaseEnvironment;
   slot: Slot;
   seed: string;
 }
@@ -32,7 +32,7 @@ function expectCode(what: string, expected: string, got: string, out: string[]):
   if (got !== expected) out.push(`${what}: expected ${expected}, got ${got}`);
 }
 
-async function withClient<T>(env: RunEnvironment, body: (c: IrpClient) => Promise<T>): Promise<T> {
+async function withClient<T>(env: CaseEnvironment, body: (c: IrpClient) => Promise<T>): Promise<T> {
   const client = await env.connectRegistry();
   try {
     return await body(client);
@@ -41,7 +41,7 @@ async function withClient<T>(env: RunEnvironment, body: (c: IrpClient) => Promis
   }
 }
 
-async function authenticated<T>(env: RunEnvironment, identity: UaIdentity, body: (c: IrpClient) => Promise<T>): Promise<T> {
+async function authenticated<T>(env: CaseEnvironment, identity: UaIdentity, body: (c: IrpClient) => Promise<T>): Promise<T> {
   return withClient(env, async (c) => {
     await c.authenticate(identity.userId, identity.chain, identity.privateKey);
     return body(c);
@@ -53,7 +53,7 @@ function serialOf(identity: UaIdentity): string {
 }
 
 /** A second, lying stub over the same PKI and accounts, for one check; the run's own stub stays honest. */
-async function withLyingStub<T>(env: RunEnvironment, lies: RegistryLies, body: (stub: IrpServer, connect: () => Promise<IrpClient>) => Promise<T>): Promise<T> {
+async function withLyingStub<T>(env: CaseEnvironment, lies: RegistryLies, body: (stub: IrpServer, connect: () => Promise<IrpClient>) => Promise<T>): Promise<T> {
   const stub = await env.startStub({ lies });
   const connect = (): Promise<IrpClient> => env.connectRegistry(stub.port);
   try {

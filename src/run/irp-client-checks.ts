@@ -7,7 +7,7 @@ import { IrpClient, IrpError } from '../irp/client.js';
 import { toPem } from '../pki/cert-builder.js';
 import { decodeIrpRequest, IRP_NAMESPACE, IRP_OPERATIONS } from '../protocol/irp-messages.js';
 import { encodeFrame, FrameDecoder, FrameType } from '../protocol/frame.js';
-import type { RunEnvironment } from './environment.js';
+import type { CaseEnvironment } from './environment.js';
 import { irpOutcome as code } from './irp-outcome.js';
 
 interface ClientCheckResult {
@@ -24,7 +24,7 @@ function capabilitiesXml(id: string, domain: string, version = 1): string {
   return `<Capabilities ${NS} id="${id}">${IRP_OPERATIONS.map((o) => `<Operation>${o}</Operation>`).join('')}<Version>${version}</Version><Domain>${domain}</Domain></Capabilities>`;
 }
 
-async function withFakeRegistry<T>(env: RunEnvironment, script: Script, body: (connect: () => Promise<IrpClient>, seen: { requests: string[]; closedByClient: Promise<void> }) => Promise<T>): Promise<T> {
+async function withFakeRegistry<T>(env: CaseEnvironment, script: Script, body: (connect: () => Promise<IrpClient>, seen: { requests: string[]; closedByClient: Promise<void> }) => Promise<T>): Promise<T> {
   const requests: string[] = [];
   let closed!: () => void;
   const closedByClient = new Promise<void>((resolve) => (closed = resolve));
@@ -46,25 +46,36 @@ async function withFakeRegistry<T>(env: RunEnvironment, script: Script, body: (c
       }
     });
     socket.on('error', () => undefined);
-    socket.on('close', () => closed());
+    socket.on('close', () => {
+      sockets.delete(socket);
+      closed();
+    });
+    sockets.add(socket);
   });
+  const sockets = new Set<tls.TLSSocket>();
+  const stop = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    });
+  env.scope.adopt('a fake registry', server, stop);
   await new Promise<void>((resolve) => server.listen(0, env.host, resolve));
   const port = (server.address() as { port: number }).port;
   const connect = (): Promise<IrpClient> => env.connectRegistry(port);
   try {
-    return await body(connect, { requests, closedByClient });
+    // Not every check awaits closedByClient: its rejection when the case ends must not go unhandled.
+    const closedOrEnded = env.scope.wait(closedByClient, 'the client to close its connection');
+    closedOrEnded.catch(() => undefined);
+    return await body(connect, { requests, closedByClient: closedOrEnded });
   } finally {
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      // close() waits for open connections; the checks have ended theirs.
-    });
+    await stop();
   }
 }
 
 
 export const CLIENT_CHECKS = {
   /** IRP-FRAME-7: an Error code outside the table is treated like `internal`. */
-  async 'client-unknown-error-code'({ env }: { env: RunEnvironment }): Promise<ClientCheckResult> {
+  async 'client-unknown-error-code'({ env }: { env: CaseEnvironment }): Promise<ClientCheckResult> {
     const script: Script = (root, id) =>
       root === 'CapabilitiesRequest' ? capabilitiesXml(id, env.pki.domain) : `<Error ${NS} id="${id}" code="no_such_code_in_the_table">whatever</Error>`;
     const observed = await withFakeRegistry(env, script, async (connect) => {
@@ -81,7 +92,7 @@ export const CLIENT_CHECKS = {
   },
 
   /** IRP-FRAME-8: an answer with another id, or with a root other than the operation's response or Error: a failed operation, and the client closes the connection. */
-  async 'client-bad-answers'({ env }: { env: RunEnvironment }): Promise<ClientCheckResult> {
+  async 'client-bad-answers'({ env }: { env: CaseEnvironment }): Promise<ClientCheckResult> {
     const answers: Record<string, (id: string) => string> = {
       'another id': () => `<LoggedIn ${NS} id="not-the-request" user="${env.userId('irp-a')}"/>`,
       'another root': (id) => `<Registered ${NS} id="${id}" timestamp="2026-11-26T19:00:00Z"/>`,
@@ -109,7 +120,7 @@ export const CLIENT_CHECKS = {
   },
 
   /** IRP-CAP-2: a registry that does not list Version 1: the client closes without further requests. */
-  async 'client-capabilities-version'({ env }: { env: RunEnvironment }): Promise<ClientCheckResult> {
+  async 'client-capabilities-version'({ env }: { env: CaseEnvironment }): Promise<ClientCheckResult> {
     const script: Script = (root, id) => (root === 'CapabilitiesRequest' ? capabilitiesXml(id, env.pki.domain, 2) : `<Error ${NS} id="${id}" code="internal"/>`);
     const observed = await withFakeRegistry(env, script, async (connect, seen) => {
       const connected = await code(connect().then((c) => c.close()));
@@ -123,7 +134,7 @@ export const CLIENT_CHECKS = {
   },
 
   /** IRP-CAP-2: a registry that does not list the domain of the user acted on: the client closes without the request. */
-  async 'client-capabilities-domain'({ env }: { env: RunEnvironment }): Promise<ClientCheckResult> {
+  async 'client-capabilities-domain'({ env }: { env: CaseEnvironment }): Promise<ClientCheckResult> {
     // The real registry's CaCertificates, so that nothing but the domain keeps the client from its Lookup.
     const real = await env.connectRegistry();
     const ca = await real.caCertificates().finally(() => real.close().catch(() => undefined));

@@ -23,7 +23,8 @@ import { frameHeader } from '../protocol/frame.js';
 import { systemRandom } from '../protocol/random.js';
 import { sign, signatureAlgorithmForKey, verify } from '../protocol/signature.js';
 import type { UaIdentity } from '../ua/agent.js';
-import type { RunEnvironment } from './environment.js';
+import type { CaseScope } from './case-scope.js';
+import type { CaseEnvironment } from './environment.js';
 import { describeAnswer, RawIrpConnection, type RawIrpOptions } from './irp-raw.js';
 import { irpOutcome as outcome } from './irp-outcome.js';
 
@@ -34,12 +35,14 @@ export interface WireCheckResult {
 
 const NS = `xmlns="${IRP_NAMESPACE}"`;
 
-function rawOptions(env: RunEnvironment, extra: Partial<RawIrpOptions> = {}): RawIrpOptions {
-  return { host: env.host, port: env.stub.port, anchors: env.pki.anchors, ...extra };
+function rawOptions(env: CaseEnvironment, extra: Partial<RawIrpOptions> = {}): RawIrpOptions & { scope: CaseScope } {
+  return { host: env.host, port: env.stub.port, anchors: env.pki.anchors, scope: env.scope, ...extra };
 }
 
-async function withRaw<T>(opts: RawIrpOptions, body: (c: RawIrpConnection) => Promise<T>): Promise<T> {
-  const c = await RawIrpConnection.connect(opts);
+async function withRaw<T>(opts: RawIrpOptions & { scope: CaseScope }, body: (c: RawIrpConnection) => Promise<T>): Promise<T> {
+  // Adopted once connected (a loopback TLS connect is short): the raw connection ends with the case.
+  // Not through node:tls's `signal`: aborting a TLS socket that way crashes Node 20 (an assertion in stream_base.cc).
+  const c = opts.scope.adopt('a raw IRP connection', await RawIrpConnection.connect(opts), (r) => r.socket.destroy());
   try {
     return await body(c);
   } finally {
@@ -72,7 +75,7 @@ function proveFor(identity: UaIdentity, challenge: Buffer, id: string, key: KeyO
 const AEAD_TLS12 = /^TLSv1\.2 ECDHE-.*(GCM|CHACHA20).*: Capabilities id=t1$/;
 
 /** A TLS connection with these client limits, then Capabilities: "<protocol> <cipher>: <answer>", or "refused". */
-async function tlsAttempt(env: RunEnvironment, extra: RawIrpOptions['tls']): Promise<string> {
+async function tlsAttempt(env: CaseEnvironment, extra: RawIrpOptions['tls']): Promise<string> {
   try {
     return await withRaw(rawOptions(env, { tls: extra }), async (c) => {
       const protocol = c.socket.getProtocol() ?? '?';
@@ -87,7 +90,7 @@ async function tlsAttempt(env: RunEnvironment, extra: RawIrpOptions['tls']): Pro
 
 export const WIRE_CHECKS = {
   /** IRP-FRAME-1: each frame fault gets Error bad_request without id, then the registry closes. */
-  async 'frame-faults'({ env }: { env: RunEnvironment }): Promise<WireCheckResult> {
+  async 'frame-faults'({ env }: { env: CaseEnvironment }): Promise<WireCheckResult> {
     const capabilities = Buffer.from(`<Capabilities ${NS} id="f1"/>`, 'utf8');
     const faults: Record<string, Buffer> = {
       'L = 0': Buffer.from([0, 0, 0, 0, 0x01]),
@@ -109,7 +112,7 @@ export const WIRE_CHECKS = {
   },
 
   /** IRP-FRAME-2, IRP-FRAME-3, IRP-FRAME-5: bad_request (with the id when readable), the connection stays open. */
-  async 'malformed-requests'({ env }: { env: RunEnvironment }): Promise<WireCheckResult> {
+  async 'malformed-requests'({ env }: { env: CaseEnvironment }): Promise<WireCheckResult> {
     const requests: [string, string, string][] = [
       ['not well-formed XML', `<Capabilities ${NS} id="m1"`, 'Error bad_request (no id)'],
       ['a DOCTYPE', `<!DOCTYPE Capabilities><Capabilities ${NS} id="m2"/>`, 'Error bad_request'],
@@ -137,7 +140,7 @@ export const WIRE_CHECKS = {
   },
 
   /** IRP-FRAME-6: an operation the registry does not implement, or an unknown critical element: unsupported. */
-  async 'unsupported-requests'({ env }: { env: RunEnvironment }): Promise<WireCheckResult> {
+  async 'unsupported-requests'({ env }: { env: CaseEnvironment }): Promise<WireCheckResult> {
     const mismatches: string[] = [];
     const observed = await withRaw(rawOptions(env), async (c) => {
       c.sendXml(`<Frobnicate ${NS} id="u1"/>`);
@@ -150,7 +153,7 @@ export const WIRE_CHECKS = {
   },
 
   /** IRP-FRAME-3, IRP-FRAME-4: pipelined requests get exactly one answer each, in order, with their ids. */
-  async 'pipelined-requests'({ env }: { env: RunEnvironment }): Promise<WireCheckResult> {
+  async 'pipelined-requests'({ env }: { env: CaseEnvironment }): Promise<WireCheckResult> {
     const mismatches: string[] = [];
     const expected = ['Capabilities id=p1', 'Error not_found id=p2', 'CaCertificates id=p3', 'StatusResult id=p4', 'LoggedIn id=p5'];
     const answers = await withRaw(rawOptions(env), async (c) => {
@@ -181,7 +184,7 @@ export const WIRE_CHECKS = {
   },
 
   /** IRP-CAP-3: Capabilities, before any login, lists every operation, Version 1 and the domain. */
-  async 'capabilities-lists-operations'({ env }: { env: RunEnvironment }): Promise<WireCheckResult> {
+  async 'capabilities-lists-operations'({ env }: { env: CaseEnvironment }): Promise<WireCheckResult> {
     const mismatches: string[] = [];
     const answer = await withRaw(rawOptions(env), async (c) => {
       c.sendXml(`<Capabilities ${NS} id="c1"/>`);
@@ -199,7 +202,7 @@ export const WIRE_CHECKS = {
   },
 
   /** IRP-CA-1, IRP-CA-3: CaCertificates without login: the configured root, the intermediates, a registry certificate that passes IRP-CA-3. */
-  async 'ca-certificates'({ env }: { env: RunEnvironment }): Promise<WireCheckResult> {
+  async 'ca-certificates'({ env }: { env: CaseEnvironment }): Promise<WireCheckResult> {
     const mismatches: string[] = [];
     const answer = await withRaw(rawOptions(env), async (c) => {
       c.sendXml(`<CaCertificates ${NS} id="k1"/>`);
@@ -231,7 +234,7 @@ export const WIRE_CHECKS = {
   },
 
   /** IRP-LOOKUP-2, IRP-STATUS-1, IRP-STATUS-3, IRP-CA-4: the signatures cover the exact base64-decoded bytes, with the registry key's algorithm; Status needs serial and a 32-byte nonce. */
-  async 'signed-bytes'({ env }: { env: RunEnvironment }): Promise<WireCheckResult> {
+  async 'signed-bytes'({ env }: { env: CaseEnvironment }): Promise<WireCheckResult> {
     const p = await env.enrolled('irp-p');
     const mismatches: string[] = [];
     const observed = await withRaw(rawOptions(env), async (c) => {
@@ -286,7 +289,7 @@ export const WIRE_CHECKS = {
   },
 
   /** IRP-LOGIN-3, IRP-LOGIN-4: five failures lock the user out (rate_limited, even with the right password); the password is never echoed or logged. */
-  async 'login-rate-limit'({ env }: { env: RunEnvironment }): Promise<WireCheckResult> {
+  async 'login-rate-limit'({ env }: { env: CaseEnvironment }): Promise<WireCheckResult> {
     const userId = env.userId('irp-limited');
     const password = `${env.password} for the rate limit`;
     const wrong = 'Wrong-Password-Sentinel-4711';
@@ -321,7 +324,7 @@ export const WIRE_CHECKS = {
   },
 
   /** IRP-ENROLL-2, IRP-ENROLL-3: CSRs that do not parse, fail their signature, name another user or carry a weak or other key are refused. */
-  async 'enrol-refusals'({ env }: { env: RunEnvironment }): Promise<WireCheckResult> {
+  async 'enrol-refusals'({ env }: { env: CaseEnvironment }): Promise<WireCheckResult> {
     const k = env.userId('irp-k');
     const own = env.pki.key('run/enrol-refusals', 'p256').privateKey;
     const good = createCsr(own, k);
@@ -349,7 +352,7 @@ export const WIRE_CHECKS = {
   },
 
   /** IRP-ENROLL-5: a key certified for another user, or certified before and revoked, is never certified again. */
-  async 'enrol-conflict'({ env }: { env: RunEnvironment }): Promise<WireCheckResult> {
+  async 'enrol-conflict'({ env }: { env: CaseEnvironment }): Promise<WireCheckResult> {
     const b = await env.enrolled('irp-b');
     const m = await env.enrolled('irp-m');
     const l = env.userId('irp-l');
@@ -382,7 +385,7 @@ export const WIRE_CHECKS = {
   },
 
   /** IRP-AUTH-1, IRP-AUTH-3: fresh 32-byte challenges, replaced by a later AuthBegin, consumed by a failed AuthProve. */
-  async 'auth-challenge'({ env }: { env: RunEnvironment }): Promise<WireCheckResult> {
+  async 'auth-challenge'({ env }: { env: CaseEnvironment }): Promise<WireCheckResult> {
     const n = await env.enrolled('irp-n');
     const mismatches: string[] = [];
     const observed = await withRaw(rawOptions(env), async (c) => {
@@ -434,7 +437,7 @@ export const WIRE_CHECKS = {
   },
 
   /** IRP-AUTH-2: an AuthProve without Signature, or without Certificate, is malformed (bad_request); a well-formed one still succeeds afterwards. */
-  async 'auth-prove-syntax'({ env }: { env: RunEnvironment }): Promise<WireCheckResult> {
+  async 'auth-prove-syntax'({ env }: { env: CaseEnvironment }): Promise<WireCheckResult> {
     const n = await env.enrolled('irp-n');
     const leaf = n.chain[0]!.toString('base64');
     const mismatches: string[] = [];
@@ -454,7 +457,7 @@ export const WIRE_CHECKS = {
   },
 
   /** IRP-REG-3: Register with a non-canonical address or a port out of range: bad_request. */
-  async 'register-address-syntax'({ env }: { env: RunEnvironment }): Promise<WireCheckResult> {
+  async 'register-address-syntax'({ env }: { env: CaseEnvironment }): Promise<WireCheckResult> {
     const o = await env.enrolled('irp-o');
     const attempts: [string, string, string][] = [
       ['upper-case IPv6', '2001:DB8::7', '4605'],
@@ -485,7 +488,7 @@ export const WIRE_CHECKS = {
   },
 
   /** IRP-TLS-4: login and authentication belong to one TLS connection. */
-  async 'state-per-connection'({ env }: { env: RunEnvironment }): Promise<WireCheckResult> {
+  async 'state-per-connection'({ env }: { env: CaseEnvironment }): Promise<WireCheckResult> {
     const r = await env.enrolled('irp-r');
     const first = await env.connectRegistry();
     const second = await env.connectRegistry();
@@ -507,7 +510,7 @@ export const WIRE_CHECKS = {
   },
 
   /** IRP-TLS-1, IRP-TLS-3: no TLS below 1.2; TLS 1.2 negotiates ECDHE with an AEAD; no client certificate required. */
-  async 'tls-transport'({ env }: { env: RunEnvironment }): Promise<WireCheckResult> {
+  async 'tls-transport'({ env }: { env: CaseEnvironment }): Promise<WireCheckResult> {
     const observed = {
       default: await tlsAttempt(env, {}),
       tls12: await tlsAttempt(env, { maxVersion: 'TLSv1.2' }),
@@ -523,7 +526,7 @@ export const WIRE_CHECKS = {
   },
 
   /** IRP-TLS-1: "with TLS 1.2 MUST use only ECDHE key exchange with an AEAD cipher suite": a client offering only CBC suites is refused. */
-  async 'tls12-aead-only'({ env }: { env: RunEnvironment }): Promise<WireCheckResult> {
+  async 'tls12-aead-only'({ env }: { env: CaseEnvironment }): Promise<WireCheckResult> {
     const cbc = await tlsAttempt(env, { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES256-SHA384:ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA' });
     const mismatches: string[] = [];
     if (cbc !== 'refused') mismatches.push(`a TLS 1.2 client offering only ECDHE-ECDSA CBC suites: expected the handshake refused, got ${cbc}`);
@@ -531,7 +534,7 @@ export const WIRE_CHECKS = {
   },
 
   /** IRP-TLS-2: a TLS certificate that does not carry the configured registry name: the client aborts and sends no request. */
-  async 'tls-server-name'({ env }: { env: RunEnvironment }): Promise<WireCheckResult> {
+  async 'tls-server-name'({ env }: { env: CaseEnvironment }): Promise<WireCheckResult> {
     const events: IrpEvent[] = [];
     const stub = await env.startStub({ onEvent: (e) => events.push(e) });
     const observed: Record<string, unknown> = {};
@@ -553,7 +556,7 @@ export const WIRE_CHECKS = {
   },
 
   /** IRP-LOOKUP-5: a verified but older record after a newer one is refused as a rollback. */
-  async 'lookup-rollback'({ env }: { env: RunEnvironment }): Promise<WireCheckResult> {
+  async 'lookup-rollback'({ env }: { env: CaseEnvironment }): Promise<WireCheckResult> {
     const q = await env.enrolled('irp-q');
     const stub = await env.startStub();
     const observed: Record<string, unknown> = {};

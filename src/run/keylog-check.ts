@@ -13,7 +13,7 @@ import { openRecord } from '../protocol/record.js';
 import { parseXmlGeneral } from '../protocol/xml.js';
 import { E2ED_NAMESPACE } from '../protocol/messages.js';
 import { irpDirectory } from '../ua/agent.js';
-import type { RunEnvironment, Slot } from './environment.js';
+import type { CaseEnvironment, Slot } from './environment.js';
 import { recordingRelay, type RecordingRelay } from './relay.js';
 
 export interface KeyLogCheckResult {
@@ -66,8 +66,8 @@ function decryptDirection(frames: Frame[], entries: KeyLogEntry[], labelPrefix: 
   return { opened, records: records.length, keyUpdates };
 }
 
-export async function runKeyLogCheck({ env, slot, seed }: { env: RunEnvironment; slot: Slot; seed: string }): Promise<KeyLogCheckResult> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'sixbench-keylog-'));
+export async function runKeyLogCheck({ env, slot, seed }: { env: CaseEnvironment; slot: Slot; seed: string }): Promise<KeyLogCheckResult> {
+  const dir = env.scope.adopt('a key-log folder', await mkdtemp(path.join(os.tmpdir(), 'sixbench-keylog-')), (d) => rm(d, { recursive: true, force: true }));
   const logs = { initiator: path.join(dir, 'initiator.keylog'), responder: path.join(dir, 'responder.keylog') };
   await writeFile(logs.responder, EARLIER_CONTENT);
   const responder = env.agent(slot.responder.identity, `${seed}/responder`, {
@@ -83,7 +83,7 @@ export async function runKeyLogCheck({ env, slot, seed }: { env: RunEnvironment;
   let relay: RecordingRelay | undefined;
   try {
     const listening = await responder.listen({ port: 0, host: env.host });
-    relay = await recordingRelay(env.host, listening);
+    relay = env.scope.adopt('a recording relay', await recordingRelay(env.host, listening), (r) => r.close());
     // The initiator finds the relay as the responder's address, so the capture sees everything.
     await slot.responder.registry.register(listening.address, relay.port);
     const conn = await initiator.connect(slot.responder.identity.userId);
@@ -91,7 +91,7 @@ export async function runKeyLogCheck({ env, slot, seed }: { env: RunEnvironment;
     conn.keyUpdate(false);
     await conn.sendAndConfirm('after the key update');
     await conn.close();
-    await relay.closed(1);
+    await env.scope.wait(relay.closed(1), 'the relayed connection to close');
   } finally {
     await initiator.close();
     await responder.close();

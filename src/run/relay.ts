@@ -22,10 +22,15 @@ export async function recordingRelay(host: string, target: { address: string; po
   const connections: CapturedConnection[] = [];
   let closedCount = 0;
   let waiters: (() => void)[] = [];
+  const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const captured: CapturedConnection = { i2r: [], r2i: [] };
     connections.push(captured);
     const upstream = net.connect(target.port, target.address);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    }
     let legsClosed = 0;
     const legClosed = (): void => {
       if (++legsClosed !== 2) return;
@@ -56,6 +61,11 @@ export async function recordingRelay(host: string, target: { address: string; po
     async closed(n: number): Promise<void> {
       while (closedCount < n) await new Promise<void>((resolve) => waiters.push(resolve));
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // Both legs are cut too: a relay must not keep a case's connections alive after it ends.
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      }),
   };
 }

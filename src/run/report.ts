@@ -34,6 +34,8 @@ export interface RunReport {
   /** For every MUST of docs/spec.md, the ids of the cases of this run that cite it; and the MUSTs no case of this run covers. */
   coverage: { musts: number; covered: number; byRequirement: Record<string, string[]>; uncovered: string[] };
   timings: { totalMs: number; setupMs: number; cases: Record<string, number> };
+  /** Present when the run was interrupted (SIGINT): `cases` and the counts hold only the cases that finished. */
+  interrupted?: true;
 }
 
 export function toolVersion(): string {

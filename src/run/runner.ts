@@ -11,6 +11,7 @@ import path from 'node:path';
 import { loadRequirements, type Requirement } from '../spec/requirements.js';
 import { checkRequirementIds, loadCatalogue, REPO_ROOT, selectCases, SUITES_DIR } from './catalogue.js';
 import { runConversation } from './conversation.js';
+import { CaseScope } from './case-scope.js';
 import { RunEnvironment, type Slot } from './environment.js';
 import { runKeyLogCheck } from './keylog-check.js';
 import { UA_CHECK_FUNCTIONS } from './ua-checks.js';
@@ -23,6 +24,12 @@ import { runVectorCheck, VECTORS_DIR } from './vector-checks.js';
 export const DEFAULT_SEED = 'sixbench-run';
 export const DEFAULT_CONCURRENCY = 2;
 export const DEFAULT_CASE_TIMEOUT_MS = 8000;
+/**
+ * How long the end of a case may take to release what it opened (sockets destroyed, servers
+ * closed, the check itself settled). Every release is immediate; the bound only keeps a defect of
+ * the bench from hanging the run, and is reported as one.
+ */
+export const CASE_RELEASE_GRACE_MS = 5000;
 export const SPEC_PATH = path.join(REPO_ROOT, 'docs', 'spec.md');
 
 export interface RunOptions {
@@ -38,6 +45,19 @@ export interface RunOptions {
   cases?: CaseSpec[];
   /** Called as each case finishes (progress output); results still come back in catalogue order. */
   onResult?: (result: CaseResult) => void;
+  /**
+   * Interrupts the run (SIGINT): no case starts after it, the running ones end at once and release
+   * what they opened, and the report holds the cases that finished before, marked interrupted.
+   */
+  signal?: AbortSignal;
+}
+
+/** The bench itself could not run (its environment did not start): not a verdict on anything (exit status 3). */
+export class BenchCannotRunError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BenchCannotRunError';
+  }
 }
 
 export async function runConformance(opts: RunOptions = {}): Promise<RunReport> {
@@ -53,7 +73,12 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunReport> 
 
   const setupStart = Date.now();
   const needsEnvironment = selected.some((c) => c.disabled === undefined && c.action.kind !== 'vectors');
-  const env = needsEnvironment ? await RunEnvironment.start({ seed, slots: concurrency }) : undefined;
+  let env: RunEnvironment | undefined;
+  try {
+    env = needsEnvironment ? await RunEnvironment.start({ seed, slots: concurrency }) : undefined;
+  } catch (err) {
+    throw new BenchCannotRunError(`the run's environment (IRP stub and enrolled users) did not start: ${(err as Error).message}`, { cause: err });
+  }
   const setupMs = Date.now() - setupStart;
 
   const results: CaseResult[] = new Array(selected.length);
@@ -61,10 +86,13 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunReport> 
   try {
     await Promise.all(
       Array.from({ length: Math.min(concurrency, selected.length) }, async (_, w) => {
-        for (let i = w; i < selected.length; i += concurrency) {
+        for (let i = w; i < selected.length && !opts.signal?.aborted; i += concurrency) {
           const spec = selected[i]!;
           const t0 = Date.now();
-          results[i] = await runCase(spec, { env, slot: env?.slots[w], seed, timeoutMs, byId, vectorsDir: opts.vectorsDir ?? VECTORS_DIR });
+          const result = await runCase(spec, { env, slot: env?.slots[w], seed, timeoutMs, byId, vectorsDir: opts.vectorsDir ?? VECTORS_DIR, interrupt: opts.signal });
+          // A case cut short by the interruption did not finish: it is left out of the report.
+          if (opts.signal?.aborted) break;
+          results[i] = result;
           durations[spec.id] = Date.now() - t0;
           opts.onResult?.(results[i]!);
         }
@@ -73,7 +101,10 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunReport> 
   } finally {
     await env?.close();
   }
-  return buildReport({ seed, started, requirements, cases: results, timings: { totalMs: Date.now() - started.getTime(), setupMs, cases: durations } });
+  const interrupted = opts.signal?.aborted === true;
+  const finished = interrupted ? results.filter((r) => r !== undefined) : results;
+  const report = buildReport({ seed, started, requirements, cases: finished, timings: { totalMs: Date.now() - started.getTime(), setupMs, cases: durations } });
+  return interrupted ? { ...report, interrupted: true } : report;
 }
 
 interface CaseContext {
@@ -83,6 +114,8 @@ interface CaseContext {
   timeoutMs: number;
   byId: Map<string, Requirement>;
   vectorsDir: string;
+  /** The run's interruption: ends the case as its time limit would. */
+  interrupt?: AbortSignal | undefined;
 }
 
 function base(spec: CaseSpec): Pick<CaseResult, 'id' | 'suite' | 'title' | 'requirements' | 'form'> {
@@ -102,17 +135,31 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
   if (spec.disabled !== undefined) return { ...base(spec), verdict: 'skip', reason: spec.disabled };
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), ctx.timeoutMs);
+  const onInterrupt = (): void => controller.abort();
+  ctx.interrupt?.addEventListener('abort', onInterrupt, { once: true });
+  if (ctx.interrupt?.aborted) controller.abort();
+  const scope = new CaseScope(controller.signal);
+  let result: CaseResult;
   try {
-    return await execute(spec, ctx, controller.signal);
+    result = await execute(spec, ctx, scope);
   } catch (err) {
     const message = `the case could not be run: ${(err as Error).message}`;
-    return { ...base(spec), verdict: 'fail', reason: message, evidence: evidence(spec, ctx, [message]) };
+    result = { ...base(spec), verdict: 'fail', reason: message, evidence: evidence(spec, ctx, [message]) };
   } finally {
     clearTimeout(timer);
+    ctx.interrupt?.removeEventListener('abort', onInterrupt);
   }
+  // However the case ended, what it opened goes before the next case starts (issue 13 §1).
+  controller.abort();
+  const unreleased = await scope.release(CASE_RELEASE_GRACE_MS);
+  if (unreleased.length === 0) return result;
+  const message = `the bench did not release ${unreleased.join(', ')} within ${CASE_RELEASE_GRACE_MS} ms of the end of the case`;
+  const mismatches = [...(result.evidence?.mismatches ?? []), message];
+  return { ...result, verdict: 'fail', reason: result.reason ?? message, evidence: evidence(spec, ctx, mismatches, { observed: result.observed, ...result.evidence, mismatches }) };
 }
 
-async function execute(spec: CaseSpec, ctx: CaseContext, signal: AbortSignal): Promise<CaseResult> {
+async function execute(spec: CaseSpec, ctx: CaseContext, scope: CaseScope): Promise<CaseResult> {
+  const signal = scope.signal;
   const action = spec.action;
   const caseSeed = `${ctx.seed}/${spec.id}`;
   if (action.kind === 'conversation') {
@@ -133,18 +180,19 @@ async function execute(spec: CaseSpec, ctx: CaseContext, signal: AbortSignal): P
   if (action.kind === 'vectors') check = runVectorCheck(action.file, ctx.vectorsDir);
   else if (action.kind === 'check') {
     if (!ctx.env || !ctx.slot) throw new Error('no run environment');
-    const checkCtx = { env: ctx.env, slot: ctx.slot, seed: caseSeed };
+    const checkCtx = { env: ctx.env.forCase(scope), slot: ctx.slot, seed: caseSeed };
     check = action.check === 'keylog' ? runKeyLogCheck(checkCtx) : UA_CHECK_FUNCTIONS[action.check](checkCtx);
   } else {
     if (!ctx.env || !ctx.slot) throw new Error('no run environment');
-    check = runIrpCheck(action.check, { env: ctx.env, slot: ctx.slot, seed: caseSeed });
+    check = runIrpCheck(action.check, { env: ctx.env.forCase(scope), slot: ctx.slot, seed: caseSeed });
   }
-  // These checks cannot be interrupted; the timeout decides the verdict and the check finishes in the background.
+  // The timeout decides the verdict; what the check opened is released when the case ends, which
+  // ends the check too, and runCase waits for that before the next case starts.
+  scope.track('the check itself', check);
   const timedOut = new Promise<'timeout'>((resolve) => signal.addEventListener('abort', () => resolve('timeout'), { once: true }));
   const result = await Promise.race([check, timedOut]);
   if (result === 'timeout') {
     const message = `timed out after ${ctx.timeoutMs} ms`;
-    check.catch(() => undefined);
     return { ...base(spec), verdict: 'fail', reason: message, evidence: evidence(spec, ctx, [message]) };
   }
   if (result.mismatches.length === 0) return { ...base(spec), verdict: 'pass', observed: result.observed };

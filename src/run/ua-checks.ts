@@ -6,7 +6,8 @@ import net from 'node:net';
 import { FrameDecoder, FrameType } from '../protocol/frame.js';
 import { HandshakeFailedError, irpDirectory } from '../ua/agent.js';
 import type { UaEvent } from '../ua/events.js';
-import type { RunEnvironment, Slot } from './environment.js';
+import type { CaseScope } from './case-scope.js';
+import type { CaseEnvironment, Slot } from './environment.js';
 import { recordingRelay, type RecordingRelay } from './relay.js';
 
 export interface UaCheckResult {
@@ -15,7 +16,7 @@ export interface UaCheckResult {
 }
 
 interface Ctx {
-  env: RunEnvironment;
+  env: CaseEnvironment;
   slot: Slot;
   seed: string;
 }
@@ -24,7 +25,7 @@ interface Ctx {
 const SHORT_HANDSHAKE_TIMEOUT_MS = 300;
 
 /** A TCP peer that records what it receives and, after the first bytes, either stays silent or hangs up. */
-async function fakePeer(host: string, behaviour: 'silent' | 'hang-up') {
+async function fakePeer(scope: CaseScope, host: string, behaviour: 'silent' | 'hang-up') {
   const received: Buffer[] = [];
   let closed!: () => void;
   const done = new Promise<void>((resolve) => (closed = resolve));
@@ -38,17 +39,25 @@ async function fakePeer(host: string, behaviour: 'silent' | 'hang-up') {
     s.on('error', () => undefined);
     s.on('close', () => closed());
   });
+  const close = (): Promise<void> => {
+    for (const s of sockets) s.destroy();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  scope.adopt('a fake peer', server, close);
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   return {
     port: (server.address() as net.AddressInfo).port,
-    /** Resolves once the UA's connection to it has closed. */
-    done,
+    /** Resolves once the UA's connection to it has closed (or rejects when the case ends first). */
+    done: handled(scope.wait(done, "the UA's connection to the fake peer to close")),
     frames: () => new FrameDecoder().push(Buffer.concat(received)),
-    close: () => {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close,
   };
+}
+
+/** A promise some checks never await: its rejection at the end of the case is expected, not unhandled. */
+function handled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
 }
 
 async function refusal(op: Promise<{ close(): Promise<unknown> }>): Promise<{ how: string; alert?: string; by?: string }> {
@@ -89,12 +98,12 @@ export const UA_CHECK_FUNCTIONS = {
     let relay: RecordingRelay | undefined;
     try {
       const listening = await responder.listen({ port: 0, host: env.host });
-      relay = await recordingRelay(env.host, listening);
+      relay = env.scope.adopt('a recording relay', await recordingRelay(env.host, listening), (r) => r.close());
       await slot.responder.registry.register(listening.address, relay.port);
       for (const [n, m] of methods.entries()) {
         const conn = await initiator.connect(slot.responder.identity.userId, { methods: m });
         await conn.close();
-        await relay.closed(n + 1);
+        await env.scope.wait(relay.closed(n + 1), 'the relayed connection to close');
       }
     } finally {
       await initiator.close();
@@ -129,7 +138,7 @@ export const UA_CHECK_FUNCTIONS = {
   async 'handshake-timer'({ env, slot, seed }: Ctx): Promise<UaCheckResult> {
     const mismatches: string[] = [];
     // The initiator facing a silent responder.
-    const peer = await fakePeer(env.host, 'silent');
+    const peer = await fakePeer(env.scope, env.host, 'silent');
     const initiator = env.agent(slot.initiator.identity, `${seed}/initiator`, { handshakeTimeoutMs: SHORT_HANDSHAKE_TIMEOUT_MS });
     let asInitiator;
     try {
@@ -150,7 +159,7 @@ export const UA_CHECK_FUNCTIONS = {
     try {
       const { address, port } = await responder.listen({ port: 0, host: env.host });
       await new Promise<void>((resolve) => {
-        const s = net.connect({ host: address, port });
+        const s = env.scope.adopt('a silent client', net.connect({ host: address, port }), (c) => c.destroy());
         s.on('data', (b: Buffer) => received.push(b));
         s.on('error', () => undefined);
         s.on('close', () => resolve());
@@ -173,7 +182,7 @@ export const UA_CHECK_FUNCTIONS = {
 
   /** E2ED-ALERT-10: the responder hangs up after Hello_I without an alert: a failed handshake, no alert invented. */
   async 'peer-hangs-up'({ env, slot, seed }: Ctx): Promise<UaCheckResult> {
-    const peer = await fakePeer(env.host, 'hang-up');
+    const peer = await fakePeer(env.scope, env.host, 'hang-up');
     const events: UaEvent[] = [];
     const initiator = env.agent(slot.initiator.identity, `${seed}/initiator`, { onEvent: (e) => events.push(e) });
     let outcome;

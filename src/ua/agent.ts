@@ -74,6 +74,12 @@ export interface UserAgentOptions {
   now?: () => Date;
   /** How long a verified status answer is reused (default 60 s). */
   statusCacheMs?: number;
+  /**
+   * When aborted, the agent ends at once: it stops listening, ends every connection's transport
+   * without close_notify, and refuses to listen or connect from then on (a bench case that ran out
+   * of time must not leave a socket behind, issue 13 §1).
+   */
+  signal?: AbortSignal;
 }
 
 /** Per-connection offer, overriding the agent's (the initiator's preference order). */
@@ -222,9 +228,15 @@ export class UserAgent {
   private nextConnectionId = 1;
   private keyLogFd: number | undefined;
   private readonly connectionListeners: Array<(c: UaConnection) => void> = [];
+  /** Set by close() or an aborted signal: no new listener or connection after that. */
+  private ended = false;
+  /** The listener an aborted signal closed: close() still waits for it. */
+  private serverClosing: Promise<void> | undefined;
 
   constructor(opts: UserAgentOptions) {
     this.opts = opts;
+    opts.signal?.addEventListener('abort', () => this.abortAll(), { once: true });
+    if (opts.signal?.aborted) this.abortAll();
     this.userId = opts.identity.userId;
     this.rng = opts.seed !== undefined ? seededRandom(opts.seed) : systemRandom;
     this.statusCache = opts.directory ? new StatusCache(opts.directory, opts.statusCacheMs ?? 60_000) : undefined;
@@ -251,15 +263,20 @@ export class UserAgent {
   /** Accepts connections (responder role). Port 0 picks a free port; the bound address is returned. */
   async listen(opts: { port?: number; host?: string } = {}): Promise<{ address: string; port: number }> {
     if (this.server) throw new Error('this user agent is already listening');
+    this.refuseWhenEnded('listen');
     const server = net.createServer((socket) => {
+      if (this.ended) return void socket.destroy();
       const conn = this.attach(socket, 'responder', {});
       for (const l of [...this.connectionListeners]) l(conn);
     });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
+      const closedFirst = (): void => reject(new Error('this user agent was closed before it was listening'));
       server.once('error', reject);
+      server.once('close', closedFirst);
       server.listen(opts.port ?? E2ED_PORT, opts.host ?? '::1', () => {
         server.off('error', reject);
+        server.off('close', closedFirst);
         resolve();
       });
     });
@@ -286,7 +303,8 @@ export class UserAgent {
   async connectTo(target: ConnectTarget): Promise<UaConnection> {
     // The responder's chain from IRP: its status is fetched now so validation can check it.
     if (this.statusCache && target.peerCertificates?.[0]) await this.statusCache.prefetch(target.peerCertificates[0]);
-    const socket = net.connect({ host: target.address, port: target.port, noDelay: true });
+    this.refuseWhenEnded('connect');
+    const socket = net.connect({ host: target.address, port: target.port, noDelay: true, ...(this.opts.signal ? { signal: this.opts.signal } : {}) });
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
       socket.once('error', onError);
@@ -295,6 +313,10 @@ export class UserAgent {
         resolve();
       });
     });
+    if (this.ended) {
+      socket.destroy();
+      this.refuseWhenEnded('connect');
+    }
     const conn = this.attach(socket, 'initiator', target);
     await conn.established;
     return conn;
@@ -302,15 +324,29 @@ export class UserAgent {
 
   /** Stops accepting, closes every connection cleanly and the key-log file. */
   async close(): Promise<void> {
+    this.ended = true;
     const server = this.server;
     this.server = undefined;
-    const closing = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    const closing = server ? new Promise<void>((resolve) => server.close(() => resolve())) : (this.serverClosing ?? Promise.resolve());
     await Promise.all([...this.connections].map((c) => c.close()));
     await closing;
     if (this.keyLogFd !== undefined) {
       fs.closeSync(this.keyLogFd);
       this.keyLogFd = undefined;
     }
+  }
+
+  private refuseWhenEnded(what: string): void {
+    if (this.ended) throw new Error(`this user agent was closed: it cannot ${what}`);
+  }
+
+  /** The aborted signal's end: nothing kept open, no close_notify awaited. */
+  private abortAll(): void {
+    this.ended = true;
+    const server = this.server;
+    this.server = undefined;
+    if (server) this.serverClosing = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const c of this.connections) c.abort();
   }
 
   get connectionCount(): number {

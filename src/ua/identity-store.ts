@@ -7,6 +7,7 @@
 //
 // Every file is written to a temporary name in the same directory, flushed, then renamed,
 // so a reader never sees half a key and a crash never leaves a truncated identity.
+import { isIPv6 } from 'node:net';
 import { createPrivateKey, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -56,13 +57,27 @@ export function parseHostPort(text: string, defaultPort?: number): HostPort {
     portText = bracketed[2];
   } else {
     const colons = text.split(':').length - 1;
+    const i = text.lastIndexOf(':');
     if (colons === 1) {
-      const i = text.lastIndexOf(':');
       host = text.slice(0, i);
       portText = text.slice(i + 1);
+    } else if (colons === 0) {
+      host = text; // a host name or IPv4 address
     } else {
-      // Zero colons: a host name or IPv4 address; two or more: a bare IPv6 address.
-      host = text;
+      // Two or more colons: an IPv6 address, perhaps followed by ":PORT". Without brackets the
+      // last colon splits off a port only when what precedes it is an IPv6 address and the whole
+      // is not one ("::1:24604"); when both readings are addresses ("::1:2460") it is ambiguous.
+      const head = text.slice(0, i);
+      const tail = text.slice(i + 1);
+      const splits = isIPv6(head) && /^[0-9]+$/.test(tail);
+      if (isIPv6(text) && splits) {
+        throw new IdentityStoreError(`"${text}" is ambiguous: write [${head}]:${tail} for port ${tail}, or [${text}]${defaultPort === undefined ? ':PORT' : ''} for the address.`);
+      }
+      if (isIPv6(text)) host = text;
+      else if (splits) {
+        host = head;
+        portText = tail;
+      } else throw new IdentityStoreError(`"${text}" is not HOST:PORT; write an IPv6 address in brackets, e.g. [::1]:4604.`);
     }
   }
   if (host.length === 0) throw new IdentityStoreError(`"${text}" has no host; write HOST:PORT.`);
