@@ -19,6 +19,9 @@ import { judgeConversation } from './judge.js';
 import type { CaseResult, CaseSpec, Evidence } from './model.js';
 import { buildReport, type RunReport } from './report.js';
 import { runVectorCheck, VECTORS_DIR } from './vector-checks.js';
+import { writeCaseCaptures, type CaptureMode, type CaseWire } from './captures.js';
+import { shardCases, type Shard } from './shard.js';
+import { provenance } from '../report/provenance.js';
 
 export const DEFAULT_SEED = 'sixbench-run';
 export const DEFAULT_CONCURRENCY = 2;
@@ -38,6 +41,12 @@ export interface RunOptions {
   cases?: CaseSpec[];
   /** Called as each case finishes (progress output); results still come back in catalogue order. */
   onResult?: (result: CaseResult) => void;
+  /** Which cases keep their capture and key log (docs/run.md "Captures"); default none. */
+  captures?: CaptureMode;
+  /** The run folder the captures go to (required unless captures is none). */
+  runDir?: string;
+  /** Run only this share of the selected cases (--shard I/N). */
+  shard?: Shard;
 }
 
 export async function runConformance(opts: RunOptions = {}): Promise<RunReport> {
@@ -48,7 +57,7 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunReport> 
   const requirements = loadRequirements(await readFile(opts.specPath ?? SPEC_PATH, 'utf8'));
   const catalogue = opts.cases ?? loadCatalogue(opts.suitesDir ?? SUITES_DIR);
   checkRequirementIds(catalogue, new Set(requirements.map((r) => r.id)));
-  const selected = selectCases(catalogue, { suites: opts.suites, caseIds: opts.caseIds });
+  const selected = shardCases(selectCases(catalogue, { suites: opts.suites, caseIds: opts.caseIds }), opts.shard);
   const byId = new Map(requirements.map((r) => [r.id, r]));
 
   const setupStart = Date.now();
@@ -64,7 +73,7 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunReport> 
         for (let i = w; i < selected.length; i += concurrency) {
           const spec = selected[i]!;
           const t0 = Date.now();
-          results[i] = await runCase(spec, { env, slot: env?.slots[w], seed, timeoutMs, byId, vectorsDir: opts.vectorsDir ?? VECTORS_DIR });
+          results[i] = await runCase(spec, { env, slot: env?.slots[w], seed, timeoutMs, byId, vectorsDir: opts.vectorsDir ?? VECTORS_DIR, captures: opts.captures ?? 'none', runDir: opts.runDir });
           durations[spec.id] = Date.now() - t0;
           opts.onResult?.(results[i]!);
         }
@@ -73,7 +82,11 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunReport> 
   } finally {
     await env?.close();
   }
-  return buildReport({ seed, started, requirements, cases: results, timings: { totalMs: Date.now() - started.getTime(), setupMs, cases: durations } });
+  const report = buildReport({ seed, started, requirements, cases: results, timings: { totalMs: Date.now() - started.getTime(), setupMs, cases: durations } });
+  report.provenance = provenance(REPO_ROOT, opts.specPath ?? SPEC_PATH);
+  report.captures = { mode: opts.captures ?? 'none' };
+  if (opts.shard) report.shard = { index: opts.shard.index, count: opts.shard.count };
+  return report;
 }
 
 interface CaseContext {
@@ -83,6 +96,8 @@ interface CaseContext {
   timeoutMs: number;
   byId: Map<string, Requirement>;
   vectorsDir: string;
+  captures?: CaptureMode;
+  runDir?: string | undefined;
 }
 
 function base(spec: CaseSpec): Pick<CaseResult, 'id' | 'suite' | 'title' | 'requirements' | 'form'> {
@@ -103,7 +118,17 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), ctx.timeoutMs);
   try {
-    return await execute(spec, ctx, controller.signal);
+    const wires: CaseWire[] = [];
+    const result = await execute(spec, ctx, controller.signal, wires);
+    if (spec.action.kind === 'conversation' || spec.action.kind === 'check') {
+      const caseSeed = `${ctx.seed}/${spec.id}`;
+      result.seeds = { initiator: `${caseSeed}/initiator`, responder: `${caseSeed}/responder` };
+    }
+    const keep = ctx.captures === 'all' || (ctx.captures === 'failed' && result.verdict === 'fail');
+    if (keep && wires[0] && ctx.runDir && ctx.env) {
+      result.captures = await writeCaseCaptures(ctx.runDir, spec.id, `${ctx.seed}/${spec.id}`, ctx.env.host, wires[0]);
+    }
+    return result;
   } catch (err) {
     const message = `the case could not be run: ${(err as Error).message}`;
     return { ...base(spec), verdict: 'fail', reason: message, evidence: evidence(spec, ctx, [message]) };
@@ -112,12 +137,13 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
   }
 }
 
-async function execute(spec: CaseSpec, ctx: CaseContext, signal: AbortSignal): Promise<CaseResult> {
+async function execute(spec: CaseSpec, ctx: CaseContext, signal: AbortSignal, wires: CaseWire[]): Promise<CaseResult> {
   const action = spec.action;
   const caseSeed = `${ctx.seed}/${spec.id}`;
   if (action.kind === 'conversation') {
     if (!ctx.env || !ctx.slot) throw new Error('no run environment');
-    const record = await runConversation(action.conversation, { env: ctx.env, slot: ctx.slot, seed: caseSeed, signal });
+    const record = await runConversation(action.conversation, { env: ctx.env, slot: ctx.slot, seed: caseSeed, signal, record: (ctx.captures ?? 'none') !== 'none' });
+    if (record.wire) wires.push(record.wire);
     const mismatches = judgeConversation(action.conversation.expect, record.observation);
     const observed = record.observation;
     if (mismatches.length === 0) return { ...base(spec), verdict: 'pass', observed };
@@ -147,6 +173,8 @@ async function execute(spec: CaseSpec, ctx: CaseContext, signal: AbortSignal): P
     check.catch(() => undefined);
     return { ...base(spec), verdict: 'fail', reason: message, evidence: evidence(spec, ctx, [message]) };
   }
+  const wire = (result as { wire?: CaseWire }).wire;
+  if (wire && (ctx.captures ?? 'none') !== 'none') wires.push(wire);
   if (result.mismatches.length === 0) return { ...base(spec), verdict: 'pass', observed: result.observed };
   return {
     ...base(spec),
