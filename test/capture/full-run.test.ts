@@ -1,0 +1,208 @@
+// A full run with --captures all, read back: every case that makes a connection has a capture of
+// both legs and a key log; `pcap inspect` decrypts every record of every capture; `pcap check`
+// finds nothing on a conversation between conforming UAs and names the knob's requirement on the
+// capture of each knob case within its reach; real tshark with the shipped Lua dissector reads
+// every capture with zero malformed packets and dissects every frame; a second run with the same
+// seed writes byte-identical captures.
+import t from 'tap';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { checkConversation } from '../../src/capture/check.js';
+import { readKeyLog, viewConversation } from '../../src/capture/conversation.js';
+import { readTcpStreams } from '../../src/capture/read.js';
+import { FrameDecoder } from '../../src/protocol/frame.js';
+import { KNOBS } from '../../src/protocol/bugs.js';
+import { loadCatalogue } from '../../src/run/catalogue.js';
+import { runConformance } from '../../src/run/runner.js';
+import type { CaseResult } from '../../src/run/model.js';
+
+const run = promisify(execFile);
+const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DISSECTOR = path.join(ROOT, 'wireshark', 'e2ed.lua');
+
+const tmp = await mkdtemp(path.join(os.tmpdir(), 'sixbench-capture-run-'));
+t.teardown(() => rm(tmp, { recursive: true, force: true }));
+const runDir = path.join(tmp, 'run-1');
+const report = await runConformance({ seed: 'capture-test', captures: 'all', runDir });
+const catalogue = new Map(loadCatalogue().map((c) => [c.id, c]));
+
+/** Cases whose action talks E2ED over TCP (conversations and the key-log check). */
+const wireCases = report.cases.filter((c) => c.verdict !== 'skip' && (catalogue.get(c.id)!.action.kind === 'conversation' || c.id === 'interop.keylog.decrypts-capture'));
+
+function knobsOf(c: CaseResult): string[] {
+  const a = catalogue.get(c.id)!.action;
+  return a.kind === 'conversation' ? [...(a.conversation.initiator.knobs ?? []), ...(a.conversation.responder.knobs ?? [])] : [];
+}
+
+t.test('the run passes and every wire case links a capture of both legs and a key log', async (t) => {
+  t.equal(report.summary.failed, 0);
+  t.ok(wireCases.length > 100, `${wireCases.length} wire cases`);
+  const files = new Set(await readdir(path.join(runDir, 'captures')));
+  for (const c of wireCases) {
+    t.same(c.captures?.pcaps.map((p) => p.leg), ['initiator', 'responder'], c.id);
+    for (const p of c.captures?.pcaps ?? []) t.ok(files.has(path.basename(p.path)), `${p.path} exists`);
+    t.ok(c.captures?.keylog && files.has(path.basename(c.captures.keylog)), `${c.id} key log`);
+  }
+  const noWire = report.cases.filter((c) => !wireCases.includes(c));
+  for (const c of noWire) t.notOk(c.captures, `${c.id} has no E2ED connection, so no capture`);
+});
+
+t.test('pcap inspect decrypts every record of every capture', async (t) => {
+  let records = 0;
+  for (const c of wireCases) {
+    const log = readKeyLog(await readFile(path.join(runDir, c.captures!.keylog!), 'utf8'));
+    for (const p of c.captures!.pcaps) {
+      const streams = await readTcpStreams(await readFile(path.join(runDir, p.path)));
+      t.equal(streams.length, p.connections, `${p.path}: ${p.connections} connection(s)`);
+      for (const s of streams) {
+        const v = viewConversation(s, log);
+        records += v.records.total;
+        const notOpened = v.frames.filter((f) => f.type === 'record' && !f.record!.opened);
+        // A knob that corrupts records (bad tag, wrong key, reused sequence...) makes records
+        // that no key opens at their place: those are the only ones allowed not to open.
+        const corrupting = knobsOf(c).some((k) => k.startsWith('record.') || k.startsWith('keyUpdate.') || k === 'keySchedule.wrongLabel');
+        if (!corrupting) t.equal(notOpened.length, 0, `${p.path}: ${v.records.opened} of ${v.records.total} records decrypted`);
+        // Every byte of both directions is in frames (or the run cut a frame short on purpose).
+        t.same(v.faults, [], `${p.path}: no framing fault`);
+      }
+    }
+  }
+  t.ok(records > 300, `${records} records in all`);
+});
+
+// The knobs a passive check can see on the wire, with the requirement the check names. The others
+// deviate in what a receiver accepts or in Hello contents a capture alone cannot judge (identity,
+// certificate validity, version and selection rules need each side's configuration).
+const VISIBLE_KNOBS = KNOBS.filter((k) => /^(handshake|certificateVerify|finished|keySchedule|record|keyUpdate|alert)\./.test(k.id) && !k.id.endsWith('.skipVerification'));
+
+t.test('pcap check: no violation between conforming UAs; the knob\'s requirement on each knob case', async (t) => {
+  let clean = 0;
+  const named = new Set<string>();
+  for (const c of wireCases) {
+    const log = readKeyLog(await readFile(path.join(runDir, c.captures!.keylog!), 'utf8'));
+    const knobs = knobsOf(c);
+    for (const p of c.captures!.pcaps) {
+      const streams = await readTcpStreams(await readFile(path.join(runDir, p.path)));
+      const violations = streams.flatMap((s) => checkConversation(viewConversation(s, log), log).violations);
+      if (knobs.length === 0) {
+        t.same(violations, [], `${p.path}: no violation`);
+        clean++;
+        continue;
+      }
+      const visible = VISIBLE_KNOBS.filter((k) => knobs.includes(k.id));
+      for (const k of visible) {
+        const ids = k.requirement.split(/,\s*/);
+        t.ok(violations.some((v) => ids.includes(v.requirement)), `${p.path}: ${k.id} named as ${k.requirement} (got ${violations.map((v) => v.requirement).join(', ') || 'none'})`);
+        named.add(k.id);
+      }
+    }
+  }
+  t.ok(clean > 60, `${clean} captures of conforming conversations checked clean`);
+  t.same([...named].sort(), VISIBLE_KNOBS.map((k) => k.id).sort(), 'every visible knob was run and named');
+});
+
+t.test('a second run with the same seed writes byte-identical captures', async (t) => {
+  const again = path.join(tmp, 'run-2');
+  const second = await runConformance({ seed: 'capture-test', captures: 'all', runDir: again, suites: ['interop', 'knobs'] });
+  let compared = 0;
+  for (const c of second.cases) {
+    for (const p of c.captures?.pcaps ?? []) {
+      const a = await readFile(path.join(runDir, p.path));
+      const b = await readFile(path.join(again, p.path));
+      t.ok(a.equals(b), `${p.path} identical`);
+      compared++;
+    }
+  }
+  t.ok(compared > 80, `${compared} captures compared`);
+});
+
+async function tsharkAvailable(): Promise<string | undefined> {
+  try {
+    await run('tshark', ['--version']);
+    return undefined;
+  } catch {
+    return 'tshark is not installed (.ci/run installs it: apt-get install tshark)';
+  }
+}
+
+interface TsharkTally {
+  dissected: number;
+  malformed: string[];
+  badChecksums: number;
+  analysis: string[];
+  stderr: string;
+}
+
+/** One tshark pass over a file with the dissector; the fields of every packet tallied. */
+async function tshark(file: string, describe: (frame: number) => string): Promise<TsharkTally> {
+  const { stdout, stderr } = await run(
+    'tshark',
+    ['-n', '-r', file, '-X', `lua_script:${DISSECTOR}`, '-o', 'tcp.check_checksum:TRUE', '-o', 'ip.check_checksum:TRUE', '-T', 'fields', '-E', 'separator=/t',
+      '-e', 'frame.number', '-e', 'e2ed.type', '-e', '_ws.malformed', '-e', '_ws.expert.severity', '-e', 'tcp.checksum.status', '-e', 'tcp.analysis.flags', '-e', 'tcp.analysis.reused_ports'],
+    { maxBuffer: 64 << 20 },
+  );
+  const tally: TsharkTally = { dissected: 0, malformed: [], badChecksums: 0, analysis: [], stderr: stderr.replace(/^Running as user "root".*\n/m, '') };
+  for (const line of stdout.split('\n').filter((l) => l !== '')) {
+    const [frame = '', types = '', mal = '', severity = '', checksum = '', flags = '', reused = ''] = line.split('\t');
+    if (types !== '') tally.dissected += types.split(',').length;
+    // 0x00800000 is PI_ERROR: a malformed packet or a frame our dissector flags as broken.
+    if (mal !== '' || severity.split(',').includes('8388608')) tally.malformed.push(describe(Number(frame)));
+    if (checksum !== '' && checksum !== '1') tally.badChecksums++;
+    if (flags !== '' && reused === '') tally.analysis.push(describe(Number(frame)));
+  }
+  return tally;
+}
+
+/** The frames our decoder finds in a capture's reassembled streams. */
+async function framesIn(file: string): Promise<number> {
+  const streams = await readTcpStreams(await readFile(file));
+  let n = 0;
+  for (const s of streams) {
+    for (const d of ['c2s', 's2c'] as const) n += new FrameDecoder().push(Buffer.concat(s.chunks.filter((x) => x.direction === d).map((x) => x.bytes))).length;
+  }
+  return n;
+}
+
+const noTshark = await tsharkAvailable();
+t.test('tshark with the shipped dissector: zero malformed packets, every frame dissected', { skip: noTshark ?? false }, async (t) => {
+  // One tshark start per file costs about half a second; all captures go through one pass as one
+  // file, their packet records joined (timestamps moved on so they keep increasing), each packet
+  // traced back to its file for the messages.
+  const files = wireCases.flatMap((c) => c.captures!.pcaps.map((p) => path.join(runDir, p.path)));
+  const parts: Buffer[] = [];
+  const owner: string[] = [];
+  let expected = 0;
+  let offsetSeconds = 0;
+  for (const file of files) {
+    const bytes = await readFile(file);
+    if (parts.length === 0) parts.push(bytes.subarray(0, 24));
+    for (let off = 24; off < bytes.length; ) {
+      const rec = Buffer.from(bytes.subarray(off, off + 16));
+      const len = rec.readUInt32BE(8);
+      rec.writeUInt32BE(rec.readUInt32BE(0) + offsetSeconds, 0);
+      parts.push(rec, bytes.subarray(off + 16, off + 16 + len));
+      owner.push(path.basename(file));
+      off += 16 + len;
+    }
+    offsetSeconds += 60;
+    expected += await framesIn(file);
+  }
+  const all = path.join(tmp, 'all-captures.pcap');
+  await writeFile(all, Buffer.concat(parts));
+  const tally = await tshark(all, (frame) => `${owner[frame - 1]} packet ${frame}`);
+  t.equal(tally.stderr.trim(), '', 'no Lua or tshark error');
+  t.same(tally.malformed, [], 'no malformed packet');
+  t.equal(tally.badChecksums, 0, 'every IP and TCP checksum good');
+  t.same(tally.analysis, [], 'no TCP analysis warning (retransmission, out of order, lost segment)');
+  t.equal(tally.dissected, expected, `all ${expected} frames of ${files.length} captures dissected`);
+  t.ok(expected > 1000);
+  // One capture on its own too, with the dissector found by port and by heuristic alike.
+  const one = path.join(runDir, 'captures', 'interop.keylog.decrypts-capture.initiator.pcap');
+  const alone = await tshark(one, (frame) => `packet ${frame}`);
+  t.equal(alone.dissected, await framesIn(one));
+  t.same(alone.malformed, []);
+});
