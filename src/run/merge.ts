@@ -8,7 +8,9 @@ import { loadCatalogue, SUITES_DIR } from './catalogue.js';
 import { buildReport, REPORT_FORMAT, type RunReport } from './report.js';
 import { SPEC_PATH } from './runner.js';
 
-export class MergeError extends Error {}
+export class MergeError extends Error {
+  override name = 'MergeError';
+}
 
 export async function readReportFile(file: string): Promise<RunReport> {
   let text: string;

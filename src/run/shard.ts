@@ -12,7 +12,9 @@ export interface Shard {
   count: number;
 }
 
-export class ShardSyntaxError extends Error {}
+export class ShardSyntaxError extends Error {
+  override name = 'ShardSyntaxError';
+}
 
 export function parseShard(text: string): Shard {
   const m = /^([1-9][0-9]{0,3})\/([1-9][0-9]{0,3})$/.exec(text);

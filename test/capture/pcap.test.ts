@@ -1,7 +1,7 @@
 // The capture core without sockets: the pcap writer and TCP synthesiser (headers, checksums,
 // sequence numbers, determinism), the reader (pcap-parser, truncated and foreign files), and TCP
 // reassembly of a hand-built capture with out-of-order, retransmitted and overlapping segments.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import pcapParser from 'pcap-parser';
 import { Readable } from 'node:stream';
 import { capturePcap, synthesiseTcp, writePcap, type Packet, type TcpConversation } from '../../src/capture/pcap.js';
@@ -37,7 +37,7 @@ function sums(parts: Buffer[]): number {
   return sum;
 }
 
-function checkChecksums(t: Tap.Test, packet: Packet): void {
+function checkChecksums(t: Test, packet: Packet): void {
   const eth = packet.data;
   const type = eth.readUInt16BE(12);
   const ip = eth.subarray(14);
