@@ -150,6 +150,10 @@ t.test('hand-built capture: out-of-order, retransmitted and overlapping segments
   t.same(stream!.missing, { c2s: 0, s2c: 0 });
   const frames = new FrameDecoder().push(bytes);
   t.same(frames.map((f) => f.type), [1, 2], 'the frames decode from the reassembled stream');
+  // The held segment joins on as soon as the gap before it is filled (no later segment needed).
+  const [joined] = reassemble(tcpSegments(1, (await parsePcap(writePcap([syn, s3, s1, s2].map((p, i) => ({ ...p, timestampMicros: BigInt(i) }))))).packets));
+  t.same(Buffer.concat(joined!.chunks.map((c) => c.bytes)), data);
+  t.same(joined!.chunks.map((c) => c.packet), [3, 4], 'the bytes become readable at the packets that fill the gaps');
   // Without the middle segment the gap is reported, and only the bytes before it are given.
   const [gapped] = reassemble(tcpSegments(1, (await parsePcap(writePcap([syn, s1, s3].map((p, i) => ({ ...p, timestampMicros: BigInt(i) }))))).packets));
   t.equal(Buffer.concat(gapped!.chunks.map((c) => c.bytes)).length, 20);
