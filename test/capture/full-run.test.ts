@@ -30,6 +30,8 @@ t.teardown(() => rm(tmp, { recursive: true, force: true }));
 const runDir = path.join(tmp, 'run-1');
 const report = await runConformance({ seed: 'capture-test', captures: 'all', runDir });
 const catalogue = new Map(loadCatalogue().map((c) => [c.id, c]));
+// Every await comes before the first subtest: tap ends a file's root test once it has no subtest pending.
+const noTshark = await tsharkAvailable();
 
 /** Cases whose action talks E2ED over TCP (conversations and the key-log check). */
 const wireCases = report.cases.filter((c) => c.verdict !== 'skip' && (catalogue.get(c.id)!.action.kind === 'conversation' || c.id === 'interop.keylog.decrypts-capture'));
@@ -168,7 +170,6 @@ async function framesIn(file: string): Promise<number> {
   return n;
 }
 
-const noTshark = await tsharkAvailable();
 t.test('tshark with the shipped dissector: zero malformed packets, every frame dissected', { skip: noTshark ?? false }, async (t) => {
   // One tshark start per file costs about half a second; all captures go through one pass as one
   // file, their packet records joined (timestamps moved on so they keep increasing), each packet
