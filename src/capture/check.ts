@@ -7,12 +7,14 @@
 //   E2ED-KS-3, E2ED-KEYLOG-4), records under the expected key, iv and sequence number (8:
 //   E2ED-REC-2, E2ED-REC-3, E2ED-REC-8, E2ED-REC-10), alerts and closure (10: E2ED-ALERT-2,
 //   -3, -4, -5, -7, E2ED-APP-9). Everything is computed with the protocol core; only HS (or MS)
-//   comes from the key log.
-import { X509Certificate } from 'node:crypto';
+//   comes from the key log. The Hellos are checked for what the wire alone shows (4.1, 4.2, 5.3,
+//   5.7, 7.5: E2ED-HS-13, E2ED-HS-16, E2ED-HS-22, E2ED-HS-24, E2ED-ID-1, E2ED-ID-3, E2ED-KS-8,
+//   E2ED-KS-9).
+import { createECDH, X509Certificate } from 'node:crypto';
 import { finishedKey, finishedValue, masterSecret, nextTrafficSecret, trafficKeys, trafficSecrets } from '../protocol/keyschedule.js';
 import { trafficSecretLabel, type TrafficDirection } from '../protocol/keylog.js';
 import type { E2edMessage, InitiatorHello, ResponderHello } from '../protocol/messages.js';
-import { openRecord, type CipherName } from '../protocol/record.js';
+import { isCipherName, openRecord, type CipherName } from '../protocol/record.js';
 import { signatureAlgorithmForKey, verify, type SignatureAlgorithm } from '../protocol/signature.js';
 import { binding09, Transcript } from '../protocol/transcript.js';
 import type { ConversationView, KeyLog, Sender, ViewFrame } from './conversation.js';
@@ -147,6 +149,8 @@ export function checkConversation(view: ConversationView, log: KeyLog | undefine
   // --- CertificateVerify, Finished, the key schedule ---------------------------------------------
   const helloI = hs.helloI?.message as InitiatorHello | undefined;
   const helloR = hs.helloR?.message as ResponderHello | undefined;
+  checkHellos(hs.helloI, helloI, hs.helloR, helloR, violate);
+  if (helloI) out.checked.push('Hello contents');
   const legacy = helloR?.version === '0.9';
   const b09 = helloI && helloR ? binding09(helloI.nonce, helloR.nonce, helloI.from, helloR.from) : undefined;
   const th = (...frames: (ViewFrame | undefined)[]): Buffer | undefined => {
@@ -278,6 +282,79 @@ export function checkConversation(view: ConversationView, log: KeyLog | undefine
 
   out.violations = [...counts.values()].map(({ count, ...v }) => (count > 1 ? { ...v, message: `${v.message} (and ${count - 1} more time(s))` } : v));
   return out;
+}
+
+/** The user ID of a leaf certificate: its rfc822Name (the E2ED certificate profile, chapter 9). */
+function certificateUserId(der: Buffer | undefined): string | undefined {
+  if (!der) return undefined;
+  try {
+    const san = new X509Certificate(der).subjectAltName ?? '';
+    return /(?:^|, )email:([^,\s]+)/.exec(san)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a key share is a usable public key of its method (E2ED-KS-8, E2ED-KS-9). */
+function keyShareProblem(method: string, key: Buffer): string | undefined {
+  if (method === 'x25519') {
+    // The all-zero point (and the other low-order points) give an all-zero shared secret.
+    if (key.length === 32 && key.every((b) => b === 0)) return 'the x25519 key share is the all-zero (low-order) point';
+    return undefined;
+  }
+  if (method === 'p256') {
+    try {
+      const ecdh = createECDH('prime256v1');
+      ecdh.generateKeys();
+      ecdh.computeSecret(key);
+      return undefined;
+    } catch {
+      return 'the p256 key share is not a point on the curve';
+    }
+  }
+  return undefined;
+}
+
+function checkHellos(
+  fI: ViewFrame | undefined,
+  helloI: InitiatorHello | undefined,
+  fR: ViewFrame | undefined,
+  helloR: ResponderHello | undefined,
+  violate: (requirement: string, sender: Sender, frame: ViewFrame | undefined, message: string) => void,
+): void {
+  if (helloI && fI) {
+    // E2ED-HS-13: only registered ciphers are offered (NULL never is).
+    const unknown = helloI.ciphers.filter((c) => !isCipherName(c));
+    if (unknown.length > 0) violate('E2ED-HS-13', 'initiator', fI, `Hello_I offers cipher(s) ${unknown.join(', ')} that are not registered`);
+    // E2ED-ID-1: a Hello_I from the receiver's own user ID is a reflection.
+    if (helloI.from.toLowerCase() === helloI.to.toLowerCase()) violate('E2ED-ID-1', 'initiator', fI, `Hello_I from and to are the same user (${helloI.from})`);
+    const certId = certificateUserId(helloI.certificates[0]);
+    if (certId !== undefined && certId.toLowerCase() !== helloI.from.toLowerCase()) violate('E2ED-HS-16', 'initiator', fI, `Hello_I from=${helloI.from} but the leaf certificate is ${certId}'s`);
+    if (helloI.keyShare) {
+      const problem = keyShareProblem(helloI.keyShare.method, helloI.keyShare.publicKey);
+      if (problem) violate(helloI.keyShare.method === 'p256' ? 'E2ED-KS-9' : 'E2ED-KS-8', 'initiator', fI, problem);
+    }
+  }
+  if (helloR && fR) {
+    const certId = certificateUserId(helloR.certificates[0]);
+    if (certId !== undefined && certId.toLowerCase() !== helloR.from.toLowerCase()) violate('E2ED-HS-22', 'responder', fR, `Hello_R from=${helloR.from} but the leaf certificate is ${certId}'s`);
+    if (helloR.from.toLowerCase() === helloR.to.toLowerCase()) violate('E2ED-ID-3', 'responder', fR, `Hello_R from and to are the same user (${helloR.from})`);
+    if (helloR.keyShare) {
+      const problem = keyShareProblem(helloR.keyShare.method, helloR.keyShare.publicKey);
+      if (problem) violate(helloR.keyShare.method === 'p256' ? 'E2ED-KS-9' : 'E2ED-KS-8', 'responder', fR, problem);
+    }
+  }
+  if (helloI && helloR && fR) {
+    // E2ED-ID-3: a Hello_R carrying the initiator's own nonce is a reflection.
+    if (helloR.nonce.equals(helloI.nonce)) violate('E2ED-ID-3', 'responder', fR, 'Hello_R carries the initiator\'s own nonce');
+    // E2ED-HS-22: Hello_R is addressed to the initiator.
+    if (helloR.to.toLowerCase() !== helloI.from.toLowerCase()) violate('E2ED-HS-22', 'responder', fR, `Hello_R to=${helloR.to}, the initiator is ${helloI.from}`);
+    // E2ED-HS-24: the selected cipher and method are among those offered, the method the key share's.
+    if (!helloI.ciphers.includes(helloR.cipher)) violate('E2ED-HS-24', 'responder', fR, `Hello_R selects cipher ${helloR.cipher}, which Hello_I did not offer`);
+    if (!helloI.methods.includes(helloR.method)) violate('E2ED-HS-24', 'responder', fR, `Hello_R selects method ${helloR.method}, which Hello_I did not offer`);
+    else if (helloI.keyShare && helloR.method !== 'rsa-oaep' && helloR.method !== helloI.keyShare.method) violate('E2ED-HS-24', 'responder', fR, `Hello_R selects method ${helloR.method}, but Hello_I's key share is ${helloI.keyShare.method}`);
+    if (!helloI.versions.includes(helloR.version)) violate('E2ED-HS-23', 'responder', fR, `Hello_R selects version ${helloR.version}, which Hello_I did not offer`);
+  }
 }
 
 export function formatCheck(view: ConversationView, outcome: CheckOutcome): string {

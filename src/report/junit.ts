@@ -27,15 +27,18 @@ function links(c: ReportCase): string | undefined {
 export function formatJunit(report: ReportData): string {
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const suites = [...new Set(report.cases.map((c) => c.suite))];
-  const failed = (c: ReportCase): boolean => c.verdict !== 'pass' && c.verdict !== 'skip';
+  // `error` (the bench could not judge the case: the IUT never started, say) is JUnit's <error>;
+  // any other verdict that is neither pass nor skip is a <failure>.
+  const failed = (c: ReportCase): boolean => c.verdict !== 'pass' && c.verdict !== 'skip' && c.verdict !== 'error';
+  const errored = (c: ReportCase): boolean => c.verdict === 'error';
   out.push(
-    `<testsuites name="sixbench" tests="${report.cases.length}" failures="${report.cases.filter(failed).length}" errors="0" skipped="${report.cases.filter((c) => c.verdict === 'skip').length}" time="${seconds(report.timings.totalMs)}">`,
+    `<testsuites name="sixbench" tests="${report.cases.length}" failures="${report.cases.filter(failed).length}" errors="${report.cases.filter(errored).length}" skipped="${report.cases.filter((c) => c.verdict === 'skip').length}" time="${seconds(report.timings.totalMs)}">`,
   );
   for (const suite of suites) {
     const cases = report.cases.filter((c) => c.suite === suite);
     const time = cases.reduce((s, c) => s + (report.timings.cases[c.id] ?? 0), 0);
     out.push(
-      `  <testsuite name="${x(suite)}" tests="${cases.length}" failures="${cases.filter(failed).length}" errors="0" skipped="${cases.filter((c) => c.verdict === 'skip').length}" time="${seconds(time)}" timestamp="${x(report.started.replace(/\.\d+Z$/, ''))}">`,
+      `  <testsuite name="${x(suite)}" tests="${cases.length}" failures="${cases.filter(failed).length}" errors="${cases.filter(errored).length}" skipped="${cases.filter((c) => c.verdict === 'skip').length}" time="${seconds(time)}" timestamp="${x(report.started.replace(/\.\d+Z$/, ''))}">`,
     );
     out.push('    <properties>');
     out.push(`      <property name="seed" value="${x(report.seed)}"/>`);
@@ -50,6 +53,7 @@ export function formatJunit(report: ReportData): string {
       const head = `    <testcase classname="sixbench.${x(suite)}" name="${x(c.id)}" time="${seconds(report.timings.cases[c.id])}"`;
       const body: string[] = [];
       if (c.verdict === 'skip') body.push(`      <skipped message="${x(c.reason ?? 'skipped')}"/>`);
+      else if (errored(c)) body.push(`      <error message="${x(failureHeadline(c))}" type="error">${x(failureBody(c))}</error>`);
       else if (failed(c)) body.push(`      <failure message="${x(failureHeadline(c))}" type="${x(c.requirements.join(' '))}">${x(failureBody(c))}</failure>`);
       const l = links(c);
       if (l) body.push(`      <system-out>${x(l)}</system-out>`);

@@ -36,6 +36,12 @@ const noTshark = await tsharkAvailable();
 /** Cases whose action talks E2ED over TCP (conversations and the key-log check). */
 const wireCases = report.cases.filter((c) => c.verdict !== 'skip' && (catalogue.get(c.id)!.action.kind === 'conversation' || c.id === 'interop.keylog.decrypts-capture'));
 
+/** A certificate case: one side holds a defective chain (src/pki/defects.ts) and is non-conforming by design. */
+function hasDefectHolder(c: CaseResult): boolean {
+  const a = catalogue.get(c.id)!.action;
+  return a.kind === 'conversation' && [a.conversation.initiator.identity, a.conversation.responder.identity].some((i) => typeof i === 'object');
+}
+
 function knobsOf(c: CaseResult): string[] {
   const a = catalogue.get(c.id)!.action;
   return a.kind === 'conversation' ? [...(a.conversation.initiator.knobs ?? []), ...(a.conversation.responder.knobs ?? [])] : [];
@@ -77,10 +83,21 @@ t.test('pcap inspect decrypts every record of every capture', async (t) => {
   t.ok(records > 300, `${records} records in all`);
 });
 
-// The knobs a passive check can see on the wire, with the requirement the check names. The others
-// deviate in what a receiver accepts or in Hello contents a capture alone cannot judge (identity,
-// certificate validity, version and selection rules need each side's configuration).
-const VISIBLE_KNOBS = KNOBS.filter((k) => /^(handshake|certificateVerify|finished|keySchedule|record|keyUpdate|alert)\./.test(k.id) && !k.id.endsWith('.skipVerification'));
+// The knobs a passive check can see on the wire, each with the requirement the check names (the
+// knob's own, or for a receiver's knob the sender's fault that the knob let through). The others
+// deviate where a capture alone cannot judge: a receiver's acceptance, certificate validity, or
+// version rules that need a side's configuration (README of suites/knobs.json).
+const VISIBLE_KNOBS: Record<string, string[]> = Object.fromEntries([
+  ...KNOBS.filter((k) => /^(handshake|certificateVerify|finished|keySchedule|record|keyUpdate|alert)\./.test(k.id)).map((k) => [k.id, k.requirement.split(/,\s*/)]),
+  ['hello.offerNullCipher', ['E2ED-HS-13']],
+  ['hello.offerOnlyNullCipher', ['E2ED-HS-13']],
+  ['hello.reflectPeerNonce', ['E2ED-ID-3']],
+  ['hello.reflectPeerIdentity', ['E2ED-ID-1', 'E2ED-ID-3']],
+  ['hello.claimOtherFrom', ['E2ED-HS-16', 'E2ED-HS-22']],
+  ['hello.keyShareOffCurve', ['E2ED-KS-8', 'E2ED-KS-9']],
+  ['hello.selectUnofferedCipher', ['E2ED-HS-24']],
+  ['hello.selectUnofferedMethod', ['E2ED-HS-24']],
+]);
 
 t.test('pcap check: no violation between conforming UAs; the knob\'s requirement on each knob case', async (t) => {
   let clean = 0;
@@ -91,21 +108,26 @@ t.test('pcap check: no violation between conforming UAs; the knob\'s requirement
     for (const p of c.captures!.pcaps) {
       const streams = await readTcpStreams(await readFile(path.join(runDir, p.path)));
       const violations = streams.flatMap((s) => checkConversation(viewConversation(s, log), log).violations);
-      if (knobs.length === 0) {
+      if (knobs.length === 0 && !hasDefectHolder(c)) {
         t.same(violations, [], `${p.path}: no violation`);
         clean++;
         continue;
       }
-      const visible = VISIBLE_KNOBS.filter((k) => knobs.includes(k.id));
-      for (const k of visible) {
-        const ids = k.requirement.split(/,\s*/);
-        t.ok(violations.some((v) => ids.includes(v.requirement)), `${p.path}: ${k.id} named as ${k.requirement} (got ${violations.map((v) => v.requirement).join(', ') || 'none'})`);
-        named.add(k.id);
+      if (knobs.length === 0) {
+        // A defective chain can only show as a leaf whose user ID is not the Hello's from.
+        t.same(violations.filter((v) => !['E2ED-HS-16', 'E2ED-HS-22'].includes(v.requirement)), [], `${p.path}: nothing but the certificate's identity`);
+        continue;
+      }
+      for (const k of knobs.filter((id) => VISIBLE_KNOBS[id])) {
+        const ids = VISIBLE_KNOBS[k]!;
+        t.ok(violations.some((v) => ids.includes(v.requirement)), `${p.path}: ${k} named as ${ids.join(' or ')} (got ${violations.map((v) => v.requirement).join(', ') || 'none'})`);
+        named.add(k);
       }
     }
   }
-  t.ok(clean > 60, `${clean} captures of conforming conversations checked clean`);
-  t.same([...named].sort(), VISIBLE_KNOBS.map((k) => k.id).sort(), 'every visible knob was run and named');
+  t.ok(clean >= 40, `${clean} captures of conforming conversations checked clean`);
+  t.same([...named].sort(), Object.keys(VISIBLE_KNOBS).sort(), 'every visible knob was run and named');
+  t.ok(named.size >= KNOBS.length * 0.75, `${named.size} of ${KNOBS.length} knobs named by the passive check`);
 });
 
 t.test('a second run with the same seed writes byte-identical captures', async (t) => {
