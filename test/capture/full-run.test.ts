@@ -33,8 +33,10 @@ const catalogue = new Map(loadCatalogue().map((c) => [c.id, c]));
 // Every await comes before the first subtest: tap ends a file's root test once it has no subtest pending.
 const noTshark = await tsharkAvailable();
 
-/** Cases whose action talks E2ED over TCP (conversations and the key-log check). */
-const wireCases = report.cases.filter((c) => c.verdict !== 'skip' && (catalogue.get(c.id)!.action.kind === 'conversation' || c.id === 'interop.keylog.decrypts-capture'));
+/** The check that makes three connections through one relay: one capture file holds all three. */
+const FRESH = 'interop.handshake.fresh-values';
+/** Cases whose action talks E2ED over TCP (conversations, the key-log check, the fresh-values check). */
+const wireCases = report.cases.filter((c) => c.verdict !== 'skip' && (catalogue.get(c.id)!.action.kind === 'conversation' || ['interop.keylog.decrypts-capture', FRESH].includes(c.id)));
 
 /** A certificate case: one side holds a defective chain (src/pki/defects.ts) and is non-conforming by design. */
 function hasDefectHolder(c: CaseResult): boolean {
@@ -56,6 +58,7 @@ t.test('the run passes and every wire case links a capture of both legs and a ke
     for (const p of c.captures?.pcaps ?? []) t.ok(files.has(path.basename(p.path)), `${p.path} exists`);
     t.ok(c.captures?.keylog && files.has(path.basename(c.captures.keylog)), `${c.id} key log`);
   }
+  t.same(report.cases.find((c) => c.id === FRESH)!.captures!.pcaps.map((p) => p.connections), [3, 3], 'three connections in each leg\'s file');
   const noWire = report.cases.filter((c) => !wireCases.includes(c));
   for (const c of noWire) t.notOk(c.captures, `${c.id} has no E2ED connection, so no capture`);
 });
