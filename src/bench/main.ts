@@ -4,6 +4,7 @@
 // The IRP and PKI benchmarks live in their owners' files (src/bench/irp.ts, src/bench/pki.ts);
 // they are loaded when present so this runner works while they are still being written.
 import { benchMessagePath, benchUa, type UaBenchResult } from './ua.js';
+import type { CaptureCost } from './captures.js';
 
 /** The bulk Message size of src/bench/ua.ts, for the per-step table. */
 const BULK_BYTES = 64 * 1024 - 1024;
@@ -135,6 +136,15 @@ async function main(): Promise<void> {
   process.stdout.write(`\nsixbench benchmarks (node ${process.version}, ${process.platform}/${process.arch})\n\n`);
   const allMet = printTable(rows);
   process.stdout.write(allMet ? '\nall targets met\n' : '\nsome targets missed (see docs/performance.md)\n');
+
+  const captures = await loadOptional<CaptureCost>('./captures.js', 'benchCaptureCost');
+  if (captures) {
+    log('full run with --captures none and all ...');
+    const c = await captures();
+    process.stdout.write(`\nCaptures on a full run (median of ${c.runs}, wall time):\n`);
+    process.stdout.write(`  --captures none   ${(c.noneMs / 1000).toFixed(2)} s\n`);
+    process.stdout.write(`  --captures all    ${(c.allMs / 1000).toFixed(2)} s  (+${(((c.allMs - c.noneMs) / c.noneMs) * 100).toFixed(0)}%: ${c.cases} cases, ${c.files} files, ${(c.bytes / 1e6).toFixed(1)} MB)\n`);
+  }
 
   log('E2ED data path, one step at a time ...');
   const path = benchMessagePath();

@@ -9,6 +9,8 @@ import { registerPkiCommands } from './pki.js';
 import { registerUaCommands } from './ua.js';
 import { registerIrpCommands } from './irp.js';
 import { registerRunCommand } from './run.js';
+import { registerPcapCommands } from './pcap.js';
+import { registerReportCommands } from './report.js';
 
 /** The version in package.json of this installation (src/cli/ and dist/cli/ are both two levels down). */
 export function benchVersion(): string {
@@ -28,5 +30,7 @@ export function buildProgram(): Command {
   registerUaCommands(program);
   registerIrpCommands(program);
   registerRunCommand(program);
+  registerPcapCommands(program);
+  registerReportCommands(program);
   return program;
 }

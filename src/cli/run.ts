@@ -1,10 +1,14 @@
 // `sixbench run`: the conformance run against the built-in reference UA and IRP stub (docs/run.md).
+import { rmdir } from 'node:fs/promises';
 // Exit status (RUN_EXIT_STATUSES, also in `run --help`): 0 every case passed (skips allowed),
 // 1 a case failed or the catalogue cites a requirement docs/spec.md does not define, 2 bad usage,
 // 3 the bench could not run, 130 interrupted (SIGINT; the report holds the finished cases).
 import type { Command } from 'commander';
 import { CatalogueError, loadCatalogue, selectCases, SelectionError, SUITES_DIR, UnknownRequirementError } from '../run/catalogue.js';
-import { formatSummary, writeReport } from '../run/report.js';
+import { formatSummary } from '../run/report.js';
+import { CAPTURE_MODES, type CaptureMode } from '../run/captures.js';
+import { createRunFolder, parseReportFormats, writeRunOutputs } from '../run/outputs.js';
+import { parseShard, ShardSyntaxError, type Shard } from '../run/shard.js';
 import { BenchCannotRunError, DEFAULT_CASE_TIMEOUT_MS, DEFAULT_CONCURRENCY, DEFAULT_SEED, runConformance } from '../run/runner.js';
 import { prepareOutputDir, problemOf } from './paths.js';
 import { colorWanted, ProgressLine } from './progress.js';
@@ -29,6 +33,9 @@ interface RunCommandOptions {
   list?: boolean;
   concurrency: string;
   timeout: string;
+  captures: string;
+  report: string;
+  shard?: string;
 }
 
 const SEED_SYNTAX = /^[A-Za-z0-9._-]{1,64}$/;
@@ -54,11 +61,24 @@ export function registerRunCommand(program: Command): void {
     .option('--list', 'list the selected cases (id, title, requirement ids) without running them')
     .option('--concurrency <N>', 'cases run at the same time', String(DEFAULT_CONCURRENCY))
     .option('--timeout <MS>', 'time limit of one case in milliseconds', String(DEFAULT_CASE_TIMEOUT_MS))
+    .option('--captures <WHICH>', 'keep the packet capture and key log of: none, failed or all cases', 'failed')
+    .option('--report <FORMATS>', 'report formats besides JSON, comma-separated: json, junit, tap, html, md', 'json')
+    .option('--shard <I/N>', 'run the I-th of N stable, balanced shares of the cases (merge with `sixbench report merge`)')
     .addHelpText('after', `\n${RUN_EXIT_STATUSES}\n\nWhile it runs on a terminal, one line shows the cases done, the failures so far and the time\nelapsed (none when the output is not a terminal). NO_COLOR turns colour off.`)
     .action(async (opts: RunCommandOptions) => {
       if (!SEED_SYNTAX.test(opts.seed)) throw new UsageError(`the seed must be 1 to 64 letters, digits, ".", "_" or "-", got "${opts.seed}".`);
       const concurrency = positiveInteger(opts.concurrency, '--concurrency');
       const caseTimeoutMs = positiveInteger(opts.timeout, '--timeout');
+      if (!(CAPTURE_MODES as readonly string[]).includes(opts.captures)) throw new UsageError(`--captures takes none, failed or all, got "${opts.captures}".`);
+      const { formats, unknown } = parseReportFormats(opts.report);
+      if (unknown.length > 0) throw new UsageError(`--report: unknown format ${unknown.map((u) => `"${u}"`).join(', ')}; the formats are json, junit, tap, html, md.`);
+      let shard: Shard | undefined;
+      try {
+        shard = opts.shard === undefined ? undefined : parseShard(opts.shard);
+      } catch (err) {
+        if (err instanceof ShardSyntaxError) throw new UsageError(err.message);
+        throw err;
+      }
       if (opts.list) return listCases(opts);
       // The selection is checked before the report folder is made: a typo in --case creates nothing.
       let total: number;
@@ -70,6 +90,7 @@ export function registerRunCommand(program: Command): void {
         throw err;
       }
       const outDir = await prepareOutputDir(opts.out, 'the report folder');
+      const runDir = await createRunFolder(outDir, opts.seed, new Date());
       const progress = new ProgressLine(process.stdout, total);
       // Ctrl-C: the running cases end and release what they opened, and the finished ones are
       // reported (issue 11 §4). A second Ctrl-C finds no handler and ends the process at once.
@@ -89,9 +110,14 @@ export function registerRunCommand(program: Command): void {
           concurrency,
           caseTimeoutMs,
           signal: interrupt.signal,
+          captures: opts.captures as CaptureMode,
+          runDir,
+          shard,
           onResult: opts.json ? undefined : (r) => progress.record(r.verdict),
         });
       } catch (err) {
+        // A run that never started leaves no folder behind (rmdir refuses a folder with files in it).
+        await rmdir(runDir).catch(() => undefined);
         if (err instanceof SelectionError) throw new UsageError(err.message, 2);
         if (err instanceof UnknownRequirementError || err instanceof CatalogueError) throw new UsageError(`the run cannot start: ${err.message}`, 1);
         if (err instanceof BenchCannotRunError) throw new UsageError(`the bench could not run: ${err.message}`, CANNOT_RUN_EXIT);
@@ -102,7 +128,7 @@ export function registerRunCommand(program: Command): void {
       }
       let file: string;
       try {
-        file = await writeReport(outDir, report);
+        file = (await writeRunOutputs(outDir, runDir, report, formats)).json!;
       } catch (err) {
         throw new UsageError(`the run ended but its report could not be written in ${outDir}: ${problemOf(err)}.`, CANNOT_RUN_EXIT);
       }

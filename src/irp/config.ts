@@ -6,6 +6,7 @@ import { isValidUserId } from '../protocol/identity.js';
 import type { TestPki } from '../pki/ca.js';
 import type { RegistryLies } from './adversary.js';
 import type { Clock } from './login-limiter.js';
+import type { RandomSource } from '../protocol/random.js';
 import { writeFileAtomic, type WriteHooks } from './store.js';
 
 export const IRP_DEFAULT_PORT = 4604;
@@ -52,6 +53,8 @@ export interface IrpServerOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Test hook into the file store's writes. */
   writeHooks?: WriteHooks;
+  /** Certificate serials and challenges; default the system's randomness (a seeded run passes a seeded source). */
+  rng?: RandomSource;
 }
 
 export class ConfigError extends Error {

@@ -68,6 +68,7 @@ export class IrpServer {
       lies: opts.lies ?? {},
       now: opts.now ?? Date.now,
       sleep: opts.sleep,
+      ...(opts.rng ? { rng: opts.rng } : {}),
     });
     const maxLength = opts.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH;
     const server = tls.createServer({

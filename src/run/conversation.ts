@@ -4,12 +4,17 @@
 // (then it waits until both sides have ended). The only timer is the runner's per-case timeout,
 // which arrives here as an aborted signal.
 import { X509Certificate, type KeyObject } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { caseTime, defectUserId, findDefect, type DefectCase } from '../pki/defects.js';
 import type { TestPki } from '../pki/ca.js';
 import { HandshakeFailedError, irpDirectory, UserAgent, type PeerDirectory, type UaConnection, type UaIdentity } from '../ua/agent.js';
 import { parseBugs } from '../protocol/bugs.js';
 import type { UaEvent } from '../ua/events.js';
 import type { EnrolledUser, RunEnvironment, Slot } from './environment.js';
+import type { CaseWire } from './captures.js';
+import { recordingRelay, type RecordingRelay } from './relay.js';
 import { otherSide, SIDES, type Conversation, type ConversationObservation, type PeerSetup, type Side, type SideObservation, type Step } from './model.js';
 
 export interface ConversationContext {
@@ -18,12 +23,16 @@ export interface ConversationContext {
   /** `${run seed}/${case id}`: seeds both UAs, so the wire follows from the run's seed. */
   seed: string;
   signal: AbortSignal;
+  /** Put a recording relay in front of the responder and give both UAs a key log (captures). */
+  record?: boolean;
 }
 
 export interface ConversationRecord {
   observation: ConversationObservation;
   /** Every UA event of each side, one line each (failure evidence). */
   events: Record<Side, string[]>;
+  /** What crossed the wire, when the context asked to record. */
+  wire?: CaseWire;
 }
 
 /** The case ran out of time while waiting: `waitingFor` says on what. */
@@ -208,6 +217,8 @@ export async function runConversation(conv: Conversation, ctx: ConversationConte
   // Aborted by cleanUp(), after the observation is taken: the agents then end everything they
   // opened at once, and a step still running in the background cannot open anything new (issue 13 §1).
   const teardown = new AbortController();
+  const keyLogDir = ctx.record ? await mkdtemp(path.join(os.tmpdir(), 'sixbench-case-')) : undefined;
+  let relay: RecordingRelay | undefined;
   for (const side of SIDES) {
     const setup = setups[side];
     const facing = parties[otherSide(side)];
@@ -224,6 +235,7 @@ export async function runConversation(conv: Conversation, ctx: ConversationConte
       now: facing.defect ? () => caseTime(env.pki, facing.defect!) : () => env.pki.referenceTime,
       onEvent: watch[side].onEvent,
       signal: teardown.signal,
+      ...(keyLogDir ? { keyLogFile: path.join(keyLogDir, `${side}.keylog`) } : {}),
     });
   }
   agents.responder.onConnection((c) => watch.responder.watch(c));
@@ -290,10 +302,18 @@ export async function runConversation(conv: Conversation, ctx: ConversationConte
   if (timedOut !== undefined) observation.notes.push(`timed out waiting for ${timedOut}`);
   for (const side of SIDES) if (!watch[side].closed) watch[side].events.push('(end of the case: the runner closes what is left)');
   await cleanUp();
+  const wire = keyLogDir ? await collectWire(keyLogDir) : undefined;
   return {
     observation,
     events: { initiator: watch.initiator.events, responder: watch.responder.events },
+    ...(wire ? { wire } : {}),
   };
+
+  async function collectWire(dir: string): Promise<CaseWire> {
+    const keyLogs = await Promise.all(SIDES.map((s) => readFile(path.join(dir, `${s}.keylog`), 'utf8').catch(() => '')));
+    await rm(dir, { recursive: true, force: true });
+    return { connections: relay?.connections ?? [], keyLogs };
+  }
 
   async function runStep(step: Step): Promise<boolean> {
     switch (step.do) {
@@ -345,7 +365,14 @@ export async function runConversation(conv: Conversation, ctx: ConversationConte
 
   async function handshake(): Promise<boolean> {
     const responder = parties.responder;
-    const { address, port } = await orAbort('the responder to listen', agents.responder.listen({ port: 0, host: env.host }));
+    const listening = await orAbort('the responder to listen', agents.responder.listen({ port: 0, host: env.host }));
+    const address = listening.address;
+    let port = listening.port;
+    if (ctx.record) {
+      // The initiator reaches the responder through the recording relay: the capture sees every byte.
+      relay = await recordingRelay(env.host, listening);
+      port = relay.port;
+    }
     const viaIrp = responder.user !== undefined && parties.initiator.defect === undefined;
     if (viaIrp) await orAbort("the responder's registration", responder.user!.registry.register(address, port));
     const attempt = viaIrp
@@ -381,6 +408,20 @@ export async function runConversation(conv: Conversation, ctx: ConversationConte
     for (const c of open) c.abort();
     teardown.abort();
     await Promise.all(SIDES.map((s) => agents[s].close().catch(() => undefined)));
+    if (relay) {
+      // Both legs end once both UAs have closed; bounded, so a stuck socket cannot hold the case.
+      const bounded = (p: Promise<void>): Promise<void> =>
+        new Promise((resolve) => {
+          const timer = setTimeout(resolve, 1000);
+          timer.unref();
+          void p.then(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      await bounded(relay.closed(relay.connections.length));
+      await bounded(relay.close());
+    }
   }
 }
 

@@ -8,6 +8,7 @@ import { IrpClient, type IrpConnectOptions } from '../irp/client.js';
 import { IrpServer } from '../irp/server.js';
 import type { IrpAccount, IrpServerOptions } from '../irp/config.js';
 import { createTestPki, type TestPki } from '../pki/ca.js';
+import { seededRandom } from '../protocol/random.js';
 import { createCsr } from '../pki/csr.js';
 import { UserAgent, type UaIdentity, type UserAgentOptions } from '../ua/agent.js';
 import type { CaseScope } from './case-scope.js';
@@ -181,5 +182,6 @@ function hasIpv6Loopback(): Promise<boolean> {
 }
 
 function startRunStub(pki: TestPki, host: string, options: Omit<IrpServerOptions, 'port' | 'host' | 'pki' | 'now'>): Promise<IrpServer> {
-  return IrpServer.start({ port: 0, host, pki, now: () => pki.referenceTime.getTime(), ...options });
+  // Seeded serials and challenges: the enrolled users' certificates, and so every captured Hello, follow from the seed.
+  return IrpServer.start({ port: 0, host, pki, now: () => pki.referenceTime.getTime(), rng: seededRandom(`${pki.seed}/irp-stub`), ...options });
 }

@@ -15,10 +15,13 @@ import { E2ED_NAMESPACE } from '../protocol/messages.js';
 import { irpDirectory } from '../ua/agent.js';
 import type { CaseEnvironment, Slot } from './environment.js';
 import { recordingRelay, type RecordingRelay } from './relay.js';
+import type { CaseWire } from './captures.js';
 
 export interface KeyLogCheckResult {
   observed: Record<string, unknown>;
   mismatches: string[];
+  /** The relayed connection and both key logs, for the case's capture. */
+  wire?: CaseWire;
 }
 
 const EARLIER_CONTENT = '# a line written before the run: appending must keep it\n';
@@ -153,5 +156,5 @@ export async function runKeyLogCheck({ env, slot, seed }: { env: CaseEnvironment
     if (d.records === 0) mismatches.push(`${what}: no record captured`);
   }
   if (i2r.keyUpdates !== 1) mismatches.push(`initiator to responder: expected one KeyUpdate among the decrypted records, found ${i2r.keyUpdates}`);
-  return { observed, mismatches };
+  return { observed, mismatches, wire: { connections: relay.connections, keyLogs: [texts.initiator, texts.responder] } };
 }

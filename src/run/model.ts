@@ -204,4 +204,8 @@ export interface CaseResult {
   /** What happened (deterministic for a seed; compared run to run). */
   observed?: unknown;
   evidence?: Evidence;
+  /** The seed of each party of the case (reference UAs are seeded `${run seed}/${case id}/${side}`). */
+  seeds?: Record<string, string>;
+  /** The case's capture, key log and inspect text, relative to the run folder (src/run/captures.ts). */
+  captures?: { pcaps: { leg: 'initiator' | 'responder'; path: string; connections: number }[]; keylog?: string; inspect?: string };
 }

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Chalk } from 'chalk';
 import type { Requirement } from '../spec/requirements.js';
+import type { IutInfo, Provenance } from '../report/types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { REPO_ROOT } from './catalogue.js';
 import { SUITES, type CaseResult, type SuiteName, type Verdict } from './model.js';
@@ -36,6 +37,14 @@ export interface RunReport {
   timings: { totalMs: number; setupMs: number; cases: Record<string, number> };
   /** Present when the run was interrupted (SIGINT): `cases` and the counts hold only the cases that finished. */
   interrupted?: true;
+  /** What produced the report: bench version and commit, Node, OpenSSL, spec (src/report/provenance.ts). */
+  provenance?: Provenance;
+  /** The implementation under test; absent for the built-in reference UA. */
+  iut?: IutInfo;
+  /** The share of the catalogue this report covers (--shard I/N). */
+  shard?: { index: number; count: number };
+  /** Which cases kept their captures (--captures). */
+  captures?: { mode: 'none' | 'failed' | 'all' };
 }
 
 export function toolVersion(): string {

@@ -20,6 +20,9 @@ import { judgeConversation } from './judge.js';
 import type { CaseResult, CaseSpec, Evidence } from './model.js';
 import { buildReport, type RunReport } from './report.js';
 import { runVectorCheck, VECTORS_DIR } from './vector-checks.js';
+import { writeCaseCaptures, type CaptureMode, type CaseWire } from './captures.js';
+import { shardCases, type Shard } from './shard.js';
+import { provenance } from '../report/provenance.js';
 
 export const DEFAULT_SEED = 'sixbench-run';
 export const DEFAULT_CONCURRENCY = 2;
@@ -50,6 +53,12 @@ export interface RunOptions {
    * what they opened, and the report holds the cases that finished before, marked interrupted.
    */
   signal?: AbortSignal;
+  /** Which cases keep their capture and key log (docs/run.md "Captures"); default none. */
+  captures?: CaptureMode;
+  /** The run folder the captures go to (required unless captures is none). */
+  runDir?: string;
+  /** Run only this share of the selected cases (--shard I/N). */
+  shard?: Shard;
 }
 
 /** The bench itself could not run (its environment did not start): not a verdict on anything (exit status 3). */
@@ -68,7 +77,7 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunReport> 
   const requirements = loadRequirements(await readFile(opts.specPath ?? SPEC_PATH, 'utf8'));
   const catalogue = opts.cases ?? loadCatalogue(opts.suitesDir ?? SUITES_DIR);
   checkRequirementIds(catalogue, new Set(requirements.map((r) => r.id)));
-  const selected = selectCases(catalogue, { suites: opts.suites, caseIds: opts.caseIds });
+  const selected = shardCases(selectCases(catalogue, { suites: opts.suites, caseIds: opts.caseIds }), opts.shard);
   const byId = new Map(requirements.map((r) => [r.id, r]));
 
   const setupStart = Date.now();
@@ -89,7 +98,7 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunReport> 
         for (let i = w; i < selected.length && !opts.signal?.aborted; i += concurrency) {
           const spec = selected[i]!;
           const t0 = Date.now();
-          const result = await runCase(spec, { env, slot: env?.slots[w], seed, timeoutMs, byId, vectorsDir: opts.vectorsDir ?? VECTORS_DIR, interrupt: opts.signal });
+          const result = await runCase(spec, { env, slot: env?.slots[w], seed, timeoutMs, byId, vectorsDir: opts.vectorsDir ?? VECTORS_DIR, interrupt: opts.signal, captures: opts.captures ?? 'none', runDir: opts.runDir });
           // A case cut short by the interruption did not finish: it is left out of the report.
           if (opts.signal?.aborted) break;
           results[i] = result;
@@ -103,8 +112,12 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunReport> 
   }
   const interrupted = opts.signal?.aborted === true;
   const finished = interrupted ? results.filter((r) => r !== undefined) : results;
-  const report = buildReport({ seed, started, requirements, cases: finished, timings: { totalMs: Date.now() - started.getTime(), setupMs, cases: durations } });
-  return interrupted ? { ...report, interrupted: true } : report;
+  const report: RunReport = buildReport({ seed, started, requirements, cases: finished, timings: { totalMs: Date.now() - started.getTime(), setupMs, cases: durations } });
+  report.provenance = provenance(REPO_ROOT, opts.specPath ?? SPEC_PATH);
+  report.captures = { mode: opts.captures ?? 'none' };
+  if (opts.shard) report.shard = { index: opts.shard.index, count: opts.shard.count };
+  if (interrupted) report.interrupted = true;
+  return report;
 }
 
 interface CaseContext {
@@ -116,6 +129,8 @@ interface CaseContext {
   vectorsDir: string;
   /** The run's interruption: ends the case as its time limit would. */
   interrupt?: AbortSignal | undefined;
+  captures?: CaptureMode;
+  runDir?: string | undefined;
 }
 
 function base(spec: CaseSpec): Pick<CaseResult, 'id' | 'suite' | 'title' | 'requirements' | 'form'> {
@@ -141,7 +156,16 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
   const scope = new CaseScope(controller.signal);
   let result: CaseResult;
   try {
-    result = await execute(spec, ctx, scope);
+    const wires: CaseWire[] = [];
+    result = await execute(spec, ctx, scope, wires);
+    if (spec.action.kind === 'conversation' || spec.action.kind === 'check') {
+      const caseSeed = `${ctx.seed}/${spec.id}`;
+      result.seeds = { initiator: `${caseSeed}/initiator`, responder: `${caseSeed}/responder` };
+    }
+    const keep = ctx.captures === 'all' || (ctx.captures === 'failed' && result.verdict === 'fail');
+    if (keep && wires[0] && ctx.runDir && ctx.env) {
+      result.captures = await writeCaseCaptures(ctx.runDir, spec.id, `${ctx.seed}/${spec.id}`, ctx.env.host, wires[0]);
+    }
   } catch (err) {
     const message = `the case could not be run: ${(err as Error).message}`;
     result = { ...base(spec), verdict: 'fail', reason: message, evidence: evidence(spec, ctx, [message]) };
@@ -158,13 +182,14 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
   return { ...result, verdict: 'fail', reason: result.reason ?? message, evidence: evidence(spec, ctx, mismatches, { observed: result.observed, ...result.evidence, mismatches }) };
 }
 
-async function execute(spec: CaseSpec, ctx: CaseContext, scope: CaseScope): Promise<CaseResult> {
+async function execute(spec: CaseSpec, ctx: CaseContext, scope: CaseScope, wires: CaseWire[]): Promise<CaseResult> {
   const signal = scope.signal;
   const action = spec.action;
   const caseSeed = `${ctx.seed}/${spec.id}`;
   if (action.kind === 'conversation') {
     if (!ctx.env || !ctx.slot) throw new Error('no run environment');
-    const record = await runConversation(action.conversation, { env: ctx.env, slot: ctx.slot, seed: caseSeed, signal });
+    const record = await runConversation(action.conversation, { env: ctx.env, slot: ctx.slot, seed: caseSeed, signal, record: (ctx.captures ?? 'none') !== 'none' });
+    if (record.wire) wires.push(record.wire);
     const mismatches = judgeConversation(action.conversation.expect, record.observation);
     const observed = record.observation;
     if (mismatches.length === 0) return { ...base(spec), verdict: 'pass', observed };
@@ -195,6 +220,8 @@ async function execute(spec: CaseSpec, ctx: CaseContext, scope: CaseScope): Prom
     const message = `timed out after ${ctx.timeoutMs} ms`;
     return { ...base(spec), verdict: 'fail', reason: message, evidence: evidence(spec, ctx, [message]) };
   }
+  const wire = (result as { wire?: CaseWire }).wire;
+  if (wire && (ctx.captures ?? 'none') !== 'none') wires.push(wire);
   if (result.mismatches.length === 0) return { ...base(spec), verdict: 'pass', observed: result.observed };
   return {
     ...base(spec),

@@ -2,17 +2,23 @@
 // answers (the handshake timer, E2ED-LIM-3), one that hangs up after Hello_I (E2ED-ALERT-10), and
 // a look-up and handshake with the peer's user ID spelled with an upper-case domain (E2ED-ID-8).
 // Only seed-determined facts are observed (how each side ended, alerts, frame types).
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { FrameDecoder, FrameType } from '../protocol/frame.js';
 import { HandshakeFailedError, irpDirectory } from '../ua/agent.js';
 import type { UaEvent } from '../ua/events.js';
 import type { CaseScope } from './case-scope.js';
 import type { CaseEnvironment, Slot } from './environment.js';
 import { recordingRelay, type RecordingRelay } from './relay.js';
+import type { CaseWire } from './captures.js';
 
 export interface UaCheckResult {
   observed: Record<string, unknown>;
   mismatches: string[];
+  /** The relayed connections and key logs, for the case's capture (checks that relay). */
+  wire?: CaseWire;
 }
 
 interface Ctx {
@@ -91,9 +97,12 @@ export const UA_CHECK_FUNCTIONS = {
    * key share is for the selected method.
    */
   async 'fresh-handshakes'({ env, slot, seed }: Ctx): Promise<UaCheckResult> {
-    const responder = env.agent(slot.responder.identity, `${seed}/responder`, { directory: irpDirectory(slot.responder.registry) });
+    // Key logs for the case's capture (src/run/captures.ts); the check itself does not read them.
+    const logDir = await mkdtemp(path.join(os.tmpdir(), 'sixbench-fresh-'));
+    const logs = { initiator: path.join(logDir, 'initiator.keylog'), responder: path.join(logDir, 'responder.keylog') };
+    const responder = env.agent(slot.responder.identity, `${seed}/responder`, { directory: irpDirectory(slot.responder.registry), keyLogFile: logs.responder });
     const lookups = await env.connectRegistry();
-    const initiator = env.agent(slot.initiator.identity, `${seed}/initiator`, { directory: irpDirectory(lookups) });
+    const initiator = env.agent(slot.initiator.identity, `${seed}/initiator`, { directory: irpDirectory(lookups), keyLogFile: logs.initiator });
     const methods = [['x25519'], ['p256'], ['x25519']];
     let relay: RecordingRelay | undefined;
     try {
@@ -111,6 +120,8 @@ export const UA_CHECK_FUNCTIONS = {
       await lookups.close().catch(() => undefined);
       await relay?.close();
     }
+    const keyLogs = await Promise.all([logs.initiator, logs.responder].map((f) => readFile(f, 'utf8').catch(() => '')));
+    await rm(logDir, { recursive: true, force: true });
     const hellos = relay.connections.map((c) => ({ i: helloValues(c.i2r), r: helloValues(c.r2i) }));
     const mismatches: string[] = [];
     const nonces = hellos.flatMap((h) => [h.i.nonce, h.r.nonce]);
@@ -131,7 +142,7 @@ export const UA_CHECK_FUNCTIONS = {
       methods: hellos.map((h) => [h.r.selectedMethod, h.i.keyShareMethod, h.r.keyShareMethod]),
     };
     if (hellos.length !== methods.length) mismatches.push(`expected ${methods.length} captured connections, got ${hellos.length}`);
-    return { observed, mismatches };
+    return { observed, mismatches, wire: { connections: relay.connections, keyLogs } };
   },
 
   /** E2ED-LIM-3: a peer that never completes the handshake: handshake_timeout, fatal, in a plaintext frame, and the connection closed; as initiator and as responder. */

@@ -1,0 +1,101 @@
+// The evidence files of a case (docs/run.md "Captures"): for each TCP connection the recording
+// relay forwarded, one classic pcap per leg (initiator <-> relay, relay <-> responder), the case's
+// key log (both reference UAs' lines, each once), and the `pcap inspect` text of the first leg.
+// Addresses are the run's loopback host; ports are logical (the responder's side on 4605, the
+// spec's port, the connecting side an ephemeral port derived from the seed) and sequence numbers
+// and timestamps come from the seed, so one seed gives byte-identical files.
+import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { capturePcap, type TcpConversation } from '../capture/pcap.js';
+import { readTcpStreams } from '../capture/read.js';
+import { formatConversation, readKeyLog, viewConversation } from '../capture/conversation.js';
+import { E2ED_PORT } from '../ua/agent.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import type { CapturedConnection } from './relay.js';
+
+export const CAPTURE_MODES = ['none', 'failed', 'all'] as const;
+export type CaptureMode = (typeof CAPTURE_MODES)[number];
+
+/** What a case recorded on the wire: the relay's connections and the UAs' key log texts. */
+export interface CaseWire {
+  connections: CapturedConnection[];
+  keyLogs: string[];
+}
+
+/** Links from the report to a case's files, relative to the run folder. */
+export interface CaseCaptureFiles {
+  pcaps: { leg: 'initiator' | 'responder'; path: string; connections: number }[];
+  keylog?: string;
+  inspect?: string;
+}
+
+export const LEGS = ['initiator', 'responder'] as const;
+
+function logicalPort(seed: string): number {
+  return 49152 + (createHash('sha256').update(seed).digest().readUInt16BE(0) % 16383);
+}
+
+/** The key log of a case: every line of every UA's log, each once, in the order first written. */
+export function mergeKeyLogs(caseId: string, texts: readonly string[]): string {
+  const seen = new Set<string>();
+  const lines = [`# sixbench key log of case ${caseId}`];
+  for (const text of texts) {
+    for (const line of text.split('\n')) {
+      if (line === '' || line.startsWith('#') || seen.has(line)) continue;
+      seen.add(line);
+      lines.push(line);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The TCP conversations of one leg, with logical endpoints. */
+export function legConversations(host: string, seed: string, leg: 'initiator' | 'responder', connections: readonly CapturedConnection[]): { conversation: TcpConversation; seed: string }[] {
+  return connections.map((c, n) => {
+    const connSeed = `${seed}/${leg}/${n}`;
+    return {
+      seed: connSeed,
+      conversation: { client: { address: host, port: logicalPort(connSeed) }, server: { address: host, port: E2ED_PORT }, events: c.events },
+    };
+  });
+}
+
+/** File-name safe form of a case id (ids are dotted words; anything else becomes "_"). */
+export function caseFileStem(caseId: string): string {
+  return caseId.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+export async function writeCaseCaptures(runDir: string, caseId: string, seed: string, host: string, wire: CaseWire): Promise<CaseCaptureFiles> {
+  const dir = path.join(runDir, 'captures');
+  await mkdir(dir, { recursive: true });
+  const stem = caseFileStem(caseId);
+  const files: CaseCaptureFiles = { pcaps: [] };
+  let firstLeg: Buffer | undefined;
+  for (const leg of LEGS) {
+    const pcap = capturePcap(legConversations(host, seed, leg, wire.connections));
+    firstLeg ??= pcap;
+    const rel = `captures/${stem}.${leg}.pcap`;
+    await writeFileAtomic(path.join(runDir, rel), pcap);
+    files.pcaps.push({ leg, path: rel, connections: wire.connections.length });
+  }
+  const keyLogText = mergeKeyLogs(caseId, wire.keyLogs);
+  if (wire.keyLogs.some((t) => t.trim() !== '')) {
+    files.keylog = `captures/${stem}.keylog`;
+    await writeFileAtomic(path.join(runDir, files.keylog), keyLogText, 0o600);
+  }
+  // The conversation as `sixbench pcap inspect` prints it, for the HTML report and reviewers.
+  if (firstLeg) {
+    let log;
+    try {
+      log = readKeyLog(keyLogText);
+    } catch {
+      log = undefined;
+    }
+    const streams = await readTcpStreams(firstLeg);
+    const text = streams.length > 0 ? streams.map((s) => formatConversation(viewConversation(s, log))).join('\n') : 'no connection was made\n';
+    files.inspect = `captures/${stem}.inspect.txt`;
+    await writeFileAtomic(path.join(runDir, files.inspect), text);
+  }
+  return files;
+}
