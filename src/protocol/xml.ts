@@ -18,7 +18,14 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { invalidMessage, peerIncompatible, ProtocolError } from './errors.js';
 import { isAscii, isUtf8 } from 'node:buffer';
 import { scanScratch } from './byte-scan.js';
-import { containsAnyAscii, findIllegalXmlByte, findXmlClassByte, XML_TEXT_TO_DECODE, XML_TEXT_TO_ESCAPE } from './xml-chars.js';
+import {
+  containsAnyAscii,
+  findIllegalXmlByte,
+  findXmlClassByte,
+  XML_TEXT_TO_DECODE,
+  XML_TEXT_TO_DECODE_BUT_AMPERSAND,
+  XML_TEXT_TO_ESCAPE,
+} from './xml-chars.js';
 
 export interface XmlElement {
   name: string;
@@ -88,9 +95,6 @@ const XML_DECLARATION = new RegExp(
 // E2ED-XML-11: "an element or attribute name containing `:` is decode_error, except the
 // attributes xml:lang and xml:space, which are ignored".
 const IGNORED_PREFIXED_ATTRIBUTES = new Set(['xml:lang', 'xml:space']);
-// "references to entities other than the five predefined ones ... and numeric character references"
-const REFERENCE = /&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,10})|#x([0-9a-fA-F]{1,8}));/y;
-const PREDEFINED_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 function isXmlChar(cp: number): boolean {
   return cp === 0x9 || cp === 0xa || cp === 0xd ||
@@ -101,28 +105,108 @@ function isWhitespaceChar(c: string | undefined): boolean {
   return c === ' ' || c === '\t' || c === '\n' || c === '\r';
 }
 
-/** Refuses any `&` that does not start a predefined entity or a reference to a legal XML char. */
-function checkReferences(raw: string, where: string): void {
-  let at = raw.indexOf('&');
-  while (at >= 0) {
-    REFERENCE.lastIndex = at;
-    const m = REFERENCE.exec(raw);
-    if (m === null) throw decodeError(`${where}: only the five predefined entities and character references are allowed`, 'E2ED-XML-4');
-    if (m[1] === undefined) {
-      const cp = m[2] !== undefined ? Number.parseInt(m[2], 10) : Number.parseInt(m[3] as string, 16);
-      if (!isXmlChar(cp)) throw decodeError(`${where}: character reference to a character XML does not allow`, 'E2ED-XML-4');
-    }
-    at = raw.indexOf('&', at + m[0].length);
+/** UTF-8 octets of one code point. */
+const utf8Length = (cp: number): number => (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
+
+/**
+ * Refuses any `&` that does not start a predefined entity or a reference to a legal XML char, and
+ * returns the UTF-8 octets the raw text will have once its references are decoded and its CRLF
+ * pairs read as LF, computed without decoding anything (E2ED-XML-9: sizes are checked before any
+ * expansion). `rawBytes` is the UTF-8 length of `raw`. One pass, no allocation per reference.
+ */
+function scanReferences(raw: string, rawBytes: number, where: string): number {
+  let size = rawBytes;
+  for (let at = raw.indexOf('&'); at >= 0; at = raw.indexOf('&', at)) {
+    const m = readReference(raw, at);
+    if (m < 0) throw decodeError(`${where}: only the five predefined entities and character references are allowed`, 'E2ED-XML-4');
+    const cp = m & CODE_POINT_MASK;
+    if (cp === NOT_XML_CHAR) throw decodeError(`${where}: character reference to a character XML does not allow`, 'E2ED-XML-4');
+    size -= (m >>> LENGTH_SHIFT) - utf8Length(cp);
+    at += m >>> LENGTH_SHIFT;
   }
+  // End-of-line handling turns each CRLF into one LF before anything else reads the text.
+  for (let at = raw.indexOf('\r\n'); at >= 0; at = raw.indexOf('\r\n', at + 2)) size -= 1;
+  return size;
 }
 
-/** Decodes references already checked by checkReferences. */
-function decodeReferences(raw: string): string {
-  if (!raw.includes('&')) return raw;
-  return raw.replace(/&(?:(lt|gt|amp|quot|apos)|#([0-9]+)|#x([0-9a-fA-F]+));/g, (_m, entity, dec, hex) => {
-    if (entity !== undefined) return PREDEFINED_ENTITIES[entity as string] as string;
-    return String.fromCodePoint(dec !== undefined ? Number.parseInt(dec as string, 10) : Number.parseInt(hex as string, 16));
-  });
+const PREDEFINED_NAMES = ['lt', 'gt', 'amp', 'quot', 'apos'] as const;
+const PREDEFINED_CODES: Record<(typeof PREDEFINED_NAMES)[number], number> = { lt: 0x3c, gt: 0x3e, amp: 0x26, quot: 0x22, apos: 0x27 };
+
+/** readReference's answer packs the reference's length above the code point (21 bits), so no object is made per reference. */
+const LENGTH_SHIFT = 21;
+const CODE_POINT_MASK = (1 << LENGTH_SHIFT) - 1;
+/** The code point field of a reference to a character XML does not allow. */
+const NOT_XML_CHAR = CODE_POINT_MASK;
+
+/**
+ * The reference starting at raw[at] (an `&`): (length << LENGTH_SHIFT) | the code point it denotes
+ * (NOT_XML_CHAR for a character XML does not allow), or -1 when it is none of "&lt; &gt; &amp;
+ * &quot; &apos; &#N; &#xH;" (at most 10 decimal or 8 hex digits, as before).
+ */
+function readReference(raw: string, at: number): number {
+  if (raw.charCodeAt(at + 1) !== 0x23 /* # */) {
+    for (const name of PREDEFINED_NAMES) {
+      if (raw.startsWith(name, at + 1) && raw.charCodeAt(at + 1 + name.length) === 0x3b) return ((name.length + 2) << LENGTH_SHIFT) | PREDEFINED_CODES[name];
+    }
+    return -1;
+  }
+  const hex = raw.charCodeAt(at + 2) === 0x78; /* x */
+  const first = at + (hex ? 3 : 2);
+  let i = first;
+  let cp = 0;
+  for (; i - first < (hex ? 8 : 10); i++) {
+    const c = raw.charCodeAt(i);
+    const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : hex && c >= 0x61 && c <= 0x66 ? c - 0x57 : hex && c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
+    if (digit < 0) break;
+    cp = cp * (hex ? 16 : 10) + digit;
+  }
+  if (i === first || raw.charCodeAt(i) !== 0x3b /* ; */) return -1;
+  return ((i + 1 - at) << LENGTH_SHIFT) | (isXmlChar(cp) ? cp : NOT_XML_CHAR);
+}
+
+/**
+ * Decodes references already checked by scanReferences: one pass into one buffer of the decoded
+ * size (`decodedBytes` when the caller has it), so the cost is linear in the text with no object
+ * per reference (a 1 MiB run of `&#x41;` was 70 MB of garbage through a replace callback).
+ */
+function decodeReferences(raw: string, decodedBytes?: number): string {
+  let at = raw.indexOf('&');
+  if (at < 0) return raw;
+  const out = Buffer.allocUnsafe(decodedBytes ?? Buffer.byteLength(raw, 'utf8'));
+  let written = 0;
+  let from = 0;
+  while (at >= 0) {
+    if (at > from) written += out.write(raw.slice(from, at), written, 'utf8');
+    const m = readReference(raw, at);
+    written += writeCodePoint(out, written, m & CODE_POINT_MASK);
+    from = at + (m >>> LENGTH_SHIFT);
+    at = raw.indexOf('&', from);
+  }
+  if (from < raw.length) written += out.write(raw.slice(from), written, 'utf8');
+  return out.toString('utf8', 0, written);
+}
+
+function writeCodePoint(out: Buffer, at: number, cp: number): number {
+  if (cp < 0x80) {
+    out[at] = cp;
+    return 1;
+  }
+  if (cp < 0x800) {
+    out[at] = 0xc0 | (cp >> 6);
+    out[at + 1] = 0x80 | (cp & 0x3f);
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[at] = 0xe0 | (cp >> 12);
+    out[at + 1] = 0x80 | ((cp >> 6) & 0x3f);
+    out[at + 2] = 0x80 | (cp & 0x3f);
+    return 3;
+  }
+  out[at] = 0xf0 | (cp >> 18);
+  out[at + 1] = 0x80 | ((cp >> 12) & 0x3f);
+  out[at + 2] = 0x80 | ((cp >> 6) & 0x3f);
+  out[at + 3] = 0x80 | (cp & 0x3f);
+  return 4;
 }
 
 function checkName(name: string, limits: XmlLimits, isAttribute: boolean): void {
@@ -183,8 +267,10 @@ function prescan(doc: string, limits: XmlLimits): ScannedElement[] {
         if (!XML_WHITESPACE.test(text)) throw decodeError('character data outside the root element', 'E2ED-XML-1');
       } else {
         if (text.includes(']]>')) throw decodeError('"]]>" in character data', 'E2ED-XML-1');
-        if (Buffer.byteLength(text, 'utf8') > limits.maxTextBytes) throw decodeError(`text node longer than ${limits.maxTextBytes} octets`, 'E2ED-XML-8');
-        checkReferences(text, 'character data');
+        // E2ED-XML-8/-9: the size the text will have, known before anything is decoded.
+        if (scanReferences(text, Buffer.byteLength(text, 'utf8'), 'character data') > limits.maxTextBytes) {
+          throw decodeError(`text node longer than ${limits.maxTextBytes} octets`, 'E2ED-XML-8');
+        }
       }
     }
     if (lt < 0) break;
@@ -252,7 +338,10 @@ function prescan(doc: string, limits: XmlLimits): ScannedElement[] {
       if (end < 0) throw decodeError(`unterminated value of attribute ${attribute}`, 'E2ED-XML-1');
       const value = doc.slice(i + 1, end);
       if (value.includes('<')) throw decodeError(`"<" in the value of attribute ${attribute}`, 'E2ED-XML-1');
-      checkReferences(value, `attribute ${attribute}`);
+      // E2ED-XML-8/-9: the decoded size is checked here, before the parser and before decoding.
+      if (scanReferences(value, Buffer.byteLength(value, 'utf8'), `attribute ${attribute}`) > limits.maxAttributeValueBytes) {
+        throw decodeError(`value of attribute ${attribute} longer than ${limits.maxAttributeValueBytes} octets`, 'E2ED-XML-8');
+      }
       i = end + 1;
     }
     elements.push({ name, attributeNames });
@@ -435,8 +524,16 @@ function parseTextLeaf(bytes: Uint8Array, namespace: string, lim: XmlLimits): Xm
   if (!shallowName(name, lim)) return null;
   const attributes = shallowAttributes(attributeText, true, namespace, lim);
   if (attributes === null) return null;
-  if (textEnd - startTagEnd > lim.maxTextBytes || findXmlClassByte(buf, XML_TEXT_TO_DECODE, startTagEnd, textEnd) >= 0) return null;
-  return { name, attributes, children: [], text: buf.toString(ascii ? 'latin1' : 'utf8', startTagEnd, textEnd) };
+  if (textEnd - startTagEnd > lim.maxTextBytes) return null;
+  const special = findXmlClassByte(buf, XML_TEXT_TO_DECODE, startTagEnd, textEnd);
+  if (special < 0) return { name, attributes, children: [], text: buf.toString(ascii ? 'latin1' : 'utf8', startTagEnd, textEnd) };
+  // Text whose only markup is references (`&#x41;` a million times, say) is sized and then decoded
+  // in one pass each, as the general path's pre-scan would, instead of going through the parser.
+  if (buf[special] !== 0x26 || findXmlClassByte(buf, XML_TEXT_TO_DECODE_BUT_AMPERSAND, special, textEnd) >= 0) return null;
+  const raw = buf.toString(ascii ? 'latin1' : 'utf8', startTagEnd, textEnd);
+  const size = scanReferences(raw, textEnd - startTagEnd, 'character data');
+  if (size > lim.maxTextBytes) throw decodeError(`text node longer than ${lim.maxTextBytes} octets`, 'E2ED-XML-8');
+  return { name, attributes, children: [], text: decodeReferences(raw, size) };
 }
 
 /** The general path alone, without the flat fast path: the reference the fast path is tested against. */
