@@ -326,15 +326,16 @@ export class UserAgent {
   }
 
   /**
-   * E2ED-LIM-8: an incoming connection past a limit is closed at once: nothing is read from it (its
-   * bytes are discarded unparsed) and nothing is sent but a FIN (E2ED-ALERT-11), no alert: the
-   * handshake has not started. The initiator reports a failed handshake (E2ED-ALERT-10).
+   * E2ED-LIM-8: an incoming connection past a limit is closed at once: nothing is read from it
+   * and nothing is sent but a FIN (E2ED-ALERT-11), no alert: the handshake has not started. The
+   * initiator reports a failed handshake (E2ED-ALERT-10).
    */
   private refuse(socket: net.Socket, limit: 'connections' | 'handshakes', max: number): void {
     this.emit({ event: 'connection_refused', remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`, limit, max });
     socket.on('error', () => undefined);
-    socket.resume();
-    socket.end();
+    // Our FIN first; then the socket is closed with the peer's bytes unread (the kernel may add a
+    // reset): reading them to be polite would let a flood of refused connections cost read time.
+    socket.end(() => socket.destroy());
     const linger = setTimeout(() => socket.destroy(), REFUSED_LINGER_MS);
     linger.unref();
     socket.once('close', () => clearTimeout(linger));
@@ -834,7 +835,18 @@ export class UaConnection extends EventEmitter {
     this.settings.timers.clearTimeout(this.handshakeTimer);
     this.settings.timers.clearTimeout(this.idleTimer);
     this.settings.timers.clearTimeout(this.closeTimer);
-    if (!this.socket.destroyed) this.socket.end();
+    if (!this.socket.destroyed) {
+      this.socket.end();
+      // The closed connection no longer counts against the listener's limits (E2ED-LIM-8), so it
+      // must not linger: whatever the peer still sends is read and dropped (onData ignores it),
+      // so that its FIN or reset is seen even if reading was paused, and a peer that keeps the
+      // connection open anyway loses it after closeTimeoutMs.
+      this.pausedFor.clear();
+      this.socket.resume();
+      const linger = setTimeout(() => this.socket.destroy(), this.settings.closeTimeoutMs);
+      linger.unref();
+      this.socket.once('close', () => clearTimeout(linger));
+    }
     if (!this.isConnected) this.rejectEstablished(new HandshakeFailedError(info));
     for (const [id, waiter] of this.pendingReceipts) waiter.reject(new Error(`the connection closed before the Receipt for ${id}`));
     this.pendingReceipts.clear();

@@ -264,3 +264,25 @@ t.test('idle timer: 300 s without a received frame, counted from the last one, t
   t.match(await initiator.closed, { how: 'clean', by: 'peer' }, 'the peer got close_notify and answered');
   t.match(await responder.closed, { how: 'clean' });
 });
+
+t.test('a closed connection does not linger: a peer that keeps it open loses it after closeTimeoutMs (E2ED-LIM-8)', async (t) => {
+  // A closed connection no longer counts against the limits; before this, one whose peer never
+  // sent its FIN stayed open for ever, engine and partial frame included.
+  const b = bob(t, { handshakeTimeoutMs: 50, closeTimeoutMs: 200 });
+  const { port } = await b.ua.listen({ port: 0, host: '::1' });
+  const socket = net.connect({ host: '::1', port, allowHalfOpen: true });
+  socket.on('error', () => undefined);
+  t.teardown(() => void socket.destroy());
+  let closed = false;
+  socket.on('close', () => (closed = true));
+  let ended = false;
+  socket.on('end', () => (ended = true));
+  socket.resume();
+  await until(() => ended, 'the handshake_timeout and FIN');
+  t.equal(b.ua.incomingCounts.connections, 0, 'no longer counted');
+  // Half-open from here: the peer keeps writing and never closes.
+  const drip = setInterval(() => socket.write(Buffer.from([0x00])), 20);
+  t.teardown(() => clearInterval(drip));
+  await until(() => closed, 'the listener to drop the connection', 3000).catch(() => undefined);
+  t.ok(closed, 'dropped after closeTimeoutMs');
+});
