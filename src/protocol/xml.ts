@@ -225,6 +225,8 @@ function checkName(name: string, limits: XmlLimits, isAttribute: boolean): void 
 interface ScannedElement {
   name: string;
   attributeNames: string[];
+  /** [start, end) in the document of each run of character data directly inside the element. */
+  texts: Array<[number, number]>;
 }
 
 /**
@@ -241,6 +243,8 @@ function prescan(doc: string, limits: XmlLimits): ScannedElement[] {
     i = m[0].length;
   }
   const open: string[] = [];
+  /** Index in `elements` of each element in `open`. */
+  const openIndex: number[] = [];
   const elements: ScannedElement[] = [];
   let rootSeen = false;
 
@@ -271,6 +275,7 @@ function prescan(doc: string, limits: XmlLimits): ScannedElement[] {
         if (scanReferences(text, Buffer.byteLength(text, 'utf8'), 'character data') > limits.maxTextBytes) {
           throw decodeError(`text node longer than ${limits.maxTextBytes} octets`, 'E2ED-XML-8');
         }
+        elements[openIndex[openIndex.length - 1]!]!.texts.push([i, textEnd]);
       }
     }
     if (lt < 0) break;
@@ -298,6 +303,7 @@ function prescan(doc: string, limits: XmlLimits): ScannedElement[] {
       if (doc[i] !== '>') throw decodeError(`malformed end tag </${name}`, 'E2ED-XML-1');
       i++;
       const expected = open.pop();
+      openIndex.pop();
       if (expected !== name) throw decodeError(`end tag </${name}> does not close <${expected ?? ''}>`, 'E2ED-XML-1');
       continue;
     }
@@ -344,9 +350,12 @@ function prescan(doc: string, limits: XmlLimits): ScannedElement[] {
       }
       i = end + 1;
     }
-    elements.push({ name, attributeNames });
+    elements.push({ name, attributeNames, texts: [] });
     rootSeen = true;
-    if (!selfClosing) open.push(name);
+    if (!selfClosing) {
+      open.push(name);
+      openIndex.push(elements.length - 1);
+    }
   }
   if (open.length > 0) throw decodeError(`element <${open[open.length - 1] ?? ''}> is not closed`, 'E2ED-XML-1');
   if (!rootSeen) throw decodeError('no root element', 'E2ED-XML-1');
@@ -541,14 +550,40 @@ export function parseXmlGeneral(bytes: Uint8Array, namespace: string, limits: Pa
   return parseDocument(documentText(bytes), namespace, { ...DEFAULT_XML_LIMITS, ...limits });
 }
 
+/** Runs of character data longer than this reach the validator and the parser shortened (see skeletonOf). */
+const SKELETON_TEXT_RUN = 64;
+
+/**
+ * The document with every long run of character data inside an element cut to one character.
+ * The pre-scan has checked those runs completely (characters, references, `]]>`, sizes) and the
+ * text is taken from the document itself (toElement), so the validator and the parser only need
+ * the markup: fast-xml-parser builds text one character at a time, ~40 MB of transient heap and
+ * 160 ms for a 1 MiB frame of text behind a comment (E2ED-XML-9: no structure built in
+ * proportion to what the limits are about to refuse, or to what the pre-scan already read).
+ */
+function skeletonOf(doc: string, scanned: ScannedElement[]): string {
+  const long = scanned.flatMap((e) => e.texts.filter(([a, b]) => b - a > SKELETON_TEXT_RUN));
+  if (long.length === 0) return doc;
+  long.sort((x, y) => x[0] - y[0]);
+  const parts: string[] = [];
+  let from = 0;
+  for (const [a, b] of long) {
+    parts.push(doc.slice(from, a), 'x');
+    from = b;
+  }
+  parts.push(doc.slice(from));
+  return parts.join('');
+}
+
 function parseDocument(doc: string, namespace: string, lim: XmlLimits): XmlElement {
   const scanned = prescan(doc, lim);
+  const skeleton = skeletonOf(doc, scanned);
 
-  const validation = XMLValidator.validate(doc, { allowBooleanAttributes: false });
+  const validation = XMLValidator.validate(skeleton, { allowBooleanAttributes: false });
   if (validation !== true) throw decodeError(`malformed XML: ${validation.err.msg}`, 'E2ED-XML-1');
   let nodes: ParsedNode[];
   try {
-    nodes = parser.parse(doc) as ParsedNode[];
+    nodes = parser.parse(skeleton) as ParsedNode[];
   } catch (e) {
     throw decodeError(`malformed XML: ${(e as Error).message}`, 'E2ED-XML-1');
   }
@@ -556,7 +591,7 @@ function parseDocument(doc: string, namespace: string, lim: XmlLimits): XmlEleme
   if (roots.length !== 1) throw decodeError('exactly one root element is required', 'E2ED-XML-1');
 
   const state = { next: 0 };
-  const root = toElement(roots[0] as ParsedNode, scanned, state, lim, namespace, true);
+  const root = toElement(doc, roots[0] as ParsedNode, scanned, state, lim, namespace, true);
   // The parser and the pre-scan must have seen the same elements: a difference means one of
   // them read the document differently, and neither reading can then be trusted.
   if (state.next !== scanned.length) throw decodeError('parser and pre-scan disagree on the element count', 'E2ED-XML-1');
@@ -564,6 +599,7 @@ function parseDocument(doc: string, namespace: string, lim: XmlLimits): XmlEleme
 }
 
 function toElement(
+  doc: string,
   node: ParsedNode,
   scanned: ScannedElement[],
   state: { next: number },
@@ -602,11 +638,13 @@ function toElement(
   }
 
   const children: XmlElement[] = [];
-  let text = '';
+  // The parser saw the skeleton (skeletonOf): the text comes from the runs the pre-scan found,
+  // with end-of-line handling (CRLF and lone CR to LF) and references decoded.
+  const runs = expected.texts.map(([a, b]) => doc.slice(a, b));
   for (const child of (node[name] ?? []) as ParsedNode[]) {
-    if (TEXT_KEY in child) text += decodeReferences(String(child[TEXT_KEY]));
-    else children.push(toElement(child, scanned, state, lim, namespace, false));
+    if (!(TEXT_KEY in child)) children.push(toElement(doc, child, scanned, state, lim, namespace, false));
   }
+  let text = children.length > 0 ? runs.join('') : runs.map((run) => decodeReferences(run.includes('\r') ? run.replace(/\r\n?/g, '\n') : run)).join('');
   if (children.length > 0) {
     // "Mixed content is not allowed except whitespace between elements."
     if (!XML_WHITESPACE.test(text)) throw decodeError(`mixed content in <${name}>`, 'E2ED-XML-6');
