@@ -239,6 +239,30 @@ class StatusCache {
   }
 }
 
+/**
+ * Leaf certificates (DER) that were presented on a path reaching a trust anchor within the last
+ * `ttlMs`, so that a handshake with a known peer costs no second path validation before its
+ * status look-up. Bounded like the status cache: the oldest entry goes first.
+ */
+class AnchoredLeaves {
+  private readonly seen = new Map<string, number>();
+  private static readonly MAX_ENTRIES = 256;
+
+  constructor(private readonly ttlMs: number) {}
+
+  has(leafDer: Buffer, now: number): boolean {
+    const at = this.seen.get(leafDer.toString('base64'));
+    return at !== undefined && now - at < this.ttlMs;
+  }
+
+  add(leafDer: Buffer, now: number): void {
+    const key = leafDer.toString('base64');
+    this.seen.delete(key);
+    if (this.seen.size >= AnchoredLeaves.MAX_ENTRIES) this.seen.delete(this.seen.keys().next().value!);
+    this.seen.set(key, now);
+  }
+}
+
 /** The reference UA's directory: verified IRP look-ups and verified status answers. */
 export function irpDirectory(client: IrpClient): PeerDirectory {
   return {
@@ -253,6 +277,8 @@ export class UserAgent {
   private readonly opts: UserAgentOptions;
   private readonly rng: RandomSource;
   private readonly statusCache: StatusCache | undefined;
+  /** Leaves whose chain reached a trust anchor lately: the registry may be asked about them (E2ED-LIM-9). */
+  private readonly anchoredLeaves: AnchoredLeaves;
   private readonly connections = new Set<UaConnection>();
   /** Accepted (responder) connections, and how many of them are not yet Connected (E2ED-LIM-8). */
   private incoming = 0;
@@ -267,6 +293,7 @@ export class UserAgent {
     this.userId = opts.identity.userId;
     this.rng = opts.seed !== undefined ? seededRandom(opts.seed) : systemRandom;
     this.statusCache = opts.directory ? new StatusCache(opts.directory, opts.statusCacheMs ?? 60_000) : undefined;
+    this.anchoredLeaves = new AnchoredLeaves(opts.statusCacheMs ?? 60_000);
     if (opts.keyLogFile !== undefined) {
       const isNew = !fs.existsSync(opts.keyLogFile);
       this.keyLogFd = fs.openSync(opts.keyLogFile, 'a', 0o600);
@@ -449,21 +476,20 @@ export class UserAgent {
       prefetchStatus: statusCache
         ? (chain) => {
             const leaf = chain[0]!;
-            let leafCertificate: X509Certificate;
-            try {
-              leafCertificate = new X509Certificate(leaf);
-            } catch {
-              return undefined; // unparseable: the validator rejects it with its own reason
+            // A leaf seen on a valid path a moment ago is not validated again on every handshake
+            // (the engine validates the chain in full anyway; this only decides whether the
+            // registry may be asked). prefetch() is a map look-up when the status is fresh.
+            if (!this.anchoredLeaves.has(leaf, Date.now())) {
+              const path = validateChain(chain, {
+                trustAnchors: o.identity.trustAnchors,
+                time: now(),
+                purpose: 'clientAuth',
+                profile: 'e2ed',
+              });
+              if (!path.ok) return undefined;
+              this.anchoredLeaves.add(leaf, Date.now());
             }
-            // A fresh "good" answer needs no request, and no second validation here.
-            if (!statusCache.isRevoked(leafCertificate)) return undefined;
-            const path = validateChain(chain, {
-              trustAnchors: o.identity.trustAnchors,
-              time: now(),
-              purpose: 'clientAuth',
-              profile: 'e2ed',
-            });
-            return path.ok ? statusCache.prefetch(leaf) : undefined;
+            return statusCache.prefetch(leaf);
           }
         : undefined,
       messageIds: this.rng.fork(`message ids ${id}`).bytes(4).toString('hex'),
