@@ -30,7 +30,7 @@ export const E2ED_PORT = 4605;
 /** E2ED-LIM-8: incoming connections a listener keeps at once, and how many of them may be in the handshake. */
 export const DEFAULT_MAX_CONNECTIONS = 256;
 export const DEFAULT_MAX_HANDSHAKES = 64;
-/** How long a refused connection may take to read our FIN before it is destroyed. */
+/** A refused connection is destroyed once our FIN is flushed, or after this long at the latest. */
 const REFUSED_LINGER_MS = 1_000;
 
 /** A running timer: Node's Timeout has both. */
