@@ -38,12 +38,46 @@ export function encodeFrame(type: number, payload: Uint8Array): Buffer {
   return Buffer.concat([frameHeader(type, payload.byteLength), payload]);
 }
 
+/**
+ * E2ED-FRAME-2/-3 on the first bytes of a frame header (`have` of them, 1 to 4): throws decode_error
+ * for L = 0 and record_overflow as soon as the bytes in hand prove L above the maximum, whatever the
+ * missing low-order bytes turn out to be (with a 1 MiB limit, a first byte other than 00 already
+ * does). Returns quietly while the length could still be acceptable. Shared by the decoder and by
+ * any owner that holds bytes back before the decoder sees them (the UA while it fetches a status).
+ */
+export function checkLengthPrefix(bytes: Uint8Array, have: number, maxLength: number): void {
+  const n = Math.min(have, 4, bytes.byteLength);
+  if (n === 0) return;
+  let least = 0; // the smallest L the bytes in hand allow: the missing bytes all zero
+  for (let i = 0; i < 4; i++) least = least * 256 + (i < n ? bytes[i]! : 0);
+  if (least > maxLength) {
+    // "L > max: record_overflow, detected from the 4 header bytes alone, before the body is read."
+    throw invalidMessage('record_overflow', `frame length ${n === 4 ? least : `of at least ${least}`} exceeds the limit ${maxLength}`, 'E2ED-FRAME-3');
+  }
+  if (n === 4 && least === 0) throw invalidMessage('decode_error', 'frame length 0 leaves no room for the type byte', 'E2ED-FRAME-2');
+}
+
+/**
+ * The first allocation for a frame body (or the whole frame, if smaller); it doubles as bytes
+ * arrive (FrameDecoder.reserve). 64 KiB holds a bulk record whole: with 4 KiB, a 63 KiB Message
+ * arriving in four reads was copied again at each doubling, 2.4x the framing time.
+ */
+const INITIAL_BODY_BYTES = 65536;
+
 export class FrameDecoder {
   private readonly maxLength: number;
   private readonly header = Buffer.alloc(FRAME_HEADER_LENGTH);
   private headerFilled = 0;
-  /** The frame in progress (header included), allocated once the header is complete and checked: at most max + 4 bytes. */
+  /**
+   * The frame in progress (header included), once the header is complete and checked. Its memory
+   * follows the bytes received, not the length announced (E2ED-LIM-2, E2ED-LIM-7): it starts small
+   * and doubles, so a header announcing 1 MiB followed by silence holds 64 KiB, and each byte
+   * is copied O(1) times on average (linear reassembly, any chunking). It reaches exactly
+   * 5 + L - 1 bytes when the frame completes.
+   */
   private body: Buffer | null = null;
+  /** The header plus the payload length: the size `body` grows to. */
+  private bodyLength = 0;
   private bodyFilled = 0;
   /** Once a stream has violated framing, nothing after it can be trusted: every later push rethrows. */
   private failure: Error | null = null;
@@ -56,9 +90,14 @@ export class FrameDecoder {
     this.maxLength = maxLength;
   }
 
-  /** Bytes held for the frame in progress; never more than max + 5. */
+  /** Bytes received of the frame in progress; never more than max + 4. */
   get bufferedBytes(): number {
     return this.body === null ? this.headerFilled : this.bodyFilled;
+  }
+
+  /** Memory held for the frame in progress: under twice bufferedBytes, plus the first allocation. */
+  get allocatedBytes(): number {
+    return this.body === null ? 0 : this.body.length;
   }
 
   push(chunk: Uint8Array): Frame[] {
@@ -73,21 +112,25 @@ export class FrameDecoder {
           const before = this.headerFilled;
           this.headerFilled += take;
           offset += take;
-          if (before < 4 && this.headerFilled >= 4) this.checkLength();
+          // E2ED-FRAME-2/-3: each length byte is checked as it arrives (a first byte ff is already
+          // record_overflow), not only once the header is complete.
+          if (before < 4) checkLengthPrefix(this.header, this.headerFilled, this.maxLength);
           if (this.headerFilled === FRAME_HEADER_LENGTH) {
             this.checkType();
             // The whole frame in one buffer (header, then body), so that `wire` needs no second copy.
-            this.body = Buffer.allocUnsafe(FRAME_HEADER_LENGTH + this.header.readUInt32BE(0) - 1);
+            this.bodyLength = FRAME_HEADER_LENGTH + this.header.readUInt32BE(0) - 1;
+            this.body = Buffer.allocUnsafe(Math.min(this.bodyLength, Math.max(INITIAL_BODY_BYTES, FRAME_HEADER_LENGTH + chunk.byteLength - offset)));
             this.header.copy(this.body, 0);
             this.bodyFilled = FRAME_HEADER_LENGTH;
           }
         } else {
-          const take = Math.min(this.body.length - this.bodyFilled, chunk.byteLength - offset);
-          this.body.set(chunk.subarray(offset, offset + take), this.bodyFilled);
+          const take = Math.min(this.bodyLength - this.bodyFilled, chunk.byteLength - offset);
+          this.reserve(this.bodyFilled + take);
+          this.body!.set(chunk.subarray(offset, offset + take), this.bodyFilled);
           this.bodyFilled += take;
           offset += take;
         }
-        if (this.body !== null && this.bodyFilled === this.body.length) frames.push(this.completeFrame());
+        if (this.body !== null && this.bodyFilled === this.bodyLength) frames.push(this.completeFrame());
       }
     } catch (err) {
       this.failure = err as Error;
@@ -112,14 +155,13 @@ export class FrameDecoder {
     }
   }
 
-  private checkLength(): void {
-    const length = this.header.readUInt32BE(0);
-    // "L = 0: decode_error. L > max: record_overflow, detected from the 4 header bytes alone,
-    // before the body is read."
-    if (length === 0) throw invalidMessage('decode_error', 'frame length 0 leaves no room for the type byte', 'E2ED-FRAME-2');
-    if (length > this.maxLength) {
-      throw invalidMessage('record_overflow', `frame length ${length} exceeds the limit ${this.maxLength}`, 'E2ED-FRAME-3');
-    }
+  /** Grows `body` to hold `needed` bytes: at least doubling, never past the frame's length. */
+  private reserve(needed: number): void {
+    const body = this.body!;
+    if (needed <= body.length) return;
+    const grown = Buffer.allocUnsafe(Math.min(this.bodyLength, Math.max(needed, body.length * 2)));
+    body.copy(grown, 0, 0, this.bodyFilled);
+    this.body = grown;
   }
 
   private checkType(): void {
@@ -132,6 +174,7 @@ export class FrameDecoder {
     const wire = this.body!;
     this.headerFilled = 0;
     this.body = null;
+    this.bodyLength = 0;
     this.bodyFilled = 0;
     return { type: wire[4]!, header: wire.subarray(0, FRAME_HEADER_LENGTH), payload: wire.subarray(FRAME_HEADER_LENGTH), wire };
   }

@@ -17,6 +17,8 @@ export const XML_ILLEGAL: ByteClass = byteClass([...ILLEGAL_CONTROLS, EF]);
 export const XML_TEXT_TO_ESCAPE: ByteClass = byteClass([...ILLEGAL_CONTROLS, EF, CR, ...ascii('&<>"\'')]);
 /** XML_ILLEGAL, and what makes parsed text more than plain characters: markup, references, `>` and CR (normalised to LF). */
 export const XML_TEXT_TO_DECODE: ByteClass = byteClass([...ILLEGAL_CONTROLS, EF, CR, ...ascii('&<>')]);
+/** XML_TEXT_TO_DECODE without `&`: what text holding references must still not hold to be decoded by them alone. */
+export const XML_TEXT_TO_DECODE_BUT_AMPERSAND: ByteClass = byteClass([...ILLEGAL_CONTROLS, EF, CR, ...ascii('<>')]);
 
 /**
  * Offset of the first byte in [start, end) of `cls`, counting 0xEF only where it starts U+FFFE or

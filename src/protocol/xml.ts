@@ -18,7 +18,14 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { invalidMessage, peerIncompatible, ProtocolError } from './errors.js';
 import { isAscii, isUtf8 } from 'node:buffer';
 import { scanScratch } from './byte-scan.js';
-import { containsAnyAscii, findIllegalXmlByte, findXmlClassByte, XML_TEXT_TO_DECODE, XML_TEXT_TO_ESCAPE } from './xml-chars.js';
+import {
+  containsAnyAscii,
+  findIllegalXmlByte,
+  findXmlClassByte,
+  XML_TEXT_TO_DECODE,
+  XML_TEXT_TO_DECODE_BUT_AMPERSAND,
+  XML_TEXT_TO_ESCAPE,
+} from './xml-chars.js';
 
 export interface XmlElement {
   name: string;
@@ -88,9 +95,6 @@ const XML_DECLARATION = new RegExp(
 // E2ED-XML-11: "an element or attribute name containing `:` is decode_error, except the
 // attributes xml:lang and xml:space, which are ignored".
 const IGNORED_PREFIXED_ATTRIBUTES = new Set(['xml:lang', 'xml:space']);
-// "references to entities other than the five predefined ones ... and numeric character references"
-const REFERENCE = /&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,10})|#x([0-9a-fA-F]{1,8}));/y;
-const PREDEFINED_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 function isXmlChar(cp: number): boolean {
   return cp === 0x9 || cp === 0xa || cp === 0xd ||
@@ -101,28 +105,108 @@ function isWhitespaceChar(c: string | undefined): boolean {
   return c === ' ' || c === '\t' || c === '\n' || c === '\r';
 }
 
-/** Refuses any `&` that does not start a predefined entity or a reference to a legal XML char. */
-function checkReferences(raw: string, where: string): void {
-  let at = raw.indexOf('&');
-  while (at >= 0) {
-    REFERENCE.lastIndex = at;
-    const m = REFERENCE.exec(raw);
-    if (m === null) throw decodeError(`${where}: only the five predefined entities and character references are allowed`, 'E2ED-XML-4');
-    if (m[1] === undefined) {
-      const cp = m[2] !== undefined ? Number.parseInt(m[2], 10) : Number.parseInt(m[3] as string, 16);
-      if (!isXmlChar(cp)) throw decodeError(`${where}: character reference to a character XML does not allow`, 'E2ED-XML-4');
-    }
-    at = raw.indexOf('&', at + m[0].length);
+/** UTF-8 octets of one code point. */
+const utf8Length = (cp: number): number => (cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
+
+/**
+ * Refuses any `&` that does not start a predefined entity or a reference to a legal XML char, and
+ * returns the UTF-8 octets the raw text will have once its references are decoded and its CRLF
+ * pairs read as LF, computed without decoding anything (E2ED-XML-9: sizes are checked before any
+ * expansion). `rawBytes` is the UTF-8 length of `raw`. One pass, no allocation per reference.
+ */
+function scanReferences(raw: string, rawBytes: number, where: string): number {
+  let size = rawBytes;
+  for (let at = raw.indexOf('&'); at >= 0; at = raw.indexOf('&', at)) {
+    const m = readReference(raw, at);
+    if (m < 0) throw decodeError(`${where}: only the five predefined entities and character references are allowed`, 'E2ED-XML-4');
+    const cp = m & CODE_POINT_MASK;
+    if (cp === NOT_XML_CHAR) throw decodeError(`${where}: character reference to a character XML does not allow`, 'E2ED-XML-4');
+    size -= (m >>> LENGTH_SHIFT) - utf8Length(cp);
+    at += m >>> LENGTH_SHIFT;
   }
+  // End-of-line handling turns each CRLF into one LF before anything else reads the text.
+  for (let at = raw.indexOf('\r\n'); at >= 0; at = raw.indexOf('\r\n', at + 2)) size -= 1;
+  return size;
 }
 
-/** Decodes references already checked by checkReferences. */
-function decodeReferences(raw: string): string {
-  if (!raw.includes('&')) return raw;
-  return raw.replace(/&(?:(lt|gt|amp|quot|apos)|#([0-9]+)|#x([0-9a-fA-F]+));/g, (_m, entity, dec, hex) => {
-    if (entity !== undefined) return PREDEFINED_ENTITIES[entity as string] as string;
-    return String.fromCodePoint(dec !== undefined ? Number.parseInt(dec as string, 10) : Number.parseInt(hex as string, 16));
-  });
+const PREDEFINED_NAMES = ['lt', 'gt', 'amp', 'quot', 'apos'] as const;
+const PREDEFINED_CODES: Record<(typeof PREDEFINED_NAMES)[number], number> = { lt: 0x3c, gt: 0x3e, amp: 0x26, quot: 0x22, apos: 0x27 };
+
+/** readReference's answer packs the reference's length above the code point (21 bits), so no object is made per reference. */
+const LENGTH_SHIFT = 21;
+const CODE_POINT_MASK = (1 << LENGTH_SHIFT) - 1;
+/** The code point field of a reference to a character XML does not allow. */
+const NOT_XML_CHAR = CODE_POINT_MASK;
+
+/**
+ * The reference starting at raw[at] (an `&`): (length << LENGTH_SHIFT) | the code point it denotes
+ * (NOT_XML_CHAR for a character XML does not allow), or -1 when it is none of "&lt; &gt; &amp;
+ * &quot; &apos; &#N; &#xH;" (at most 10 decimal or 8 hex digits, as before).
+ */
+function readReference(raw: string, at: number): number {
+  if (raw.charCodeAt(at + 1) !== 0x23 /* # */) {
+    for (const name of PREDEFINED_NAMES) {
+      if (raw.startsWith(name, at + 1) && raw.charCodeAt(at + 1 + name.length) === 0x3b) return ((name.length + 2) << LENGTH_SHIFT) | PREDEFINED_CODES[name];
+    }
+    return -1;
+  }
+  const hex = raw.charCodeAt(at + 2) === 0x78; /* x */
+  const first = at + (hex ? 3 : 2);
+  let i = first;
+  let cp = 0;
+  for (; i - first < (hex ? 8 : 10); i++) {
+    const c = raw.charCodeAt(i);
+    const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : hex && c >= 0x61 && c <= 0x66 ? c - 0x57 : hex && c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
+    if (digit < 0) break;
+    cp = cp * (hex ? 16 : 10) + digit;
+  }
+  if (i === first || raw.charCodeAt(i) !== 0x3b /* ; */) return -1;
+  return ((i + 1 - at) << LENGTH_SHIFT) | (isXmlChar(cp) ? cp : NOT_XML_CHAR);
+}
+
+/**
+ * Decodes references already checked by scanReferences: one pass into one buffer of the decoded
+ * size (`decodedBytes` when the caller has it), so the cost is linear in the text with no object
+ * per reference (a 1 MiB run of `&#x41;` was 70 MB of garbage through a replace callback).
+ */
+function decodeReferences(raw: string, decodedBytes?: number): string {
+  let at = raw.indexOf('&');
+  if (at < 0) return raw;
+  const out = Buffer.allocUnsafe(decodedBytes ?? Buffer.byteLength(raw, 'utf8'));
+  let written = 0;
+  let from = 0;
+  while (at >= 0) {
+    if (at > from) written += out.write(raw.slice(from, at), written, 'utf8');
+    const m = readReference(raw, at);
+    written += writeCodePoint(out, written, m & CODE_POINT_MASK);
+    from = at + (m >>> LENGTH_SHIFT);
+    at = raw.indexOf('&', from);
+  }
+  if (from < raw.length) written += out.write(raw.slice(from), written, 'utf8');
+  return out.toString('utf8', 0, written);
+}
+
+function writeCodePoint(out: Buffer, at: number, cp: number): number {
+  if (cp < 0x80) {
+    out[at] = cp;
+    return 1;
+  }
+  if (cp < 0x800) {
+    out[at] = 0xc0 | (cp >> 6);
+    out[at + 1] = 0x80 | (cp & 0x3f);
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[at] = 0xe0 | (cp >> 12);
+    out[at + 1] = 0x80 | ((cp >> 6) & 0x3f);
+    out[at + 2] = 0x80 | (cp & 0x3f);
+    return 3;
+  }
+  out[at] = 0xf0 | (cp >> 18);
+  out[at + 1] = 0x80 | ((cp >> 12) & 0x3f);
+  out[at + 2] = 0x80 | ((cp >> 6) & 0x3f);
+  out[at + 3] = 0x80 | (cp & 0x3f);
+  return 4;
 }
 
 function checkName(name: string, limits: XmlLimits, isAttribute: boolean): void {
@@ -141,6 +225,8 @@ function checkName(name: string, limits: XmlLimits, isAttribute: boolean): void 
 interface ScannedElement {
   name: string;
   attributeNames: string[];
+  /** [start, end) in the document of each run of character data directly inside the element. */
+  texts: Array<[number, number]>;
 }
 
 /**
@@ -157,6 +243,8 @@ function prescan(doc: string, limits: XmlLimits): ScannedElement[] {
     i = m[0].length;
   }
   const open: string[] = [];
+  /** Index in `elements` of each element in `open`. */
+  const openIndex: number[] = [];
   const elements: ScannedElement[] = [];
   let rootSeen = false;
 
@@ -183,8 +271,11 @@ function prescan(doc: string, limits: XmlLimits): ScannedElement[] {
         if (!XML_WHITESPACE.test(text)) throw decodeError('character data outside the root element', 'E2ED-XML-1');
       } else {
         if (text.includes(']]>')) throw decodeError('"]]>" in character data', 'E2ED-XML-1');
-        if (Buffer.byteLength(text, 'utf8') > limits.maxTextBytes) throw decodeError(`text node longer than ${limits.maxTextBytes} octets`, 'E2ED-XML-8');
-        checkReferences(text, 'character data');
+        // E2ED-XML-8/-9: the size the text will have, known before anything is decoded.
+        if (scanReferences(text, Buffer.byteLength(text, 'utf8'), 'character data') > limits.maxTextBytes) {
+          throw decodeError(`text node longer than ${limits.maxTextBytes} octets`, 'E2ED-XML-8');
+        }
+        elements[openIndex[openIndex.length - 1]!]!.texts.push([i, textEnd]);
       }
     }
     if (lt < 0) break;
@@ -212,6 +303,7 @@ function prescan(doc: string, limits: XmlLimits): ScannedElement[] {
       if (doc[i] !== '>') throw decodeError(`malformed end tag </${name}`, 'E2ED-XML-1');
       i++;
       const expected = open.pop();
+      openIndex.pop();
       if (expected !== name) throw decodeError(`end tag </${name}> does not close <${expected ?? ''}>`, 'E2ED-XML-1');
       continue;
     }
@@ -252,12 +344,18 @@ function prescan(doc: string, limits: XmlLimits): ScannedElement[] {
       if (end < 0) throw decodeError(`unterminated value of attribute ${attribute}`, 'E2ED-XML-1');
       const value = doc.slice(i + 1, end);
       if (value.includes('<')) throw decodeError(`"<" in the value of attribute ${attribute}`, 'E2ED-XML-1');
-      checkReferences(value, `attribute ${attribute}`);
+      // E2ED-XML-8/-9: the decoded size is checked here, before the parser and before decoding.
+      if (scanReferences(value, Buffer.byteLength(value, 'utf8'), `attribute ${attribute}`) > limits.maxAttributeValueBytes) {
+        throw decodeError(`value of attribute ${attribute} longer than ${limits.maxAttributeValueBytes} octets`, 'E2ED-XML-8');
+      }
       i = end + 1;
     }
-    elements.push({ name, attributeNames });
+    elements.push({ name, attributeNames, texts: [] });
     rootSeen = true;
-    if (!selfClosing) open.push(name);
+    if (!selfClosing) {
+      open.push(name);
+      openIndex.push(elements.length - 1);
+    }
   }
   if (open.length > 0) throw decodeError(`element <${open[open.length - 1] ?? ''}> is not closed`, 'E2ED-XML-1');
   if (!rootSeen) throw decodeError('no root element', 'E2ED-XML-1');
@@ -435,8 +533,16 @@ function parseTextLeaf(bytes: Uint8Array, namespace: string, lim: XmlLimits): Xm
   if (!shallowName(name, lim)) return null;
   const attributes = shallowAttributes(attributeText, true, namespace, lim);
   if (attributes === null) return null;
-  if (textEnd - startTagEnd > lim.maxTextBytes || findXmlClassByte(buf, XML_TEXT_TO_DECODE, startTagEnd, textEnd) >= 0) return null;
-  return { name, attributes, children: [], text: buf.toString(ascii ? 'latin1' : 'utf8', startTagEnd, textEnd) };
+  if (textEnd - startTagEnd > lim.maxTextBytes) return null;
+  const special = findXmlClassByte(buf, XML_TEXT_TO_DECODE, startTagEnd, textEnd);
+  if (special < 0) return { name, attributes, children: [], text: buf.toString(ascii ? 'latin1' : 'utf8', startTagEnd, textEnd) };
+  // Text whose only markup is references (`&#x41;` a million times, say) is sized and then decoded
+  // in one pass each, as the general path's pre-scan would, instead of going through the parser.
+  if (buf[special] !== 0x26 || findXmlClassByte(buf, XML_TEXT_TO_DECODE_BUT_AMPERSAND, special, textEnd) >= 0) return null;
+  const raw = buf.toString(ascii ? 'latin1' : 'utf8', startTagEnd, textEnd);
+  const size = scanReferences(raw, textEnd - startTagEnd, 'character data');
+  if (size > lim.maxTextBytes) throw decodeError(`text node longer than ${lim.maxTextBytes} octets`, 'E2ED-XML-8');
+  return { name, attributes, children: [], text: decodeReferences(raw, size) };
 }
 
 /** The general path alone, without the flat fast path: the reference the fast path is tested against. */
@@ -444,14 +550,40 @@ export function parseXmlGeneral(bytes: Uint8Array, namespace: string, limits: Pa
   return parseDocument(documentText(bytes), namespace, { ...DEFAULT_XML_LIMITS, ...limits });
 }
 
+/** Runs of character data longer than this reach the validator and the parser shortened (see skeletonOf). */
+const SKELETON_TEXT_RUN = 64;
+
+/**
+ * The document with every long run of character data inside an element cut to one character.
+ * The pre-scan has checked those runs completely (characters, references, `]]>`, sizes) and the
+ * text is taken from the document itself (toElement), so the validator and the parser only need
+ * the markup: fast-xml-parser builds text one character at a time, ~40 MB of transient heap and
+ * 160 ms for a 1 MiB frame of text behind a comment (E2ED-XML-9: no structure built in
+ * proportion to what the limits are about to refuse, or to what the pre-scan already read).
+ */
+function skeletonOf(doc: string, scanned: ScannedElement[]): string {
+  const long = scanned.flatMap((e) => e.texts.filter(([a, b]) => b - a > SKELETON_TEXT_RUN));
+  if (long.length === 0) return doc;
+  long.sort((x, y) => x[0] - y[0]);
+  const parts: string[] = [];
+  let from = 0;
+  for (const [a, b] of long) {
+    parts.push(doc.slice(from, a), 'x');
+    from = b;
+  }
+  parts.push(doc.slice(from));
+  return parts.join('');
+}
+
 function parseDocument(doc: string, namespace: string, lim: XmlLimits): XmlElement {
   const scanned = prescan(doc, lim);
+  const skeleton = skeletonOf(doc, scanned);
 
-  const validation = XMLValidator.validate(doc, { allowBooleanAttributes: false });
+  const validation = XMLValidator.validate(skeleton, { allowBooleanAttributes: false });
   if (validation !== true) throw decodeError(`malformed XML: ${validation.err.msg}`, 'E2ED-XML-1');
   let nodes: ParsedNode[];
   try {
-    nodes = parser.parse(doc) as ParsedNode[];
+    nodes = parser.parse(skeleton) as ParsedNode[];
   } catch (e) {
     throw decodeError(`malformed XML: ${(e as Error).message}`, 'E2ED-XML-1');
   }
@@ -459,7 +591,7 @@ function parseDocument(doc: string, namespace: string, lim: XmlLimits): XmlEleme
   if (roots.length !== 1) throw decodeError('exactly one root element is required', 'E2ED-XML-1');
 
   const state = { next: 0 };
-  const root = toElement(roots[0] as ParsedNode, scanned, state, lim, namespace, true);
+  const root = toElement(doc, roots[0] as ParsedNode, scanned, state, lim, namespace, true);
   // The parser and the pre-scan must have seen the same elements: a difference means one of
   // them read the document differently, and neither reading can then be trusted.
   if (state.next !== scanned.length) throw decodeError('parser and pre-scan disagree on the element count', 'E2ED-XML-1');
@@ -467,6 +599,7 @@ function parseDocument(doc: string, namespace: string, lim: XmlLimits): XmlEleme
 }
 
 function toElement(
+  doc: string,
   node: ParsedNode,
   scanned: ScannedElement[],
   state: { next: number },
@@ -505,11 +638,13 @@ function toElement(
   }
 
   const children: XmlElement[] = [];
-  let text = '';
+  // The parser saw the skeleton (skeletonOf): the text comes from the runs the pre-scan found,
+  // with end-of-line handling (CRLF and lone CR to LF) and references decoded.
+  const runs = expected.texts.map(([a, b]) => doc.slice(a, b));
   for (const child of (node[name] ?? []) as ParsedNode[]) {
-    if (TEXT_KEY in child) text += decodeReferences(String(child[TEXT_KEY]));
-    else children.push(toElement(child, scanned, state, lim, namespace, false));
+    if (!(TEXT_KEY in child)) children.push(toElement(doc, child, scanned, state, lim, namespace, false));
   }
+  let text = children.length > 0 ? runs.join('') : runs.map((run) => decodeReferences(run.includes('\r') ? run.replace(/\r\n?/g, '\n') : run)).join('');
   if (children.length > 0) {
     // "Mixed content is not allowed except whitespace between elements."
     if (!XML_WHITESPACE.test(text)) throw decodeError(`mixed content in <${name}>`, 'E2ED-XML-6');

@@ -6,13 +6,15 @@
 // Requirements it carries (docs/spec.md): peers are found by user ID through verified IRP
 // look-ups; peer chains are validated (profile e2ed, purpose clientAuth, expected user ID,
 // revocation via IRP status); "handshake timeout 10 s (then handshake_timeout fatal alert,
-// close); idle timeout 300 s (then close_notify)"; frame limit 1 MiB, configurable.
+// close); idle timeout 300 s (then close_notify)"; frame limit 1 MiB, configurable; the listener
+// limits of E2ED-LIM-7 to -9 (input held per connection, simultaneous connections and handshakes,
+// no registry request for an unauthenticated chain).
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
 import { Connection, type EngineConfig, type Output, type PeerVerification } from '../protocol/engine.js';
-import { DEFAULT_MAX_FRAME_LENGTH, FRAME_HEADER_LENGTH, FrameType } from '../protocol/frame.js';
+import { checkLengthPrefix, DEFAULT_MAX_FRAME_LENGTH, FRAME_HEADER_LENGTH, FrameType } from '../protocol/frame.js';
 import type { EngineEvent, ReceivedApplicationMessage } from '../protocol/handshake/events.js';
 import { seededRandom, systemRandom, type RandomSource } from '../protocol/random.js';
 import { validateChain } from '../pki/validator.js';
@@ -25,6 +27,27 @@ export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 export const DEFAULT_CLOSE_TIMEOUT_MS = 5_000;
 export const E2ED_PORT = 4605;
+/** E2ED-LIM-8: incoming connections a listener keeps at once, and how many of them may be in the handshake. */
+export const DEFAULT_MAX_CONNECTIONS = 256;
+export const DEFAULT_MAX_HANDSHAKES = 64;
+/** A refused connection is destroyed once our FIN is flushed, or after this long at the latest. */
+const REFUSED_LINGER_MS = 1_000;
+
+/** A running timer: Node's Timeout has both. */
+export interface UaTimer {
+  refresh(): unknown;
+}
+
+/** The timers a UA runs on (handshake, idle, close): Node's by default; tests inject a fake clock. */
+export interface UaTimers {
+  setTimeout(callback: () => void, ms: number): UaTimer;
+  clearTimeout(timer: UaTimer | undefined): void;
+}
+
+const NODE_TIMERS: UaTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout | undefined),
+};
 
 /** A verified look-up answer: where a user is and the chain the registry holds for them. */
 export interface PeerRecord {
@@ -80,6 +103,12 @@ export interface UserAgentOptions {
    * of time must not leave a socket behind, issue 13 §1).
    */
   signal?: AbortSignal;
+  /** E2ED-LIM-8: incoming connections kept at once (default 256); more are closed unread. */
+  maxConnections?: number;
+  /** E2ED-LIM-8: incoming connections not yet Connected at once (default 64); more are closed unread. */
+  maxHandshakes?: number;
+  /** The clock of the handshake, idle and close timers (default: Node's timers). */
+  timers?: UaTimers;
 }
 
 /** Per-connection offer, overriding the agent's (the initiator's preference order). */
@@ -146,15 +175,25 @@ export interface ReceivedText {
 const CERTIFICATE_OPEN = Buffer.from('<Certificate>');
 const CERTIFICATE_CLOSE = Buffer.from('</Certificate>');
 
-/** The DER inside the first <Certificate>...</Certificate> of an XML payload, if any. */
-function locateFirstCertificate(payload: Buffer): Buffer | undefined {
-  const open = payload.indexOf(CERTIFICATE_OPEN);
-  if (open < 0) return undefined;
-  const from = open + CERTIFICATE_OPEN.length;
-  const close = payload.indexOf(CERTIFICATE_CLOSE, from);
-  if (close < 0) return undefined;
-  const der = Buffer.from(payload.toString('latin1', from, close), 'base64');
-  return der.length > 0 ? der : undefined;
+/** "certificates in a Hello: 1..8" (E2ED-CERT-25): a Hello with more is refused by the engine anyway. */
+const MAX_HELLO_CERTIFICATES = 8;
+
+/**
+ * The DER inside each <Certificate>...</Certificate> of an XML payload, leaf first, or undefined
+ * when there is none or more than a Hello may carry.
+ */
+function locateCertificates(payload: Buffer): Buffer[] | undefined {
+  const chain: Buffer[] = [];
+  for (let open = payload.indexOf(CERTIFICATE_OPEN); open >= 0; open = payload.indexOf(CERTIFICATE_OPEN, open + 1)) {
+    if (chain.length === MAX_HELLO_CERTIFICATES) return undefined;
+    const from = open + CERTIFICATE_OPEN.length;
+    const close = payload.indexOf(CERTIFICATE_CLOSE, from);
+    if (close < 0) break;
+    const der = Buffer.from(payload.toString('latin1', from, close), 'base64');
+    if (der.length === 0) break;
+    chain.push(der);
+  }
+  return chain.length > 0 ? chain : undefined;
 }
 
 /** The fixed clock of seeded mode: message timestamps advance one second per message from here. */
@@ -209,6 +248,30 @@ class StatusCache {
   }
 }
 
+/**
+ * Leaf certificates (DER) that were presented on a path reaching a trust anchor within the last
+ * `ttlMs`, so that a handshake with a known peer costs no second path validation before its
+ * status look-up. Bounded like the status cache: the oldest entry goes first.
+ */
+class AnchoredLeaves {
+  private readonly seen = new Map<string, number>();
+  private static readonly MAX_ENTRIES = 256;
+
+  constructor(private readonly ttlMs: number) {}
+
+  has(leafDer: Buffer, now: number): boolean {
+    const at = this.seen.get(leafDer.toString('base64'));
+    return at !== undefined && now - at < this.ttlMs;
+  }
+
+  add(leafDer: Buffer, now: number): void {
+    const key = leafDer.toString('base64');
+    this.seen.delete(key);
+    if (this.seen.size >= AnchoredLeaves.MAX_ENTRIES) this.seen.delete(this.seen.keys().next().value!);
+    this.seen.set(key, now);
+  }
+}
+
 /** The reference UA's directory: verified IRP look-ups and verified status answers. */
 export function irpDirectory(client: IrpClient): PeerDirectory {
   return {
@@ -223,7 +286,12 @@ export class UserAgent {
   private readonly opts: UserAgentOptions;
   private readonly rng: RandomSource;
   private readonly statusCache: StatusCache | undefined;
+  /** Leaves whose chain reached a trust anchor lately: the registry may be asked about them (E2ED-LIM-9). */
+  private readonly anchoredLeaves: AnchoredLeaves;
   private readonly connections = new Set<UaConnection>();
+  /** Accepted (responder) connections, and how many of them are not yet Connected (E2ED-LIM-8). */
+  private incoming = 0;
+  private incomingHandshakes = 0;
   private server: net.Server | undefined;
   private nextConnectionId = 1;
   private keyLogFd: number | undefined;
@@ -240,6 +308,7 @@ export class UserAgent {
     this.userId = opts.identity.userId;
     this.rng = opts.seed !== undefined ? seededRandom(opts.seed) : systemRandom;
     this.statusCache = opts.directory ? new StatusCache(opts.directory, opts.statusCacheMs ?? 60_000) : undefined;
+    this.anchoredLeaves = new AnchoredLeaves(opts.statusCacheMs ?? 60_000);
     if (opts.keyLogFile !== undefined) {
       const isNew = !fs.existsSync(opts.keyLogFile);
       this.keyLogFd = fs.openSync(opts.keyLogFile, 'a', 0o600);
@@ -264,9 +333,27 @@ export class UserAgent {
   async listen(opts: { port?: number; host?: string } = {}): Promise<{ address: string; port: number }> {
     if (this.server) throw new Error('this user agent is already listening');
     this.refuseWhenEnded('listen');
+    const maxConnections = this.opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    const maxHandshakes = this.opts.maxHandshakes ?? DEFAULT_MAX_HANDSHAKES;
     const server = net.createServer((socket) => {
       if (this.ended) return void socket.destroy();
+      // E2ED-LIM-8: past either limit the connection is closed before anything is read from it,
+      // so a flood of connections costs a socket each for a moment, not a frame buffer each.
+      if (this.incoming >= maxConnections) return this.refuse(socket, 'connections', maxConnections);
+      if (this.incomingHandshakes >= maxHandshakes) return this.refuse(socket, 'handshakes', maxHandshakes);
+      this.incoming += 1;
+      this.incomingHandshakes += 1;
       const conn = this.attach(socket, 'responder', {});
+      let handshaking = true;
+      const handshakeOver = (): void => {
+        if (handshaking) this.incomingHandshakes -= 1;
+        handshaking = false;
+      };
+      conn.once('connected', handshakeOver);
+      void conn.closed.then(() => {
+        handshakeOver();
+        this.incoming -= 1;
+      });
       for (const l of [...this.connectionListeners]) l(conn);
     });
     this.server = server;
@@ -283,6 +370,22 @@ export class UserAgent {
     const a = server.address() as net.AddressInfo;
     this.emit({ event: 'listening', address: a.address, port: a.port });
     return { address: a.address, port: a.port };
+  }
+
+  /**
+   * E2ED-LIM-8: an incoming connection past a limit is closed at once: nothing is read from it
+   * and nothing is sent but a FIN (E2ED-ALERT-11), no alert: the handshake has not started. The
+   * initiator reports a failed handshake (E2ED-ALERT-10).
+   */
+  private refuse(socket: net.Socket, limit: 'connections' | 'handshakes', max: number): void {
+    this.emit({ event: 'connection_refused', remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`, limit, max });
+    socket.on('error', () => undefined);
+    // Our FIN first; then the socket is closed with the peer's bytes unread (the kernel may add a
+    // reset): reading them to be polite would let a flood of refused connections cost read time.
+    socket.end(() => socket.destroy());
+    const linger = setTimeout(() => socket.destroy(), REFUSED_LINGER_MS);
+    linger.unref();
+    socket.once('close', () => clearTimeout(linger));
   }
 
   /** Looks the peer up through the directory (verified), then connects and completes the handshake. */
@@ -353,6 +456,11 @@ export class UserAgent {
     return this.connections.size;
   }
 
+  /** Accepted connections open now, and how many of them are still in the handshake (E2ED-LIM-8). */
+  get incomingCounts(): { connections: number; handshakes: number } {
+    return { connections: this.incoming, handshakes: this.incomingHandshakes };
+  }
+
   private attach(socket: net.Socket, role: Role, target: Partial<ConnectTarget>): UaConnection {
     const id = this.nextConnectionId++;
     const o = this.opts;
@@ -393,14 +501,36 @@ export class UserAgent {
       idleTimeoutMs: o.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
       closeTimeoutMs: o.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
       maxFrameLength: o.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH,
+      timers: o.timers ?? NODE_TIMERS,
       emit: (body) => this.emit(body, id),
       keyLog: (line) => {
         if (this.keyLogFd !== undefined) fs.writeSync(this.keyLogFd, `${line}\n`);
       },
       // Each side learns the peer's chain from the peer's Hello: fetch the leaf's status before
       // the engine validates it (for the initiator usually a cache hit: the look-up's chain was
-      // prefetched in connectTo).
-      prefetchStatus: statusCache ? (leaf) => statusCache.prefetch(leaf) : undefined,
+      // prefetched in connectTo). E2ED-LIM-9: the registry is asked only about a chain that
+      // reaches a trust anchor, so an unauthenticated peer (a self-signed leaf, a foreign CA)
+      // cannot make this UA send requests; any other chain goes to the engine, which rejects it
+      // with its own alert without a status.
+      prefetchStatus: statusCache
+        ? (chain) => {
+            const leaf = chain[0]!;
+            // A leaf seen on a valid path a moment ago is not validated again on every handshake
+            // (the engine validates the chain in full anyway; this only decides whether the
+            // registry may be asked). prefetch() is a map look-up when the status is fresh.
+            if (!this.anchoredLeaves.has(leaf, Date.now())) {
+              const path = validateChain(chain, {
+                trustAnchors: o.identity.trustAnchors,
+                time: now(),
+                purpose: 'clientAuth',
+                profile: 'e2ed',
+              });
+              if (!path.ok) return undefined;
+              this.anchoredLeaves.add(leaf, Date.now());
+            }
+            return statusCache.prefetch(leaf);
+          }
+        : undefined,
       messageIds: this.rng.fork(`message ids ${id}`).bytes(4).toString('hex'),
       seeded: o.seed !== undefined,
       peerUserId: target.peerUserId,
@@ -416,9 +546,11 @@ interface ConnectionSettings {
   idleTimeoutMs: number;
   closeTimeoutMs: number;
   maxFrameLength: number;
+  timers: UaTimers;
   emit: (body: UaEventBody) => void;
   keyLog: (line: string) => void;
-  prefetchStatus: ((leafDer: Buffer) => Promise<void> | undefined) | undefined;
+  /** Starts fetching the status of the chain's leaf (DER, leaf first); undefined when nothing is to be awaited. */
+  prefetchStatus: ((chain: Buffer[]) => Promise<void> | undefined) | undefined;
   messageIds: string;
   seeded: boolean;
   peerUserId: string | undefined;
@@ -427,7 +559,14 @@ interface ConnectionSettings {
 /**
  * One TCP connection and its engine. Bytes from the socket go to the engine; the frames the
  * engine returns go to the socket; its events become UA events. The handshake timer runs from
- * the start until the handshake completes; the idle timer from then on, reset by traffic.
+ * the start until the handshake completes; the idle timer from then on, reset by every frame
+ * received (E2ED-LIM-5: "has received no frame").
+ *
+ * Memory (E2ED-LIM-7): the engine holds at most one incomplete frame; bytes held back while a
+ * status is fetched are at most the peer's first frame and the rest of the read that completed
+ * it, because reading stops (socket paused, TCP flow control) until the status is known; and
+ * reading also stops while our own writes are not drained, so a peer that sends without reading
+ * our Receipts and Pongs cannot make us queue them without end.
  */
 export class UaConnection extends EventEmitter {
   readonly established: Promise<void>;
@@ -441,15 +580,22 @@ export class UaConnection extends EventEmitter {
   private resolveClosed!: (info: CloseInfo) => void;
   private isConnected = false;
   private isClosed = false;
-  private handshakeTimer: NodeJS.Timeout | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
-  private closeTimer: NodeJS.Timeout | undefined;
+  private handshakeTimer: UaTimer | undefined;
+  private idleTimer: UaTimer | undefined;
+  private closeTimer: UaTimer | undefined;
   private messageCounter = 0;
   private pingCounter = 0;
   private readonly pendingReceipts = new Map<string, { resolve: () => void; reject: (err: Error) => void }>();
-  /** Bytes held back until the status of the leaf in the peer's Hello is known. */
-  private heldBack: Buffer | undefined;
+  /**
+   * Bytes held back until the status of the leaf in the peer's Hello is known: `held` has room
+   * to spare and doubles when full, so each byte is copied O(1) times whatever the chunking
+   * (joining on every chunk was quadratic).
+   */
+  private held: Buffer | undefined;
+  private heldBytes = 0;
   private fetchingStatus = false;
+  /** Why reading is paused: a status fetch, our own unsent output, or both. */
+  private readonly pausedFor = new Set<'status' | 'drain'>();
 
   constructor(
     readonly id: number,
@@ -474,9 +620,10 @@ export class UaConnection extends EventEmitter {
       remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`,
       ...(settings.peerUserId !== undefined ? { peer: settings.peerUserId } : {}),
     });
-    this.handshakeTimer = setTimeout(() => this.apply(this.engine.timeout('handshake')), settings.handshakeTimeoutMs);
-    if (settings.prefetchStatus) this.heldBack = Buffer.alloc(0);
+    this.handshakeTimer = settings.timers.setTimeout(() => this.apply(this.engine.timeout('handshake')), settings.handshakeTimeoutMs);
+    if (settings.prefetchStatus) this.held = Buffer.allocUnsafe(0);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.resumeFor('drain'));
     socket.on('end', () => this.onTransportEnd());
     socket.on('error', (err) => this.onTransportEnd(err));
     socket.on('close', () => this.onTransportEnd());
@@ -496,7 +643,6 @@ export class UaConnection extends EventEmitter {
     const time = this.settings.seeded ? new Date(SEEDED_EPOCH_MS + this.messageCounter * 1000) : new Date();
     this.apply(this.engine.sendText(id, text, time.toISOString()));
     this.settings.emit({ event: 'message_sent', id, length: text.length });
-    this.touch();
     return id;
   }
 
@@ -519,13 +665,11 @@ export class UaConnection extends EventEmitter {
     this.pingCounter += 1;
     const id = `${this.settings.messageIds}-p${this.pingCounter}`;
     this.apply(this.engine.send({ kind: 'Ping', id }));
-    this.touch();
     return id;
   }
 
   keyUpdate(request: boolean): void {
     this.apply(this.engine.keyUpdate(request));
-    this.touch();
   }
 
   /** Clean close: close_notify, then wait for the peer's close_notify or the end of the transport. */
@@ -544,7 +688,12 @@ export class UaConnection extends EventEmitter {
    */
   private awaitPeerCloseNotify(): void {
     if (this.isClosed || this.closeTimer) return;
-    this.closeTimer = setTimeout(() => this.socket.destroy(), this.settings.closeTimeoutMs);
+    this.closeTimer = this.settings.timers.setTimeout(() => this.socket.destroy(), this.settings.closeTimeoutMs);
+  }
+
+  /** Bytes received and not yet given to the engine (held back during a status fetch; E2ED-LIM-7). */
+  get heldInputBytes(): number {
+    return this.heldBytes;
   }
 
   /** True while the socket's write buffer is over its high-water mark (back-pressure for bulk senders). */
@@ -578,43 +727,86 @@ export class UaConnection extends EventEmitter {
 
   private onData(chunk: Buffer): void {
     if (this.isClosed) return;
-    if (this.heldBack !== undefined) {
-      this.heldBack = Buffer.concat([this.heldBack, chunk]);
+    if (this.held !== undefined) {
+      this.hold(chunk);
       if (!this.fetchingStatus) this.inspectHeldBack();
       return;
     }
+    // E2ED-LIM-5 counts received frames; bytes are the nearest the UA sees of them (a frame in
+    // progress is traffic too, and its own deadline is the frame limit, not this timer).
     this.touch();
     this.apply(this.engine.receive(chunk));
+    // E2ED-LIM-7: a peer that sends without reading our answers (Receipts, Pongs) stops being read
+    // once they pile up past two frames' worth; an application that honours needsDrain never
+    // gets near that, so two such UAs cannot both stop reading while their own Messages queue.
+    if (this.socket.writableLength > 2 * this.settings.maxFrameLength) this.pauseFor('drain');
+  }
+
+  private hold(chunk: Buffer): void {
+    let held = this.held!;
+    if (this.heldBytes + chunk.length > held.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.heldBytes + chunk.length, held.length * 2, 4096));
+      held.copy(grown, 0, 0, this.heldBytes);
+      this.held = held = grown;
+    }
+    chunk.copy(held, this.heldBytes);
+    this.heldBytes += chunk.length;
   }
 
   /**
    * The chain validator checks revocation synchronously, so the UA fetches the status of the
-   * peer's leaf before handing the engine the peer's Hello. The leaf is only located here (the
-   * first <Certificate> of the first plaintext frame), not decoded or trusted: the engine parses
+   * peer's leaf before handing the engine the peer's Hello. The chain is only located here (the
+   * <Certificate> elements of the first plaintext frame), not decoded or trusted: the engine parses
    * and validates the Hello itself, and a Hello this scan misreads only finds no fresh status,
-   * which fails closed. Bytes that are no Hello go to the engine as they are, which raises the
+   * which fails closed. Bytes that are no Hello go to the engine as soon as that is known (a
+   * length over the limit from the first byte that proves it, E2ED-FRAME-3), which raises the
    * alert the spec names for them.
    */
   private inspectHeldBack(): void {
-    const held = this.heldBack!;
-    if (held.length < FRAME_HEADER_LENGTH) return;
-    const length = held.readUInt32BE(0);
-    const malformed = length === 0 || length > this.settings.maxFrameLength || held[4] !== FrameType.Plaintext;
-    if (!malformed && held.length < 4 + length) return; // the first frame is not complete yet
-    const leaf = malformed ? undefined : locateFirstCertificate(held.subarray(FRAME_HEADER_LENGTH, 4 + length));
-    const release = (): void => {
-      const bytes = this.heldBack ?? Buffer.alloc(0);
-      this.heldBack = undefined;
-      this.fetchingStatus = false;
-      if (bytes.length > 0) this.onData(bytes);
-    };
-    const fetching = leaf === undefined ? undefined : this.settings.prefetchStatus!(leaf);
+    const held = this.held!.subarray(0, this.heldBytes);
+    let malformed = false;
+    try {
+      checkLengthPrefix(held, held.length, this.settings.maxFrameLength);
+    } catch {
+      malformed = true;
+    }
+    if (!malformed && held.length < FRAME_HEADER_LENGTH) return;
+    const length = malformed ? 0 : held.readUInt32BE(0);
+    malformed ||= held[4] !== FrameType.Plaintext;
+    // The first frame is not complete yet: what is held is part of one frame within the limit.
+    if (!malformed && held.length < 4 + length) return;
+    const chain = malformed ? undefined : locateCertificates(held.subarray(FRAME_HEADER_LENGTH, 4 + length));
+    const fetching = chain === undefined ? undefined : this.settings.prefetchStatus!(chain);
     if (fetching === undefined) {
-      release();
+      this.releaseHeldBack();
       return;
     }
     this.fetchingStatus = true;
+    // E2ED-LIM-7: nothing more is read until the status is known.
+    this.pauseFor('status');
+    const release = (): void => {
+      this.releaseHeldBack();
+      this.resumeFor('status');
+    };
     void fetching.then(release, release);
+  }
+
+  private releaseHeldBack(): void {
+    const bytes = this.held?.subarray(0, this.heldBytes);
+    this.held = undefined;
+    this.heldBytes = 0;
+    this.fetchingStatus = false;
+    if (bytes !== undefined && bytes.length > 0) this.onData(bytes);
+  }
+
+  private pauseFor(reason: 'status' | 'drain'): void {
+    this.pausedFor.add(reason);
+    this.socket.pause();
+  }
+
+  private resumeFor(reason: 'status' | 'drain'): void {
+    if (!this.pausedFor.delete(reason) || this.pausedFor.size > 0 || this.isClosed) return;
+    this.socket.resume();
   }
 
   private onTransportEnd(err?: Error): void {
@@ -629,7 +821,7 @@ export class UaConnection extends EventEmitter {
     if (!this.isConnected || this.isClosed) return;
     if (this.idleTimer) this.idleTimer.refresh();
     else {
-      this.idleTimer = setTimeout(() => {
+      this.idleTimer = this.settings.timers.setTimeout(() => {
         this.apply(this.engine.timeout('idle'));
         this.awaitPeerCloseNotify();
       }, this.settings.idleTimeoutMs);
@@ -664,7 +856,7 @@ export class UaConnection extends EventEmitter {
       case 'connected':
         this.peerUserId = ev.peerUserId;
         this.isConnected = true;
-        clearTimeout(this.handshakeTimer);
+        this.settings.timers.clearTimeout(this.handshakeTimer);
         this.handshakeTimer = undefined;
         this.touch();
         this.resolveEstablished();
@@ -705,10 +897,21 @@ export class UaConnection extends EventEmitter {
   private finish(info: CloseInfo): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    clearTimeout(this.handshakeTimer);
-    clearTimeout(this.idleTimer);
-    clearTimeout(this.closeTimer);
-    if (!this.socket.destroyed) this.socket.end();
+    this.settings.timers.clearTimeout(this.handshakeTimer);
+    this.settings.timers.clearTimeout(this.idleTimer);
+    this.settings.timers.clearTimeout(this.closeTimer);
+    if (!this.socket.destroyed) {
+      this.socket.end();
+      // The closed connection no longer counts against the listener's limits (E2ED-LIM-8), so it
+      // must not linger: whatever the peer still sends is read and dropped (onData ignores it),
+      // so that its FIN or reset is seen even if reading was paused, and a peer that keeps the
+      // connection open anyway loses it after closeTimeoutMs.
+      this.pausedFor.clear();
+      this.socket.resume();
+      const linger = setTimeout(() => this.socket.destroy(), this.settings.closeTimeoutMs);
+      linger.unref();
+      this.socket.once('close', () => clearTimeout(linger));
+    }
     if (!this.isConnected) this.rejectEstablished(new HandshakeFailedError(info));
     for (const [id, waiter] of this.pendingReceipts) waiter.reject(new Error(`the connection closed before the Receipt for ${id}`));
     this.pendingReceipts.clear();

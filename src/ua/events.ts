@@ -13,6 +13,8 @@ export type CloseKind = 'clean' | 'truncated' | 'alert-sent' | 'alert-received' 
 
 export type UaEventBody =
   | { event: 'listening'; address: string; port: number }
+  /** An incoming connection past a listener limit (E2ED-LIM-8): closed at once, nothing read or sent. */
+  | { event: 'connection_refused'; remote: string; limit: 'connections' | 'handshakes'; max: number }
   | { event: 'registered'; user: string; address: string; port: number }
   | { event: 'looked_up'; peer: string; address: string; port: number }
   | { event: 'handshake_started'; role: Role; remote: string; peer?: string }

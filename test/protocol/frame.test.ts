@@ -1,5 +1,5 @@
 import t from 'tap';
-import { DEFAULT_MAX_FRAME_LENGTH, FrameDecoder, FrameType, encodeFrame, frameHeader, type Frame } from '../../src/protocol/frame.js';
+import { checkLengthPrefix, DEFAULT_MAX_FRAME_LENGTH, FRAME_HEADER_LENGTH, FrameDecoder, FrameType, encodeFrame, frameHeader, type Frame } from '../../src/protocol/frame.js';
 import { seededRandom } from '../../src/protocol/random.js';
 import { alertOf } from '../helpers/alerts.js';
 
@@ -113,4 +113,45 @@ t.test('frames completed before a fault are handed out, the fault raised on the 
   }
   t.same(summary(frames), summary(new FrameDecoder().push(good)), 'same frames one byte at a time');
   t.equal(alert, 'decode_error', 'then the same fault');
+});
+
+t.test('record_overflow from the first length byte that proves L above the limit (E2ED-FRAME-3)', async (t) => {
+  // With the default 1 MiB limit (0x00100000) a first byte other than 00 already means L >= 16 MiB.
+  for (const first of [0x01, 0x80, 0xff]) {
+    t.equal(alertOf(() => new FrameDecoder().push(Buffer.from([first]))), 'record_overflow', `first byte ${first.toString(16)}`);
+  }
+  // 00 11 (L >= 0x00110000) is over after two bytes; 00 10 could still be 0x00100000, the limit itself.
+  const two = new FrameDecoder();
+  t.same(two.push(Buffer.from([0x00])), []);
+  t.equal(alertOf(() => two.push(Buffer.from([0x11]))), 'record_overflow');
+  const atLimit = new FrameDecoder();
+  t.same(atLimit.push(Buffer.from('001000', 'hex')), [], '00 10 00: not yet over');
+  t.equal(alertOf(() => atLimit.push(Buffer.from('01', 'hex'))), 'record_overflow', '00 10 00 01 is');
+  const exact = new FrameDecoder();
+  t.same(exact.push(Buffer.from('0010000001', 'hex')), [], '00 10 00 00 is the limit: allowed');
+  // The owner's check gives the same verdicts on what it holds (the UA holds bytes back).
+  t.equal(alertOf(() => checkLengthPrefix(Buffer.from('ff'), 1, DEFAULT_MAX_FRAME_LENGTH)), 'record_overflow');
+  t.equal(alertOf(() => checkLengthPrefix(Buffer.from('00000000', 'hex'), 4, DEFAULT_MAX_FRAME_LENGTH)), 'decode_error');
+  t.equal(alertOf(() => checkLengthPrefix(Buffer.from('000000', 'hex'), 3, DEFAULT_MAX_FRAME_LENGTH)), undefined, 'L = 0 needs the 4th byte');
+  t.equal(alertOf(() => checkLengthPrefix(Buffer.from('00100000', 'hex'), 4, DEFAULT_MAX_FRAME_LENGTH)), undefined);
+});
+
+t.test('memory follows the bytes received, not the length announced (E2ED-LIM-2, E2ED-LIM-7)', async (t) => {
+  const decoder = new FrameDecoder();
+  decoder.push(frameHeader(FrameType.Plaintext, DEFAULT_MAX_FRAME_LENGTH - 1));
+  t.ok(decoder.allocatedBytes <= 65536, `a header announcing 1 MiB holds ${decoder.allocatedBytes} bytes`);
+  // One byte at a time up to the full frame: memory stays within twice what arrived, and the
+  // frame comes out whole and exact.
+  const payload = Buffer.alloc(DEFAULT_MAX_FRAME_LENGTH - 1);
+  for (let i = 0; i < payload.length; i++) payload[i] = i & 0xff;
+  let frames: Frame[] = [];
+  let worst = 0;
+  for (let i = 0; i < payload.length; i += 997) {
+    frames = decoder.push(payload.subarray(i, Math.min(payload.length, i + 997)));
+    worst = Math.max(worst, decoder.allocatedBytes / Math.max(65536, decoder.bufferedBytes));
+  }
+  t.ok(worst <= 2, `allocated at most ${worst.toFixed(2)}x the bytes received`);
+  t.equal(frames.length, 1);
+  t.ok(frames[0]!.payload.equals(payload), 'payload intact');
+  t.equal(frames[0]!.wire.length, FRAME_HEADER_LENGTH + payload.length, 'no spare capacity left in the frame');
 });

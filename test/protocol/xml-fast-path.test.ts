@@ -120,6 +120,24 @@ const handWritten = [
   `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">`,
   `<Message>`,
   `<`,
+  // Text whose only markup is references: the fast path sizes and decodes them itself (E2ED-XML-9).
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">&#x41;&#65;&lt;&gt;&amp;&quot;&apos;&#xe9;&#x1D11E;&#x20AC;</Message>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">a &amp; b, é</Message>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">&#0;</Message>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">&#xFFFE;</Message>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">&#x110000;</Message>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">&#xD800;</Message>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">&#x123456789;</Message>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">&#12345678901;</Message>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">&#x;</Message>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">&#;</Message>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">&#X41;</Message>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">&nbsp;</Message>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">&amp</Message>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">&</Message>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">&amp; > </Message>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">&amp;\r\n</Message>`,
+  `<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">&amp;\u0001</Message>`,
 ];
 
 t.test('hand-written edge cases', async (t) => {
@@ -132,6 +150,9 @@ t.test('hand-written edge cases', async (t) => {
     }
   }
   same(t, canonical[0]!, { maxTextBytes: 5 });
+  // Sizes are those of the decoded text: 3 references of 1 to 4 octets each, around the limit.
+  const references = Buffer.from(`<Message xmlns="${NS}" id="a" timestamp="2026-11-26T19:00:00Z">&#x41;&#xe9;&#x1D11E;</Message>`);
+  for (const maxTextBytes of [6, 7, 8]) same(t, references, { maxTextBytes });
   same(t, canonical[0]!, { maxAttributes: 1 });
   same(t, canonical[0]!, { maxNameBytes: 4 });
   const hello = canonical.find((d) => d.toString('utf8').startsWith('<Hello'))!;
