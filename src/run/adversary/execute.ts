@@ -1,0 +1,112 @@
+// Runs one adversary case: brings up "the implementation in role R" through the door
+// (src/iut/door.ts), connects the adversarial peer to it in the other role, runs the script, and
+// turns what happened into the verdict and evidence of the other suites (src/run/model.ts).
+// The adversary's addresses are injectable (a recording forwarder may sit in between), and every
+// chunk it writes or reads can be reported (`tap`).
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { seededRandom } from '../../protocol/random.js';
+import { Adversary } from '../../adversary/adversary.js';
+import { Link, type ChunkTap } from '../../adversary/link.js';
+import { Session } from '../../adversary/session.js';
+import type { Script } from '../../adversary/script.js';
+import type { ImplementationUnderTest, IutInstance, IutRole } from '../../iut/door.js';
+import type { EnrolledUser, RunEnvironment, Slot } from '../environment.js';
+
+export interface AdversaryRunContext {
+  env: RunEnvironment;
+  slot: Slot;
+  /** `${run seed}/${case id}`. */
+  seed: string;
+  signal: AbortSignal;
+  iut: ImplementationUnderTest;
+  /** Where the adversary connects to instead of the implementation's own address (a forwarder), by the address the implementation listens on. */
+  route?: (to: { host: string; port: number }) => { host: string; port: number };
+  tap?: ChunkTap;
+}
+
+export interface AdversaryRecord {
+  /** undefined: every expectation held. */
+  mismatch: string | undefined;
+  /** One line per step and per frame received. */
+  log: string[];
+}
+
+function credentialsOf(user: EnrolledUser, anchors: Buffer[]) {
+  return {
+    userId: user.identity.userId,
+    privateKey: user.identity.privateKey,
+    chain: user.identity.chain,
+    trustAnchors: anchors,
+    files: { key: '', chain: '', anchors: '' },
+  };
+}
+
+export async function runAdversaryScript(script: Script, ctx: AdversaryRunContext): Promise<AdversaryRecord> {
+  const { env, slot } = ctx;
+  const iutRole: IutRole = script.role === 'initiator' ? 'responder' : 'initiator';
+  const iutUser = iutRole === 'responder' ? (script.iut?.identity === 'rsa' ? slot.rsaResponder : slot.responder) : slot.initiator;
+  const advUser = script.role === 'initiator' ? slot.initiator : slot.responder;
+  const session = new Session(script.role, { userId: advUser.identity.userId, privateKey: advUser.identity.privateKey, chain: advUser.identity.chain }, seededRandom(`${ctx.seed}/adversary`));
+  if (script.role === 'initiator') session.peerChain = iutUser.identity.chain;
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'sixbench-adv-'));
+  const log: string[] = [];
+  let instance: IutInstance | undefined;
+  let link: Link | undefined;
+  let listener: Awaited<ReturnType<typeof Link.listen>> | undefined;
+  try {
+    const base = {
+      caseId: ctx.seed,
+      role: iutRole,
+      workDir,
+      credentials: credentialsOf(iutUser, env.pki.anchors),
+      seed: `${ctx.seed}/iut`,
+      now: env.pki.referenceTime,
+      ...(script.iut?.versions ? { versions: script.iut.versions } : {}),
+      ...(script.iut?.methods ? { methods: script.iut.methods } : {}),
+      ...(script.iut?.ciphers ? { ciphers: script.iut.ciphers } : {}),
+    };
+    if (iutRole === 'responder') {
+      instance = await ctx.iut.start({ ...base, listen: { host: env.host, port: 0 } }, ctx.signal);
+      if (!instance.listening) throw new Error('the implementation did not report where it listens');
+      const to = ctx.route ? ctx.route(instance.listening) : instance.listening;
+      link = await Link.connect(to, ctx.tap, ctx.signal);
+    } else {
+      listener = await Link.listen({ host: env.host, port: 0 }, ctx.tap);
+      const at = ctx.route ? ctx.route(listener.address) : listener.address;
+      instance = await ctx.iut.start({ ...base, connect: { host: at.host, port: at.port, peerUserId: advUser.identity.userId } }, ctx.signal);
+      link = await Promise.race([
+        listener.accepted,
+        new Promise<never>((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('the implementation did not connect')), { once: true })),
+      ]);
+    }
+    const adversary = new Adversary({
+      session,
+      link,
+      peerUserId: iutUser.identity.userId,
+      offer: {
+        versions: script.offer?.versions ?? ['1.0'],
+        methods: script.offer?.methods ?? ['x25519'],
+        ciphers: script.offer?.ciphers ?? ['AES-256-GCM'],
+      },
+      signal: ctx.signal,
+    });
+    if (script.role === 'responder' && script.offer?.ciphers?.[0]) session.cipher = script.offer.ciphers[0] as Session['cipher'];
+    if (script.iut?.identity === 'rsa' && script.role === 'responder') session.rsaPrivateKey = advUser.identity.privateKey;
+    let mismatch: string | undefined;
+    try {
+      mismatch = await adversary.run(script);
+    } catch (err) {
+      mismatch = `the script could not go on: ${(err as Error).message}`;
+    }
+    if (ctx.signal.aborted && mismatch !== undefined) mismatch = `${mismatch} (the case timed out)`;
+    log.push(...adversary.log);
+    return { mismatch, log };
+  } finally {
+    link?.destroy();
+    listener?.close();
+    await instance?.stop().catch(() => undefined);
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
