@@ -8,6 +8,7 @@ import { constantTimeEqual, fromHex, toHex } from '../protocol/bytes.js';
 import { applyMutators, type Mutator } from './mutators.js';
 import { template, HANDSHAKE_NAMES, type Offer, type MessageName } from './templates.js';
 import { writeXml } from './xml-tree.js';
+import { expandValue } from './values.js';
 import type { Link, LinkEvent } from './link.js';
 import type { ExpectStep, Script, ScriptStep, SendStep } from './script.js';
 import type { Session } from './session.js';
@@ -130,9 +131,10 @@ export class Adversary {
       label = `raw payload`;
     } else {
       const name = step.message!;
-      const tree = template(name, { session: s, peerUserId: this.o.peerUserId, offer: this.o.offer, fields: step.fields ?? {} });
-      const sets: Mutator[] = Object.entries(step.set ?? {}).map(([path, value]) => ({ op: 'set', path, value: this.expandValue(value) }));
-      const mutators = [...sets, ...(step.mutate ?? [])];
+      const fields = Object.fromEntries(Object.entries(step.fields ?? {}).map(([k, v]) => [k, typeof v === 'string' ? this.expandValue(v) : v]));
+      const tree = template(name, { session: s, peerUserId: this.o.peerUserId, offer: this.o.offer, fields });
+      const sets: Mutator[] = Object.entries(step.set ?? {}).map(([path, value]) => ({ op: 'set', path, value }));
+      const mutators = [...sets, ...(step.mutate ?? [])].map((m) => ('value' in m && typeof m.value === 'string' ? { ...m, value: this.expandValue(m.value) } : m));
       payload = applyMutators(tree, mutators, writeXml);
       label = `${name}${mutators.length > 0 ? ` (${mutators.map((m) => m.op).join(', ')})` : ''}`;
     }
@@ -172,18 +174,8 @@ export class Adversary {
     void n;
   }
 
-  /** $-values: $peerNonce, $ownNonce, $ownUserId, $peerUserId, $repeat:<text>:<n>, $zeros:<n> (hex of n zero bytes). */
   expandValue(v: string): string {
-    const s = this.session;
-    if (v === '$peerNonce') return toHex((s.role === 'initiator' ? s.nonceR : s.nonceI) ?? Buffer.alloc(32));
-    if (v === '$ownNonce') return toHex(s.ownNonce());
-    if (v === '$ownUserId') return s.identity.userId;
-    if (v === '$peerUserId') return this.o.peerUserId;
-    const rep = /^\$repeat:(.*):(\d+)$/s.exec(v);
-    if (rep) return rep[1]!.repeat(Number(rep[2]));
-    const zeros = /^\$zeros:(\d+)$/.exec(v);
-    if (zeros) return '00'.repeat(Number(zeros[1]));
-    return v;
+    return expandValue(v, this.session, this.o.peerUserId);
   }
 
   // ---- receive ---------------------------------------------------------------------------------
@@ -294,7 +286,7 @@ export class Adversary {
       if (step.in && o.in !== step.in) return `expected ${want} in a ${step.in === 'record' ? 'record' : 'plaintext frame'}, got ${describeObserved(o)}`;
       for (const [field, value] of Object.entries(step.where ?? {})) {
         const actual = field === 'valid' ? (o as { valid?: boolean }).valid : fieldOf(o.msg, field);
-        if (String(actual) !== String(value)) return `${o.name} has ${field}=${String(actual)}, expected ${String(value)}`;
+        if (String(actual) !== (typeof value === 'string' ? this.expandValue(value) : String(value))) return `${o.name} has ${field}=${String(actual)}, expected ${String(value)}`;
       }
       return undefined;
     }
@@ -303,6 +295,9 @@ export class Adversary {
 }
 
 function fieldOf(msg: E2edMessage, field: string): unknown {
+  // Computed fields: the downgrade sentinel in a Hello nonce (E2ED-VER-4), and the method of a key share.
+  if (field === 'sentinel') return 'nonce' in msg ? msg.nonce.subarray(24).equals(Buffer.from('E2EDDOWN', 'ascii')) : undefined;
+  if (field === 'keyShareMethod') return 'keyShare' in msg ? msg.keyShare?.method : undefined;
   const v = (msg as unknown as Record<string, unknown>)[field];
   if (Buffer.isBuffer(v)) return v.toString('hex');
   if (field === 'keyShare' && v && typeof v === 'object') return (v as { publicKey: Buffer }).publicKey.toString('hex');

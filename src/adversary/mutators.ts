@@ -7,8 +7,8 @@
 import { cloneNode, locate, node, type XNode } from './xml-tree.js';
 
 export type TreeMutator =
-  /** Removes the element or attribute at `path`. */
-  | { op: 'remove'; path: string }
+  /** Removes the element or attribute at `path` (`all`: every sibling element of that name). */
+  | { op: 'remove'; path: string; all?: boolean }
   /** Repeats the element or attribute at `path` right after itself. */
   | { op: 'duplicate'; path: string }
   /** Gives the element at `path` this text, or the attribute this value (creating the attribute if absent). */
@@ -17,6 +17,8 @@ export type TreeMutator =
   | { op: 'empty'; path: string }
   /** Adds a child `name` to the element at `path` (default the root), at `at` (default last); `critical` sets critical="true". */
   | { op: 'addChild'; path?: string; name: string; critical?: boolean; text?: string; at?: number }
+  /** Adds an element `name` right after the element at `path` (an unknown sibling). */
+  | { op: 'addSibling'; path: string; name: string; critical?: boolean }
   /** Moves the element at `path` to position `to` among its siblings (0 = first; -1 = last). */
   | { op: 'move'; path: string; to: number }
   /** Renames the element or attribute at `path` (a case change, a prefix, another name). */
@@ -50,7 +52,7 @@ export type ByteMutator =
 
 export type Mutator = TreeMutator | TextMutator | ByteMutator;
 
-export const TREE_OPS = ['remove', 'duplicate', 'set', 'empty', 'addChild', 'move', 'rename', 'mixText', 'namespace', 'childNamespace'] as const;
+export const TREE_OPS = ['remove', 'duplicate', 'addSibling', 'set', 'empty', 'addChild', 'move', 'rename', 'mixText', 'namespace', 'childNamespace'] as const;
 export const TEXT_OPS = ['declaration', 'inject', 'replace'] as const;
 export const BYTE_OPS = ['flipBit', 'truncate', 'extend', 'prefix', 'overwrite'] as const;
 export const MUTATOR_OPS: readonly string[] = [...TREE_OPS, ...TEXT_OPS, ...BYTE_OPS];
@@ -58,12 +60,13 @@ export const INJECTABLE = ['comment', 'pi', 'doctype', 'entity', 'cdata', 'white
 
 /** Which fields each op takes (required, optional): the catalogue's check of a script. */
 export const MUTATOR_FIELDS: Record<string, { required: string[]; optional: string[] }> = {
-  remove: { required: ['path'], optional: [] },
+  remove: { required: ['path'], optional: ['all'] },
   duplicate: { required: ['path'], optional: [] },
   set: { required: ['path', 'value'], optional: [] },
   empty: { required: ['path'], optional: [] },
   addChild: { required: ['name'], optional: ['path', 'critical', 'text', 'at'] },
   move: { required: ['path', 'to'], optional: [] },
+  addSibling: { required: ['path', 'name'], optional: ['critical'] },
   rename: { required: ['path', 'name'], optional: [] },
   mixText: { required: ['text'], optional: ['path'] },
   namespace: { required: [], optional: ['value'] },
@@ -143,7 +146,8 @@ function mutateTree(root: XNode, m: TreeMutator): XNode {
   switch (m.op) {
     case 'remove':
       if (!at.parent) throw new Error('cannot remove the root');
-      at.parent.children.splice(at.index, 1);
+      if (m.all) at.parent.children = at.parent.children.filter((c) => c.name !== at.node.name);
+      else at.parent.children.splice(at.index, 1);
       return root;
     case 'duplicate':
       if (!at.parent) throw new Error('cannot duplicate the root');
@@ -159,6 +163,10 @@ function mutateTree(root: XNode, m: TreeMutator): XNode {
       return root;
     case 'rename':
       at.node.name = m.name;
+      return root;
+    case 'addSibling':
+      if (!at.parent) throw new Error('the root has no siblings');
+      at.parent.children.splice(at.index + 1, 0, node(m.name, { critical: m.critical ? 'true' : undefined }));
       return root;
     case 'move': {
       if (!at.parent) throw new Error('cannot move the root');

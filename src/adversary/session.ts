@@ -109,7 +109,10 @@ export class Session {
   /** Encrypts a fresh premaster to the peer's RSA key (E2ED-KS-11). */
   encryptedPremaster(peerChain: Buffer[]): Buffer {
     this.premaster ??= this.rng.bytes(32);
-    return encryptPremaster(new X509Certificate(peerChain[0]!).publicKey, this.premaster, this.rng);
+    const key = peerChain[0] ? new X509Certificate(peerChain[0]).publicKey : undefined;
+    // A peer without an RSA key (a case offering rsa-oaep to it on purpose): 256 bytes that decrypt to nothing.
+    if (key?.asymmetricKeyType !== 'rsa') return this.rng.bytes(256);
+    return encryptPremaster(key, this.premaster, this.rng);
   }
 
   /** Records a handshake frame that really went out or came in, and learns from it what the key schedule needs. */

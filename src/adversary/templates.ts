@@ -82,7 +82,8 @@ export function template(name: MessageName, ctx: TemplateContext): XNode {
       return root('CertificateVerify', { algorithm: cv.algorithm }, toBase64(cv.signature));
     }
     case 'Finished':
-      return root('Finished', {}, toHex(s.finished()));
+      // Without a handshake secret (a Finished out of its place) any 32 bytes will do.
+      return root('Finished', {}, toHex(s.hs ? s.finished() : Buffer.alloc(32)));
     case 'Alert': {
       const reason = f['reason'];
       return root('Alert', { level: str(f['level'], 'fatal'), code: str(f['code'], 'handshake_failure') }, reason === undefined ? [] : [node('Reason', {}, String(reason))]);

@@ -4,8 +4,11 @@
 // executors (src/run/conversation.ts, irp-checks.ts, vector-checks.ts) interpret the `action`;
 // the judge (src/run/judge.ts) compares what happened with what is accepted.
 import type { CloseKind } from '../ua/events.js';
+import type { Script } from '../adversary/script.js';
 
-export const SUITES = ['interop', 'knobs', 'certificates', 'vectors', 'irp'] as const;
+export const SUITES = ['interop', 'knobs', 'certificates', 'vectors', 'irp', 'ordering', 'syntax', 'records', 'limits', 'reflection', 'key-transport'] as const;
+/** The suites the adversarial peer drives (src/run/adversary/). */
+export const ADVERSARY_SUITES: readonly SuiteName[] = ['ordering', 'syntax', 'records', 'limits', 'reflection', 'key-transport'];
 export type SuiteName = (typeof SUITES)[number];
 
 export function isSuiteName(s: string): s is SuiteName {
@@ -129,7 +132,9 @@ export type CaseAction =
   | { kind: 'vectors'; file: string }
   | { kind: 'irp'; check: IrpCheckName }
   /** A check of its own over reference UAs (src/run/keylog-check.ts, src/run/ua-checks.ts). */
-  | { kind: 'check'; check: UaCheckName };
+  | { kind: 'check'; check: UaCheckName }
+  /** The adversarial peer runs a script against the implementation in the other role (src/run/adversary/); `sanity`: the family's sanity conversation. */
+  | { kind: 'adversary'; family: string; script: Script; sanity?: 'before' | 'after' };
 
 /** How a knob case shows that the bench tells the knob apart from conforming behaviour. */
 export type KnobForm =

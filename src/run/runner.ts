@@ -19,6 +19,7 @@ import { judgeConversation } from './judge.js';
 import type { CaseResult, CaseSpec, Evidence } from './model.js';
 import { buildReport, type RunReport } from './report.js';
 import { runVectorCheck, VECTORS_DIR } from './vector-checks.js';
+import { runAdversaryCase } from './adversary/run-case.js';
 
 export const DEFAULT_SEED = 'sixbench-run';
 export const DEFAULT_CONCURRENCY = 2;
@@ -128,6 +129,10 @@ async function execute(spec: CaseSpec, ctx: CaseContext, signal: AbortSignal): P
       observed,
       evidence: evidence(spec, ctx, mismatches, { observed, events: record.events }),
     };
+  }
+  if (action.kind === 'adversary') {
+    if (!ctx.env || !ctx.slot) throw new Error('no run environment');
+    return runAdversaryCase(spec, action, { env: ctx.env, slot: ctx.slot, seed: caseSeed, signal }, (m, extra) => evidence(spec, ctx, m, extra));
   }
   let check: Promise<CheckResult>;
   if (action.kind === 'vectors') check = runVectorCheck(action.file, ctx.vectorsDir);

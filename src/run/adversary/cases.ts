@@ -1,0 +1,84 @@
+// Helpers shared by the adversary families: how a case is made from a script, and the endings the
+// spec requires (a refusal, a silent close, the implementation going on).
+import { ruleFor, type Fault } from '../../adversary/alert-rules.js';
+import type { ExpectStep, Script, ScriptStep } from '../../adversary/script.js';
+import type { CaseSpec, SuiteName } from '../model.js';
+
+export type Family = 'ordering' | 'syntax' | 'records' | 'limits' | 'reflection' | 'key-transport';
+export const FAMILIES: readonly Family[] = ['ordering', 'syntax', 'records', 'limits', 'reflection', 'key-transport'];
+
+export type Ending =
+  /** The fault's alert (fatal, in plaintext or a record as the sender's state requires), then the end. */
+  | { refused: Fault; in?: 'plaintext' | 'record' }
+  /** The connection ends with no alert (a received fatal alert, E2ED-ALERT-5). */
+  | { silentClose: true }
+  /** The implementation goes on: these steps show it. */
+  | { goesOn: ScriptStep[] };
+
+export function endingSteps(e: Ending): ScriptStep[] {
+  if ('refused' in e) return [{ do: 'refused', alert: [ruleFor(e.refused).alert], ...(e.in ? { in: e.in } : {}) }];
+  if ('silentClose' in e) return [{ do: 'expect', closed: 'any' } satisfies ExpectStep];
+  return e.goesOn;
+}
+
+export function endingRequirements(e: Ending): string[] {
+  if ('refused' in e) return [...ruleFor(e.refused).requirements, 'E2ED-ALERT-1'];
+  if ('silentClose' in e) return ['E2ED-ALERT-5'];
+  return [];
+}
+
+export function endingWords(e: Ending): string {
+  if ('refused' in e) return `refused with a fatal ${ruleFor(e.refused).alert}${e.in ? ` in ${e.in === 'record' ? 'a record' : 'plaintext'}` : ''}, then the connection ends`;
+  if ('silentClose' in e) return 'the connection ends without an alert from the implementation';
+  return 'the implementation goes on as the spec says (the conversation completes)';
+}
+
+export function adversaryCase(opts: {
+  id: string;
+  suite: Family;
+  title: string;
+  requirements: string[];
+  script: Script;
+  ending: Ending;
+  expected?: string;
+}): CaseSpec {
+  return {
+    id: opts.id,
+    suite: opts.suite as SuiteName,
+    title: opts.title,
+    requirements: [...new Set([...opts.requirements, ...endingRequirements(opts.ending)])],
+    expected: opts.expected ?? endingWords(opts.ending),
+    action: { kind: 'adversary', family: opts.suite, script: { ...opts.script, steps: [...opts.script.steps, ...endingSteps(opts.ending)] } },
+  };
+}
+
+/** The sanity conversation of a family (tlsfuzzer's rule): a complete handshake, a Ping answered, a clean close. */
+export function sanityScript(role: 'initiator' | 'responder'): Script {
+  return {
+    role,
+    steps: [
+      { do: 'handshake' },
+      { do: 'roundTrip', id: 'sanity' },
+      { do: 'close', how: 'notify' },
+      { do: 'expect', alert: ['close_notify'], level: 'warning', in: 'record' },
+      { do: 'expect', closed: 'any' },
+    ],
+  };
+}
+
+export function sanityCases(family: Family): { before: CaseSpec; after: CaseSpec } {
+  const mk = (when: 'before' | 'after'): CaseSpec => ({
+    id: `${family}.sanity.${when}`,
+    suite: family as SuiteName,
+    title: `Sanity conversation ${when} the ${family} family: a conforming handshake, a Ping answered by its Pong, close_notify answered (a dead implementation reads as unreachable, not as failures)`,
+    requirements: ['E2ED-HS-32', 'E2ED-APP-6', 'E2ED-ALERT-7'],
+    expected: 'Connected; the Pong; the close_notify answered in a record, then the end',
+    action: { kind: 'adversary', family, sanity: when, script: sanityScript('initiator') },
+  });
+  return { before: mk('before'), after: mk('after') };
+}
+
+/** "E2ED-HS-2" style field name for ids: `@from` -> `from`, `KeyShare/@method` -> `KeyShare.method`. */
+export function idPart(s: string): string {
+  return s.replace(/\/@/g, '.').replace(/@/g, '').replace(/\//g, '.').replace(/\[(\d+)\]/g, '$1');
+}

@@ -1,0 +1,69 @@
+// One adversary case as the runner sees it: the family's sanity conversation first (once per run
+// and family: when it fails, the family's cases are skipped as "implementation unreachable", not
+// failed one by one), then the script against the implementation, judged by its expectations.
+import type { ImplementationUnderTest } from '../../iut/door.js';
+import type { RunEnvironment, Slot } from '../environment.js';
+import type { CaseAction, CaseResult, CaseSpec, Evidence } from '../model.js';
+import { sanityScript } from './cases.js';
+import { runAdversaryScript, type AdversaryRecord } from './execute.js';
+import { inProcessReference } from './interim-door.js';
+
+type AdversaryAction = Extract<CaseAction, { kind: 'adversary' }>;
+
+/** The implementation the adversary faces in a run (default: the in-process reference). */
+const iutOfRun = new WeakMap<RunEnvironment, ImplementationUnderTest>();
+const sanityOfRun = new WeakMap<RunEnvironment, Map<string, Promise<AdversaryRecord>>>();
+
+export function setAdversaryIut(env: RunEnvironment, iut: ImplementationUnderTest): void {
+  iutOfRun.set(env, iut);
+}
+
+export function adversaryIut(env: RunEnvironment): ImplementationUnderTest {
+  let iut = iutOfRun.get(env);
+  if (!iut) iutOfRun.set(env, (iut = inProcessReference()));
+  return iut;
+}
+
+export interface AdversaryCaseContext {
+  env: RunEnvironment;
+  slot: Slot;
+  seed: string;
+  signal: AbortSignal;
+  iut?: ImplementationUnderTest;
+}
+
+function sanityBefore(family: string, ctx: AdversaryCaseContext, iut: ImplementationUnderTest): Promise<AdversaryRecord> {
+  let memo = sanityOfRun.get(ctx.env);
+  if (!memo) sanityOfRun.set(ctx.env, (memo = new Map()));
+  let p = memo.get(`${iut.name}/${family}`);
+  if (!p) {
+    // Its own clock: the sanity conversation must not inherit the first case's timeout.
+    p = runAdversaryScript(sanityScript('initiator'), { env: ctx.env, slot: ctx.slot, seed: `${ctx.seed.split('/')[0]}/${family}.sanity.before`, signal: AbortSignal.timeout(5000), iut });
+    memo.set(`${iut.name}/${family}`, p);
+  }
+  return p;
+}
+
+export async function runAdversaryCase(
+  spec: CaseSpec,
+  action: AdversaryAction,
+  ctx: AdversaryCaseContext,
+  evidence: (mismatches: string[], extra?: Partial<Evidence>) => Evidence,
+): Promise<CaseResult> {
+  const iut = ctx.iut ?? adversaryIut(ctx.env);
+  const base = { id: spec.id, suite: spec.suite, title: spec.title, requirements: spec.requirements };
+  let record: AdversaryRecord;
+  if (action.sanity === 'before') record = await sanityBefore(action.family, ctx, iut);
+  else {
+    if (action.sanity === undefined) {
+      const sanity = await sanityBefore(action.family, ctx, iut);
+      if (sanity.mismatch !== undefined) {
+        return { ...base, verdict: 'skip', reason: `implementation unreachable: the ${action.family} sanity conversation failed (${sanity.mismatch})` };
+      }
+    }
+    record = await runAdversaryScript(action.script, { ...ctx, iut });
+  }
+  const observed = { wire: record.log };
+  if (record.mismatch === undefined) return { ...base, verdict: 'pass', observed };
+  return { ...base, verdict: 'fail', reason: record.mismatch, observed, evidence: evidence([record.mismatch], { observed }) };
+}
