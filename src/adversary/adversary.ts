@@ -2,6 +2,7 @@
 // core's codecs, transcript and key schedule and never on the engine's state machine, so that it
 // can break every rule the engine keeps. Every step leaves a line of what happened; the first
 // expectation that does not hold ends the script and is the case's mismatch.
+import { X509Certificate } from 'node:crypto';
 import { decodeE2ed, type E2edMessage } from '../protocol/messages.js';
 import { encodeFrame, FrameType } from '../protocol/frame.js';
 import { constantTimeEqual, fromHex, toHex } from '../protocol/bytes.js';
@@ -124,6 +125,7 @@ export class Adversary {
   private async send(step: SendStep, n: number): Promise<void> {
     const s = this.session;
     let payload: Buffer;
+    let transcriptPayload: Buffer | undefined;
     let label: string;
     if (step.raw) {
       const one = step.raw.hex !== undefined ? Buffer.from(step.raw.hex, 'hex') : Buffer.from(step.raw.text ?? '', 'utf8');
@@ -136,6 +138,11 @@ export class Adversary {
       const sets: Mutator[] = Object.entries(step.set ?? {}).map(([path, value]) => ({ op: 'set', path, value }));
       const mutators = [...sets, ...(step.mutate ?? [])].map((m) => ('value' in m && typeof m.value === 'string' ? { ...m, value: this.expandValue(m.value) } : m));
       payload = applyMutators(tree, mutators, writeXml);
+      if (step.transcriptAs) {
+        // What the adversary hashes differs from what it sent: a man in the middle's view (E2ED-VER-6).
+        const extra = step.transcriptAs.mutate.map((m) => ('value' in m && typeof m.value === 'string' ? { ...m, value: this.expandValue(m.value) } : m));
+        transcriptPayload = applyMutators(tree, [...mutators, ...extra], writeXml);
+      }
       label = `${name}${mutators.length > 0 ? ` (${mutators.map((m) => m.op).join(', ')})` : ''}`;
     }
     const handshake = step.message !== undefined && HANDSHAKE_NAMES.includes(step.message);
@@ -154,7 +161,7 @@ export class Adversary {
       } catch {
         decoded = undefined;
       }
-      s.noteHandshake(frame, decoded, true);
+      s.noteHandshake(transcriptPayload ? encodeFrame(FrameType.Plaintext, transcriptPayload) : frame, decoded, true);
       if (step.message === 'Finished' && s.role === 'initiator' && s.hs) s.deriveTraffic();
     }
     if (asRecord && step.message === 'KeyUpdate' && step.advance !== false) s.updateSending();
@@ -298,10 +305,24 @@ function fieldOf(msg: E2edMessage, field: string): unknown {
   // Computed fields: the downgrade sentinel in a Hello nonce (E2ED-VER-4), and the method of a key share.
   if (field === 'sentinel') return 'nonce' in msg ? msg.nonce.subarray(24).equals(Buffer.from('E2EDDOWN', 'ascii')) : undefined;
   if (field === 'keyShareMethod') return 'keyShare' in msg ? msg.keyShare?.method : undefined;
+  // E2ED-HS-14: the key material is for the first Method listed.
+  if (field === 'keyMaterialFirst') return msg.kind === 'InitiatorHello' ? (msg.keyShare?.method ?? (msg.encryptedPremaster ? 'rsa-oaep' : undefined)) === msg.methods[0] : undefined;
+  // E2ED-CERT-28: intermediates in issuing order after the leaf (each certificate issued by the next).
+  if (field === 'chainInOrder') return 'certificates' in msg ? issuingOrder(msg.certificates) : undefined;
+  if (field === 'chainLength') return 'certificates' in msg ? msg.certificates.length : undefined;
   const v = (msg as unknown as Record<string, unknown>)[field];
   if (Buffer.isBuffer(v)) return v.toString('hex');
   if (field === 'keyShare' && v && typeof v === 'object') return (v as { publicKey: Buffer }).publicKey.toString('hex');
   return v;
+}
+
+function issuingOrder(chain: Buffer[]): boolean {
+  try {
+    const certs = chain.map((c) => new X509Certificate(c));
+    return certs.every((c, i) => i === certs.length - 1 || c.checkIssued(certs[i + 1]!));
+  } catch {
+    return false;
+  }
 }
 
 function reframe(frame: Buffer, f: NonNullable<SendStep['frame']>): Buffer {

@@ -39,6 +39,8 @@ export interface SendStep {
   split?: 'bytes' | number[];
   /** Keep the bytes and write them together with the next send (several frames in one write). */
   hold?: boolean;
+  /** The adversary hashes this variant of the message instead of what it sent (a man in the middle's view, E2ED-VER-6). */
+  transcriptAs?: { mutate: Mutator[] };
   /** Whether the frame enters the transcript (default: handshake messages sent in plaintext). */
   transcript?: boolean;
 }
@@ -102,6 +104,8 @@ export interface Script {
   role: 'initiator' | 'responder';
   /** What the adversary offers as initiator (defaults: 1.0; x25519; AES-256-GCM), or selects as responder (cipher). */
   offer?: { versions?: string[]; methods?: string[]; ciphers?: string[] };
+  /** The adversary's own identity: default an enrolled user of the run; a chain of the defect catalogue (src/pki/defects.ts) instead. */
+  identity?: { defect: string };
   /** What the implementation is started with (a subset of what it supports), and its identity ('rsa': an RSA responder). */
   iut?: { versions?: string[]; methods?: string[]; ciphers?: string[]; identity?: 'p256' | 'rsa' };
   steps: ScriptStep[];

@@ -22,7 +22,9 @@ export function endingSteps(e: Ending): ScriptStep[] {
 }
 
 export function endingRequirements(e: Ending): string[] {
-  if ('refused' in e) return [...ruleFor(e.refused).requirements, 'E2ED-ALERT-1'];
+  // A refusal with the alert the spec names is also one that is neither internal_error (E2ED-ALERT-12)
+  // nor handshake_timeout (E2ED-LIM-4), and that ends the connection (E2ED-ALERT-2).
+  if ('refused' in e) return [...ruleFor(e.refused).requirements, 'E2ED-ALERT-1', 'E2ED-ALERT-2', 'E2ED-ALERT-12', 'E2ED-LIM-4'];
   if ('silentClose' in e) return ['E2ED-ALERT-5'];
   return [];
 }

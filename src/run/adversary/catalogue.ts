@@ -72,7 +72,7 @@ export function adversaryCases(dir: string, specText: string): CaseSpec[] {
   return out;
 }
 
-const SEND_KEYS = ['do', 'message', 'raw', 'fields', 'set', 'mutate', 'as', 'record', 'advance', 'frame', 'split', 'hold', 'transcript'];
+const SEND_KEYS = ['do', 'message', 'raw', 'fields', 'set', 'mutate', 'as', 'record', 'advance', 'frame', 'split', 'hold', 'transcript', 'transcriptAs'];
 const EXPECT_KEYS = ['do', 'message', 'where', 'alert', 'level', 'in', 'closed', 'nothing', 'oneOf', 'timeoutMs'];
 const FIELD_NAMES = ['id', 'text', 'timestamp', 'level', 'code', 'reason', 'request', 'name', 'critical'];
 const ALL_STATES: readonly string[] = [...REACHABLE_STATES.initiator, ...REACHABLE_STATES.responder];

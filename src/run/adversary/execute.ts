@@ -6,7 +6,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { X509Certificate, type KeyObject } from 'node:crypto';
+import { defectUserId } from '../../pki/defects.js';
 import { seededRandom } from '../../protocol/random.js';
+import { defectCase } from '../conversation.js';
 import { Adversary } from '../../adversary/adversary.js';
 import { Link, type ChunkTap } from '../../adversary/link.js';
 import { Session } from '../../adversary/session.js';
@@ -33,6 +36,15 @@ export interface AdversaryRecord {
   log: string[];
 }
 
+/** A holder of a defect-catalogue chain: its user ID, the chain, and the key of its leaf. */
+function defectIdentity(env: RunEnvironment, id: string): { userId: string; privateKey: KeyObject; chain: Buffer[] } {
+  const dc = defectCase(env.pki, id);
+  const leafSpki = new X509Certificate(dc.chain[0]!).publicKey.export({ format: 'der', type: 'spki' });
+  const candidates = [env.pki.key('defect/leaf', 'p256'), env.pki.key('defect/rsa-leaf', 'rsa2048')];
+  const key = candidates.find((c) => c.spki.equals(leafSpki)) ?? candidates[0]!;
+  return { userId: dc.expectedUserId ?? defectUserId(env.pki), privateKey: key.privateKey, chain: dc.chain };
+}
+
 function credentialsOf(user: EnrolledUser, anchors: Buffer[]) {
   return {
     userId: user.identity.userId,
@@ -48,7 +60,8 @@ export async function runAdversaryScript(script: Script, ctx: AdversaryRunContex
   const iutRole: IutRole = script.role === 'initiator' ? 'responder' : 'initiator';
   const iutUser = iutRole === 'responder' ? (script.iut?.identity === 'rsa' ? slot.rsaResponder : slot.responder) : slot.initiator;
   const advUser = script.role === 'initiator' ? slot.initiator : slot.responder;
-  const session = new Session(script.role, { userId: advUser.identity.userId, privateKey: advUser.identity.privateKey, chain: advUser.identity.chain }, seededRandom(`${ctx.seed}/adversary`));
+  const advIdentity = script.identity ? defectIdentity(env, script.identity.defect) : advUser.identity;
+  const session = new Session(script.role, { userId: advIdentity.userId, privateKey: advIdentity.privateKey, chain: advIdentity.chain }, seededRandom(`${ctx.seed}/adversary`));
   if (script.role === 'initiator') session.peerChain = iutUser.identity.chain;
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'sixbench-adv-'));
   const log: string[] = [];
@@ -75,7 +88,7 @@ export async function runAdversaryScript(script: Script, ctx: AdversaryRunContex
     } else {
       listener = await Link.listen({ host: env.host, port: 0 }, ctx.tap);
       const at = ctx.route ? ctx.route(listener.address) : listener.address;
-      instance = await ctx.iut.start({ ...base, connect: { host: at.host, port: at.port, peerUserId: advUser.identity.userId } }, ctx.signal);
+      instance = await ctx.iut.start({ ...base, connect: { host: at.host, port: at.port, peerUserId: advIdentity.userId } }, ctx.signal);
       link = await Promise.race([
         listener.accepted,
         new Promise<never>((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('the implementation did not connect')), { once: true })),

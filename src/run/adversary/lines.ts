@@ -23,6 +23,7 @@ export interface LineData {
   perCipher?: boolean;
   offer?: Script['offer'];
   iut?: Script['iut'];
+  identity?: Script['identity'];
 }
 
 export const CIPHER_IDS: Record<string, string> = { 'AES-256-GCM': 'aes', 'CHACHA20-POLY1305': 'chacha' };
@@ -53,7 +54,7 @@ export function lineCases(family: Family, lines: Record<string, LineData>): Case
             suite: family,
             title: `${line.title} (the implementation is the ${iutRole}${cipher ? `, ${cipher}` : ''})`,
             requirements: line.requirements,
-            script: { role: advRole, ...(offer ? { offer } : {}), ...(line.iut ? { iut: line.iut } : {}), steps: [...prefix, ...line.steps] },
+            script: { role: advRole, ...(offer ? { offer } : {}), ...(line.iut ? { iut: line.iut } : {}), ...(line.identity ? { identity: line.identity } : {}), steps: [...prefix, ...line.steps] },
             ending,
           }),
         );
