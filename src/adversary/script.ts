@@ -104,9 +104,18 @@ export interface Script {
   role: 'initiator' | 'responder';
   /** What the adversary offers as initiator (defaults: 1.0; x25519; AES-256-GCM), or selects as responder (cipher). */
   offer?: { versions?: string[]; methods?: string[]; ciphers?: string[] };
-  /** The adversary's own identity: default an enrolled user of the run; a chain of the defect catalogue (src/pki/defects.ts) instead. */
-  identity?: { defect: string };
+  /** The adversary's own identity: default an enrolled P-256 user of the run; 'rsa' the run's RSA user (an rsa-oaep responder); or a chain of the defect catalogue (src/pki/defects.ts). */
+  identity?: 'rsa' | { defect: string };
   /** What the implementation is started with (a subset of what it supports), and its identity ('rsa': an RSA responder). */
-  iut?: { versions?: string[]; methods?: string[]; ciphers?: string[]; identity?: 'p256' | 'rsa' };
+  iut?: {
+    versions?: string[];
+    methods?: string[];
+    ciphers?: string[];
+    identity?: 'p256' | 'rsa';
+    /** It has the run's registry: certificate status from IRP (E2ED-CERT-30) and, as initiator, the adversary found by an IRP look-up (the adversary registers its address first). */
+    registry?: boolean;
+    /** Initiator: the Messages it sends once Connected (door level 1). */
+    messages?: string[];
+  };
   steps: ScriptStep[];
 }

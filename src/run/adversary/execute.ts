@@ -59,8 +59,8 @@ export async function runAdversaryScript(script: Script, ctx: AdversaryRunContex
   const { env, slot } = ctx;
   const iutRole: IutRole = script.role === 'initiator' ? 'responder' : 'initiator';
   const iutUser = iutRole === 'responder' ? (script.iut?.identity === 'rsa' ? slot.rsaResponder : slot.responder) : slot.initiator;
-  const advUser = script.role === 'initiator' ? slot.initiator : slot.responder;
-  const advIdentity = script.identity ? defectIdentity(env, script.identity.defect) : advUser.identity;
+  const advUser = script.identity === 'rsa' ? slot.rsaResponder : script.role === 'initiator' ? slot.initiator : slot.responder;
+  const advIdentity = typeof script.identity === 'object' ? defectIdentity(env, script.identity.defect) : advUser.identity;
   const session = new Session(script.role, { userId: advIdentity.userId, privateKey: advIdentity.privateKey, chain: advIdentity.chain }, seededRandom(`${ctx.seed}/adversary`));
   if (script.role === 'initiator') session.peerChain = iutUser.identity.chain;
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'sixbench-adv-'));
@@ -79,6 +79,8 @@ export async function runAdversaryScript(script: Script, ctx: AdversaryRunContex
       ...(script.iut?.versions ? { versions: script.iut.versions } : {}),
       ...(script.iut?.methods ? { methods: script.iut.methods } : {}),
       ...(script.iut?.ciphers ? { ciphers: script.iut.ciphers } : {}),
+      ...(script.iut?.messages ? { messages: script.iut.messages } : {}),
+      ...(script.iut?.registry ? { registry: { host: env.host, port: env.stub.port, caFile: '', ca: env.pki.anchors } } : {}),
     };
     if (iutRole === 'responder') {
       instance = await ctx.iut.start({ ...base, listen: { host: env.host, port: 0 } }, ctx.signal);
@@ -88,6 +90,8 @@ export async function runAdversaryScript(script: Script, ctx: AdversaryRunContex
     } else {
       listener = await Link.listen({ host: env.host, port: 0 }, ctx.tap);
       const at = ctx.route ? ctx.route(listener.address) : listener.address;
+      // Found by a look-up: the adversary registers where it listens, as its user (E2ED-HS-37).
+      if (script.iut?.registry) await advUser.registry.register(at.host, at.port);
       instance = await ctx.iut.start({ ...base, connect: { host: at.host, port: at.port, peerUserId: advIdentity.userId } }, ctx.signal);
       link = await Promise.race([
         listener.accepted,
@@ -106,7 +110,7 @@ export async function runAdversaryScript(script: Script, ctx: AdversaryRunContex
       signal: ctx.signal,
     });
     if (script.role === 'responder' && script.offer?.ciphers?.[0]) session.cipher = script.offer.ciphers[0] as Session['cipher'];
-    if (script.iut?.identity === 'rsa' && script.role === 'responder') session.rsaPrivateKey = advUser.identity.privateKey;
+    if (script.identity === 'rsa') session.rsaPrivateKey = advUser.identity.privateKey;
     let mismatch: string | undefined;
     try {
       mismatch = await adversary.run(script);

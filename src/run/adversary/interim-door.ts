@@ -1,12 +1,18 @@
 // The in-process reference behind the door contract of src/iut/door.ts, for the adversary's cases
 // until the adapter's own reference door (issue 8) is merged: the reference UserAgent, started for
-// one case in one role, with the credentials the bench issued, no directory, so no revocation look-up (the
-// cases here are not about certificates), and its clock at the PKI's reference time. The cases never construct a UA.
-import { HandshakeFailedError, UserAgent, type UaConnection } from '../../ua/agent.js';
+// one case in one role, with the credentials the bench issued; with the run's registry only when the
+// request names it (status, look-ups), and its clock at the PKI's reference time. The cases never construct a UA.
+import { HandshakeFailedError, UserAgent, type PeerDirectory, type UaConnection } from '../../ua/agent.js';
 import { parseBugs } from '../../protocol/bugs.js';
 import type { ImplementationUnderTest, IutExit, IutInstance, IutStartRequest } from '../../iut/door.js';
 
-export function inProcessReference(opts: { knobs?: string[] } = {}): ImplementationUnderTest {
+export interface ReferenceDoorOptions {
+  knobs?: string[];
+  /** The registry client of a user of the run, for a start request that names the registry (status and look-ups). */
+  directoryFor?: (userId: string) => PeerDirectory | undefined;
+}
+
+export function inProcessReference(opts: ReferenceDoorOptions = {}): ImplementationUnderTest {
   return {
     name: opts.knobs?.length ? `sixbench reference with ${opts.knobs.join(', ')}` : 'sixbench reference',
     version: 'in-process',
@@ -24,7 +30,9 @@ export function inProcessReference(opts: { knobs?: string[] } = {}): Implementat
     async start(request: IutStartRequest): Promise<IutInstance> {
       const c = request.credentials;
       const connections = new Set<UaConnection>();
+      const directory = request.registry ? opts.directoryFor?.(c.userId) : undefined;
       const agent = new UserAgent({
+        ...(directory ? { directory } : {}),
         identity: { userId: c.userId, privateKey: c.privateKey, chain: c.chain, trustAnchors: c.trustAnchors },
         ...(request.versions ? { versions: request.versions } : {}),
         ...(request.methods ? { methods: request.methods } : {}),
@@ -43,8 +51,7 @@ export function inProcessReference(opts: { knobs?: string[] } = {}): Implementat
         listening = { host: at.address, port: at.port };
       } else if (request.connect) {
         const target = request.connect;
-        void agent
-          .connectTo({ address: target.host, port: target.port, peerUserId: target.peerUserId })
+        void (directory ? agent.connect(target.peerUserId) : agent.connectTo({ address: target.host, port: target.port, peerUserId: target.peerUserId }))
           .then((conn) => {
             connections.add(conn);
             for (const text of request.messages ?? []) conn.sendText(text);

@@ -123,7 +123,8 @@ function beforeConnected(row: StateRow, m: OrderingMessage): Outcome | undefined
       if (row.acceptable.includes(m.matches as never)) return undefined; // the normal path
       return { ending: { refused: 'state.unexpected', in: 'plaintext' }, requirements: ['E2ED-HS-31', ...(m.matches?.startsWith('Hello') ? ['E2ED-HS-34'] : [])] };
     case 'application':
-      return { ending: { refused: 'app.inPlaintext', in: 'plaintext' }, requirements: ['E2ED-ID-9'] };
+      // Refused, so not acknowledged: nothing is delivered before Connected (a Receipt would be the proof of delivery).
+      return { ending: { refused: 'app.inPlaintext', in: 'plaintext' }, requirements: ['E2ED-ID-9', 'E2ED-APP-10'] };
     case 'unknown':
     case 'unknown-critical':
       return { ending: { refused: 'xml.unknownPlaintextRoot', in: 'plaintext' }, requirements: [] };

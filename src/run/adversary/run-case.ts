@@ -2,6 +2,7 @@
 // and family: when it fails, the family's cases are skipped as "implementation unreachable", not
 // failed one by one), then the script against the implementation, judged by its expectations.
 import type { ImplementationUnderTest } from '../../iut/door.js';
+import { irpDirectory, type PeerDirectory } from '../../ua/agent.js';
 import type { RunEnvironment, Slot } from '../environment.js';
 import type { CaseAction, CaseResult, CaseSpec, Evidence } from '../model.js';
 import { sanityScript } from './cases.js';
@@ -20,8 +21,18 @@ export function setAdversaryIut(env: RunEnvironment, iut: ImplementationUnderTes
 
 export function adversaryIut(env: RunEnvironment): ImplementationUnderTest {
   let iut = iutOfRun.get(env);
-  if (!iut) iutOfRun.set(env, (iut = inProcessReference()));
+  if (!iut) iutOfRun.set(env, (iut = inProcessReference({ directoryFor: runDirectory(env) })));
   return iut;
+}
+
+/** The registry connection of the run's user `userId` as a directory (verified look-ups and status). */
+export function runDirectory(env: RunEnvironment): (userId: string) => PeerDirectory | undefined {
+  return (userId) => {
+    for (const slot of env.slots) {
+      for (const u of [slot.initiator, slot.responder, slot.rsaResponder]) if (u.identity.userId === userId) return irpDirectory(u.registry);
+    }
+    return undefined;
+  };
 }
 
 export interface AdversaryCaseContext {
