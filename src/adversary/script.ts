@@ -114,6 +114,10 @@ export interface Script {
     identity?: 'p256' | 'rsa';
     /** It has the run's registry: certificate status from IRP (E2ED-CERT-30) and, as initiator, the adversary found by an IRP look-up (the adversary registers its address first). */
     registry?: boolean;
+    /** Its validation clock, in years from the run's reference time (default 0: the reference time; E2ED-CERT-27). */
+    clockYears?: number;
+    /** 'unreachable': the registry it is given does not answer (E2ED-CERT-30). */
+    registryDown?: boolean;
     /** Initiator: the Messages it sends once Connected (door level 1). */
     messages?: string[];
   };

@@ -17,6 +17,9 @@ import type { Script } from '../../adversary/script.js';
 import type { ImplementationUnderTest, IutInstance, IutRole } from '../../iut/door.js';
 import type { EnrolledUser, RunEnvironment, Slot } from '../environment.js';
 
+/** A registry address nothing listens on (TCP port 9, discard: closed on the bench's loopback). */
+export const UNREACHABLE_PORT = 9;
+
 export interface AdversaryRunContext {
   env: RunEnvironment;
   slot: Slot;
@@ -75,12 +78,14 @@ export async function runAdversaryScript(script: Script, ctx: AdversaryRunContex
       workDir,
       credentials: credentialsOf(iutUser, env.pki.anchors),
       seed: `${ctx.seed}/iut`,
-      now: env.pki.referenceTime,
+      now: new Date(env.pki.referenceTime.getTime() + (script.iut?.clockYears ?? 0) * 365.25 * 86400_000),
       ...(script.iut?.versions ? { versions: script.iut.versions } : {}),
       ...(script.iut?.methods ? { methods: script.iut.methods } : {}),
       ...(script.iut?.ciphers ? { ciphers: script.iut.ciphers } : {}),
       ...(script.iut?.messages ? { messages: script.iut.messages } : {}),
-      ...(script.iut?.registry ? { registry: { host: env.host, port: env.stub.port, caFile: '', ca: env.pki.anchors } } : {}),
+      ...(script.iut?.registry || script.iut?.registryDown
+        ? { registry: { host: env.host, port: script.iut.registryDown ? UNREACHABLE_PORT : env.stub.port, caFile: '', ca: env.pki.anchors } }
+        : {}),
     };
     if (iutRole === 'responder') {
       instance = await ctx.iut.start({ ...base, listen: { host: env.host, port: 0 } }, ctx.signal);

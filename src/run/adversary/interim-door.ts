@@ -9,7 +9,7 @@ import type { ImplementationUnderTest, IutExit, IutInstance, IutStartRequest } f
 export interface ReferenceDoorOptions {
   knobs?: string[];
   /** The registry client of a user of the run, for a start request that names the registry (status and look-ups). */
-  directoryFor?: (userId: string) => PeerDirectory | undefined;
+  directoryFor?: (userId: string, registry: { host: string; port: number }) => PeerDirectory | undefined;
 }
 
 export function inProcessReference(opts: ReferenceDoorOptions = {}): ImplementationUnderTest {
@@ -30,7 +30,7 @@ export function inProcessReference(opts: ReferenceDoorOptions = {}): Implementat
     async start(request: IutStartRequest): Promise<IutInstance> {
       const c = request.credentials;
       const connections = new Set<UaConnection>();
-      const directory = request.registry ? opts.directoryFor?.(c.userId) : undefined;
+      const directory = request.registry ? opts.directoryFor?.(c.userId, request.registry) : undefined;
       const agent = new UserAgent({
         ...(directory ? { directory } : {}),
         identity: { userId: c.userId, privateKey: c.privateKey, chain: c.chain, trustAnchors: c.trustAnchors },

@@ -26,8 +26,13 @@ export function adversaryIut(env: RunEnvironment): ImplementationUnderTest {
 }
 
 /** The registry connection of the run's user `userId` as a directory (verified look-ups and status). */
-export function runDirectory(env: RunEnvironment): (userId: string) => PeerDirectory | undefined {
-  return (userId) => {
+export function runDirectory(env: RunEnvironment): (userId: string, registry: { host: string; port: number }) => PeerDirectory | undefined {
+  return (userId, registry) => {
+    // Another address than the run's stub: a registry that does not answer, as a real client would find it.
+    if (registry.port !== env.stub.port) {
+      const down = (): Promise<never> => Promise.reject(new Error(`no registry answers at ${registry.host} port ${registry.port}`));
+      return { lookup: down, isRevoked: down };
+    }
     for (const slot of env.slots) {
       for (const u of [slot.initiator, slot.responder, slot.rsaResponder]) if (u.identity.userId === userId) return irpDirectory(u.registry);
     }
