@@ -8,6 +8,7 @@ import type { Requirement } from '../spec/requirements.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { REPO_ROOT } from './catalogue.js';
 import { SUITES, type CaseResult, type SuiteName, type Verdict } from './model.js';
+import { mustCoverage } from './coverage.js';
 
 export const REPORT_FORMAT = 'sixbench-run-report/1';
 
@@ -32,7 +33,16 @@ export interface RunReport {
   /** Every case run, in catalogue order. */
   cases: CaseResult[];
   /** For every MUST of docs/spec.md, the ids of the cases of this run that cite it; and the MUSTs no case of this run covers. */
-  coverage: { musts: number; covered: number; byRequirement: Record<string, string[]>; uncovered: string[] };
+  coverage: {
+    musts: number;
+    covered: number;
+    byRequirement: Record<string, string[]>;
+    uncovered: string[];
+    /** MUSTs cited by a case of this run that ran and can fail on them (not only the positive interop matrix, src/run/coverage.ts). */
+    verified?: number;
+  };
+  /** The adversary's self-test, when the run carries one: cases that told a broken reference apart from a conforming one. */
+  adversaryDetection?: { detected: number; total: number; byFamily: Record<string, { detected: number; total: number }> };
   timings: { totalMs: number; setupMs: number; cases: Record<string, number> };
 }
 
@@ -82,7 +92,13 @@ export function buildReport(input: {
       },
     },
     cases: input.cases,
-    coverage: { musts: musts.length, covered: musts.length - uncovered.length, byRequirement, uncovered },
+    coverage: {
+      musts: musts.length,
+      covered: musts.length - uncovered.length,
+      byRequirement,
+      uncovered,
+      verified: mustCoverage(input.requirements, input.cases, new Map()).verified,
+    },
     timings: input.timings,
   };
 }
@@ -129,6 +145,11 @@ export function formatSummary(report: RunReport, opts: { color: boolean; reportF
     lines.push(`knob detection: ${k.detected} / ${k.total} deviations told apart from conforming behaviour; ${k.tolerated} / ${k.tolerateTotal} harmless ones handled as the spec says`);
   }
   lines.push(`MUST coverage: ${report.coverage.covered} / ${report.coverage.musts} requirements cited by a case of this run (${report.coverage.uncovered.length} not yet)`);
+  if (report.coverage.verified !== undefined) {
+    lines.push(`MUST verification: ${report.coverage.verified} / ${report.coverage.musts} cited by a case that ran and can fail on them (not only the positive interop matrix; \`sixbench coverage\` lists the rest and why)`);
+  }
+  const d = report.adversaryDetection;
+  if (d) lines.push(`adversary detection: ${d.detected} / ${d.total} cases told a broken reference apart from a conforming one (${Object.entries(d.byFamily).map(([f, v]) => `${f} ${v.detected}/${v.total}`).join(', ')})`);
   if (opts.reportFile) lines.push(`report: ${opts.reportFile}`);
   const s = report.summary;
   const closing = `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`;
