@@ -134,7 +134,14 @@ export type CaseAction =
   /** A check of its own over reference UAs (src/run/keylog-check.ts, src/run/ua-checks.ts). */
   | { kind: 'check'; check: UaCheckName }
   /** The adversarial peer runs a script against the implementation in the other role (src/run/adversary/); `sanity`: the family's sanity conversation. */
-  | { kind: 'adversary'; family: string; script: Script; sanity?: 'before' | 'after' };
+  | {
+      kind: 'adversary';
+      family: string;
+      script: Script;
+      sanity?: 'before' | 'after';
+      /** The family's self-test: these cases against the reference with these knobs (a deliberately broken reference); it passes when one fails. */
+      selfTest?: { knobs: string[]; cases: { id: string; script: Script }[] };
+    };
 
 /** How a knob case shows that the bench tells the knob apart from conforming behaviour. */
 export type KnobForm =

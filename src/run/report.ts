@@ -91,6 +91,7 @@ export function buildReport(input: {
         tolerateTotal: tolerateCases.length,
       },
     },
+    ...adversaryDetection(input.cases),
     cases: input.cases,
     coverage: {
       musts: musts.length,
@@ -101,6 +102,18 @@ export function buildReport(input: {
     },
     timings: input.timings,
   };
+}
+
+/** The adversary families' self-tests of this run, summed (src/run/adversary/cases.ts selfTestCase). */
+function adversaryDetection(cases: readonly CaseResult[]): Pick<RunReport, 'adversaryDetection'> {
+  const byFamily: Record<string, { detected: number; total: number }> = {};
+  for (const c of cases) {
+    const st = (c.observed as { selfTest?: { detected: number; total: number } } | undefined)?.selfTest;
+    if (st) byFamily[c.suite] = { detected: st.detected, total: st.total };
+  }
+  const list = Object.values(byFamily);
+  if (list.length === 0) return {};
+  return { adversaryDetection: { detected: list.reduce((n, f) => n + f.detected, 0), total: list.reduce((n, f) => n + f.total, 0), byFamily } };
 }
 
 /** The report's file name for a seed. */

@@ -84,3 +84,40 @@ export function sanityCases(family: Family): { before: CaseSpec; after: CaseSpec
 export function idPart(s: string): string {
   return s.replace(/\/@/g, '.').replace(/@/g, '').replace(/\//g, '.').replace(/\[(\d+)\]/g, '$1');
 }
+
+/**
+ * The deliberately broken reference of each family's self-test (knobs of src/protocol/bugs.ts,
+ * docs/knobs.md): every family must tell it apart from the conforming reference.
+ */
+export const SELF_TEST_KNOBS: Record<Family, string[]> = {
+  ordering: ['alert.fatalAsWarning'],
+  syntax: ['alert.fatalAsWarning', 'finished.skipVerification', 'certificateVerify.skipVerification'],
+  records: ['alert.sendDataAfterFatal', 'keyUpdate.ignoreRequest', 'keyUpdate.dontSwitchKeys'],
+  limits: ['alert.sendDataAfterFatal'],
+  reflection: ['validation.skipIdentityCheck', 'alert.fatalAsWarning'],
+  'key-transport': ['keyTransport.explicitRejection'],
+};
+
+/** One case in SELF_TEST_SAMPLE of each family runs in its self-test (chosen by a hash of its id, so stable as cases come and go). */
+export const SELF_TEST_SAMPLE = 6;
+
+function sampled(id: string): boolean {
+  let h = 2166136261;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619) >>> 0;
+  return h % SELF_TEST_SAMPLE === 0;
+}
+
+export function selfTestCase(family: Family, cases: readonly CaseSpec[]): CaseSpec {
+  const knobs = SELF_TEST_KNOBS[family];
+  const members = cases
+    .filter((c) => c.disabled === undefined && c.action.kind === 'adversary' && (sampled(c.id) || family === 'key-transport'))
+    .map((c) => ({ id: c.id, script: (c.action as { script: Script }).script }));
+  return {
+    id: `${family}.selftest`,
+    suite: family as SuiteName,
+    title: `Self-test of the ${family} family: ${members.length} of its cases against the reference with ${knobs.join(', ')}; at least one must fail (a family that passes against everything is a defect)`,
+    requirements: [],
+    expected: `at least one of the ${members.length} cases fails against the broken reference`,
+    action: { kind: 'adversary', family, script: sanityScript('initiator'), selfTest: { knobs, cases: members } },
+  };
+}

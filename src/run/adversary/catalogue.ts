@@ -10,7 +10,8 @@ import { MUTATOR_FIELDS, MUTATOR_OPS, INJECTABLE } from '../../adversary/mutator
 import { STEP_KINDS, type ExpectStep, type ScriptStep } from '../../adversary/script.js';
 import { MESSAGE_NAMES } from '../../adversary/templates.js';
 import type { CaseSpec } from '../model.js';
-import { FAMILIES, sanityCases, type Family } from './cases.js';
+import { FAMILIES, sanityCases, selfTestCase, type Family } from './cases.js';
+import { parseBugs } from '../../protocol/bugs.js';
 import { AdversaryDataError } from './data-error.js';
 import { lineCases, type LineData } from './lines.js';
 import { orderingCases, type OrderingData } from './ordering.js';
@@ -58,16 +59,19 @@ export function adversaryCases(dir: string, specText: string): CaseSpec[] {
     reflection: lineCases('reflection', data.reflection),
     'key-transport': lineCases('key-transport', data['key-transport']),
   };
+  const all = FAMILIES.flatMap((f) => byFamily[f]);
+  for (const c of all) if (c.action.kind === 'adversary') checkScript(c.id, c.action.script.steps);
+  const ids = new Set(all.map((c) => c.id));
+  for (const [id, reason] of Object.entries(data.disabled ?? {})) {
+    if (!ids.has(id)) throw new AdversaryDataError(`suites/${ADVERSARY_FILE}, disabled: there is no case "${id}"`);
+    all.find((c) => c.id === id)!.disabled = reason;
+  }
   const out: CaseSpec[] = [];
   for (const f of FAMILIES) {
     const { before, after } = sanityCases(f);
-    out.push(before, ...byFamily[f], after);
-  }
-  for (const c of out) if (c.action.kind === 'adversary') checkScript(c.id, c.action.script.steps);
-  const ids = new Set(out.map((c) => c.id));
-  for (const [id, reason] of Object.entries(data.disabled ?? {})) {
-    if (!ids.has(id)) throw new AdversaryDataError(`suites/${ADVERSARY_FILE}, disabled: there is no case "${id}"`);
-    out.find((c) => c.id === id)!.disabled = reason;
+    const self = selfTestCase(f, byFamily[f]);
+    parseBugs((self.action as { selfTest: { knobs: string[] } }).selfTest.knobs); // an unknown knob stops the run here
+    out.push(before, ...byFamily[f], self, after);
   }
   return out;
 }

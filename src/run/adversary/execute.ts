@@ -30,6 +30,8 @@ export interface AdversaryRunContext {
   /** Where the adversary connects to instead of the implementation's own address (a forwarder), by the address the implementation listens on. */
   route?: (to: { host: string; port: number }) => { host: string; port: number };
   tap?: ChunkTap;
+  /** How long an expectation waits (default 3000 ms). */
+  expectTimeoutMs?: number;
 }
 
 export interface AdversaryRecord {
@@ -113,6 +115,7 @@ export async function runAdversaryScript(script: Script, ctx: AdversaryRunContex
         ciphers: script.offer?.ciphers ?? ['AES-256-GCM'],
       },
       signal: ctx.signal,
+      ...(ctx.expectTimeoutMs !== undefined ? { expectTimeoutMs: ctx.expectTimeoutMs } : {}),
     });
     if (script.role === 'responder' && script.offer?.ciphers?.[0]) session.cipher = script.offer.ciphers[0] as Session['cipher'];
     if (script.identity === 'rsa') session.rsaPrivateKey = advUser.identity.privateKey;

@@ -77,9 +77,31 @@ export async function runAdversaryCase(
         return { ...base, verdict: 'skip', reason: `implementation unreachable: the ${action.family} sanity conversation failed (${sanity.mismatch})` };
       }
     }
+    if (action.selfTest) return selfTest(base, action.selfTest, ctx, evidence);
     record = await runAdversaryScript(action.script, { ...ctx, iut });
   }
   const observed = { wire: record.log };
   if (record.mismatch === undefined) return { ...base, verdict: 'pass', observed };
   return { ...base, verdict: 'fail', reason: record.mismatch, observed, evidence: evidence([record.mismatch], { observed }) };
+}
+
+async function selfTest(
+  base: Pick<CaseResult, 'id' | 'suite' | 'title' | 'requirements'>,
+  spec: NonNullable<AdversaryAction['selfTest']>,
+  ctx: AdversaryCaseContext,
+  evidence: (mismatches: string[], extra?: Partial<Evidence>) => Evidence,
+): Promise<CaseResult> {
+  const broken = inProcessReference({ knobs: spec.knobs, directoryFor: runDirectory(ctx.env) });
+  const detected: string[] = [];
+  const missed: string[] = [];
+  for (const c of spec.cases) {
+    if (ctx.signal.aborted) break;
+    // Each member gets its own time, as in the run; the self-test case's own timeout is the runner's.
+    const r = await runAdversaryScript(c.script, { ...ctx, seed: `${ctx.seed}/${c.id}`, iut: broken, expectTimeoutMs: 1000, signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(4000)]) });
+    (r.mismatch === undefined ? missed : detected).push(c.id);
+  }
+  const observed = { selfTest: { knobs: spec.knobs, detected: detected.length, total: spec.cases.length, missed } };
+  if (detected.length > 0) return { ...base, verdict: 'pass', observed };
+  const m = `no case of the family told the reference with ${spec.knobs.join(', ')} apart from a conforming one`;
+  return { ...base, verdict: 'fail', reason: m, observed, evidence: evidence([m], { observed }) };
 }
