@@ -116,7 +116,8 @@ export function selfTestCase(family: Family, cases: readonly CaseSpec[]): CaseSp
     id: `${family}.selftest`,
     suite: family as SuiteName,
     title: `Self-test of the ${family} family: ${members.length} of its cases against the reference with ${knobs.join(', ')}; at least one must fail (a family that passes against everything is a defect)`,
-    requirements: [],
+    // What the family checks; src/run/coverage.ts never counts a self-test as verifying them (it runs against a broken reference, not the implementation).
+    requirements: [...new Set(cases.filter((c) => c.action.kind === 'adversary').flatMap((c) => c.requirements))],
     expected: `at least one of the ${members.length} cases fails against the broken reference`,
     action: { kind: 'adversary', family, script: sanityScript('initiator'), selfTest: { knobs, cases: members } },
   };

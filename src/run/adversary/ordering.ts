@@ -6,6 +6,7 @@ import { handshakeSteps } from '../../adversary/adversary.js';
 import type { ScriptStep, SendStep } from '../../adversary/script.js';
 import type { CaseSpec } from '../model.js';
 import { adversaryCase, type Ending } from './cases.js';
+import { AdversaryDataError } from './data-error.js';
 import type { StateRow } from './state-tables.js';
 
 export type OrderingClass = 'handshake' | 'application' | 'unknown' | 'unknown-critical' | 'record' | 'alert';
@@ -31,7 +32,12 @@ export function orderingCases(rows: readonly StateRow[], data: OrderingData): Ca
   for (const row of rows) {
     const iutRole = row.role;
     const advRole = other(iutRole);
-    const prefix = handshakeSteps(advRole, row.state);
+    let prefix: ScriptStep[];
+    try {
+      prefix = handshakeSteps(advRole, row.state);
+    } catch (err) {
+      throw new AdversaryDataError(`docs/spec.md 5.8, ${iutRole} table: ${(err as Error).message}`);
+    }
     for (const [key, m] of Object.entries(data.messages)) {
       if (row.state !== 'Connected') {
         const ending = beforeConnected(row, m);
