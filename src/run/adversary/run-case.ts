@@ -54,7 +54,9 @@ function sanityBefore(family: string, ctx: AdversaryCaseContext, iut: Implementa
   let p = memo.get(`${iut.name}/${family}`);
   if (!p) {
     // Its own clock: the sanity conversation must not inherit the first case's timeout.
-    p = runAdversaryScript(sanityScript('initiator'), { env: ctx.env, slot: ctx.slot, seed: `${ctx.seed.split('/')[0]}/${family}.sanity.before`, signal: AbortSignal.timeout(5000), iut });
+    p = runAdversaryScript(sanityScript('initiator'), { env: ctx.env, slot: ctx.slot, seed: `${ctx.seed.split('/')[0]}/${family}.sanity.before`, signal: AbortSignal.timeout(5000), iut }).catch(
+      (err: unknown): AdversaryRecord => ({ mismatch: `the implementation could not be brought up: ${(err as Error).message}`, log: [] }),
+    );
     memo.set(`${iut.name}/${family}`, p);
   }
   return p;

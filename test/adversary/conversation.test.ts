@@ -1,0 +1,90 @@
+// The adversary against the in-process reference through the door (integration): a conforming
+// conversation in both roles, a deviation the reference must refuse, one the reference must take;
+// the same seed gives the same bytes and verdicts; and each family's self-test finds the broken
+// reference (a family that passes against everything would be a defect).
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { RunEnvironment } from '../../src/run/environment.js';
+import { REPO_ROOT, SUITES_DIR } from '../../src/run/catalogue.js';
+import { adversaryCases } from '../../src/run/adversary/catalogue.js';
+import { FAMILIES, sanityScript } from '../../src/run/adversary/cases.js';
+import { runAdversaryScript } from '../../src/run/adversary/execute.js';
+import { inProcessReference } from '../../src/run/adversary/interim-door.js';
+import { runAdversaryCase, runDirectory } from '../../src/run/adversary/run-case.js';
+import { runConformance } from '../../src/run/runner.js';
+import type { Script } from '../../src/adversary/script.js';
+
+const env = await RunEnvironment.start({ seed: 'adversary-test', slots: 1 });
+t.teardown(() => env.close());
+const reference = inProcessReference({ directoryFor: runDirectory(env) });
+const run = (script: Script, seed = 'c', iut = reference) =>
+  runAdversaryScript(script, { env, slot: env.slots[0]!, seed, signal: AbortSignal.timeout(8000), iut });
+
+t.test('a conforming conversation in both roles: handshake, Ping, KeyUpdate, close', async (t) => {
+  for (const role of ['initiator', 'responder'] as const) {
+    const r = await run({
+      role,
+      steps: [
+        { do: 'handshake' },
+        { do: 'roundTrip' },
+        { do: 'send', message: 'KeyUpdate', fields: { request: 'true' } },
+        { do: 'expect', message: 'KeyUpdate', where: { request: false }, in: 'record' },
+        { do: 'roundTrip' },
+        { do: 'close', how: 'notify' },
+        { do: 'expect', alert: ['close_notify'], level: 'warning', in: 'record' },
+        { do: 'expect', closed: 'any' },
+      ],
+    });
+    t.equal(r.mismatch, undefined, `${role}: ${r.log.join(' | ')}`);
+  }
+});
+
+t.test('an expectation that does not hold is the mismatch, with what came instead', async (t) => {
+  const r = await run({ role: 'initiator', steps: [{ do: 'send', message: 'Hello', set: { Nonce: '00' } }, { do: 'refused', alert: ['illegal_parameter'] }] });
+  t.match(r.mismatch, /step 2 .*expected the alert illegal_parameter, got Alert fatal decode_error \(plaintext\)/);
+  const alt = await run({ role: 'initiator', steps: [{ do: 'send', message: 'Hello', set: { Nonce: '00' } }, { do: 'expect', oneOf: [[{ do: 'expect', closed: 'any' }], [{ do: 'expect', alert: ['decode_error'] }, { do: 'expect', closed: 'any' }]] }] });
+  t.equal(alt.mismatch, undefined, 'the second alternative matches');
+});
+
+t.test('derive: after a deviation the reference accepts (comments, a frame cut at every byte), the adversary still completes the handshake', async (t) => {
+  const r = await run({
+    role: 'initiator',
+    steps: [
+      { do: 'send', message: 'Hello', mutate: [{ op: 'inject', what: 'comment', where: 'inside' }], split: 'bytes' },
+      { do: 'expect', message: 'Hello' },
+      { do: 'expect', message: 'CertificateVerify', where: { valid: true } },
+      { do: 'expect', message: 'Finished', where: { valid: true } },
+      { do: 'send', message: 'CertificateVerify' },
+      { do: 'send', message: 'Finished', split: [1, 2, 3, 4, 5] },
+      { do: 'roundTrip' },
+    ],
+  });
+  t.equal(r.mismatch, undefined, r.log.join(' | '));
+});
+
+t.test('a seed gives the same wire and verdicts', async (t) => {
+  const script: Script = { role: 'responder', steps: [{ do: 'handshake' }, { do: 'roundTrip' }, { do: 'send', message: 'Ping', frame: { mutate: [{ op: 'flipBit', at: -1 }] } }, { do: 'refused', alert: ['bad_record_mac'], in: 'record' }] };
+  const a = await run(script, 'same');
+  const b = await run(script, 'same');
+  t.equal(a.mismatch, undefined);
+  t.same(a.log, b.log);
+});
+
+t.test('the sanity conversation fails against a peer that is not there, and the family is skipped, not failed', async (t) => {
+  const dead = { ...reference, name: 'dead', start: () => Promise.reject(new Error('nothing listens')) };
+  await t.rejects(run(sanityScript('initiator'), 'dead', dead), /nothing listens/);
+  const spec = adversaryCases(SUITES_DIR, readFileSync(path.join(REPO_ROOT, 'docs', 'spec.md'), 'utf8')).find((c) => c.id === 'records.responder.aes.wrong-tag')!;
+  const result = await runAdversaryCase(spec, spec.action as never, { env, slot: env.slots[0]!, seed: 'dead/x', signal: AbortSignal.timeout(8000), iut: dead }, (m) => ({ requirements: [], expected: '', mismatches: m }));
+  t.equal(result.verdict, 'skip');
+  t.match(result.reason, /implementation unreachable: the records sanity conversation failed/);
+});
+
+t.test('each family catches a deliberately broken reference (its self-test), and reports the figure', async (t) => {
+  const ids = FAMILIES.map((f) => `${f}.selftest`);
+  const report = await runConformance({ seed: 'adversary-selftest', caseIds: ids, caseTimeoutMs: 60_000 });
+  for (const c of report.cases) t.equal(c.verdict, 'pass', `${c.id}: ${c.reason ?? ''}`);
+  const d = report.adversaryDetection!;
+  t.ok(d.detected > 0 && d.detected <= d.total);
+  for (const f of FAMILIES) t.ok(d.byFamily[f]!.detected > 0, `${f}: ${d.byFamily[f]!.detected} / ${d.byFamily[f]!.total}`);
+});
