@@ -51,8 +51,15 @@ export interface IutStartRequest {
   connect?: { host: string; port: number; peerUserId: string };
   /** The IRP registry for certificate status (and look-ups, enrolment); its CA as PEM file. */
   registry?: { host: string; port: number; caFile: string; ca: Buffer[] };
-  /** Initiator, level 1: the Messages it sends after Connected, each awaiting its Receipt, then close. */
+  /** Initiator, `drive` 'script': the Messages it sends after Connected, each awaiting its Receipt, then close. */
   messages?: string[];
+  /**
+   * 'script' (default, level 1): the responder echoes every Message's text back as a new Message,
+   * the initiator sends `messages` then closes. 'control' (level 3): it does nothing of its own
+   * beyond what the protocol answers by itself (Receipt, Pong, a requested KeyUpdate) and what the
+   * bench commands through `control`; the initiator still connects on start.
+   */
+  drive?: 'script' | 'control';
   /** Offer restrictions the case needs (a subset of the capabilities). */
   versions?: string[];
   methods?: string[];
