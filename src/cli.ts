@@ -7,6 +7,7 @@ import { registerPkiCommands } from './cli/pki.js';
 import { registerUaCommands } from './cli/ua.js';
 import { registerIrpCommands } from './cli/irp.js';
 import { registerRunCommand } from './cli/run.js';
+import { registerShimCommand } from './cli/shim.js';
 import { runMain } from './cli/run-main.js';
 
 const program = new Command();
@@ -19,4 +20,5 @@ registerPkiCommands(program);
 registerUaCommands(program);
 registerIrpCommands(program);
 registerRunCommand(program);
+registerShimCommand(program);
 await runMain(program, process.argv);

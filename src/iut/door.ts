@@ -89,7 +89,7 @@ export interface IutExit {
 export interface IutInstance {
   /** Responder: where it listens, once ready. */
   readonly listening?: { host: string; port: number };
-  /** Level 2: each event as it comes (malformed lines are reported as protocol errors of the IUT, not thrown). */
+  /** Level 2: every event since the start, then each as it comes (malformed lines are kept as evidence, never thrown). */
   onEvent(listener: (ev: UaEvent) => void): void;
   /** Level 3: commands; undefined below level 3. */
   readonly control?: IutControl;
@@ -97,6 +97,22 @@ export interface IutInstance {
   readonly exited: Promise<IutExit>;
   /** Ends it and everything it started (the whole process group), within a bounded grace. */
   stop(): Promise<IutExit>;
+  /** What the bench kept of a process's output (capped), for the evidence; absent in-process. */
+  diagnostics?(): IutDiagnostics;
+}
+
+/** A process's output as the bench kept it: capped, with what was dropped counted. */
+export interface IutDiagnostics {
+  stdoutHead: string;
+  stderrTail: string;
+  droppedBytes: number;
+  /** Lines of standard output that were not events (the first few), and how many there were. */
+  garbage: string[];
+  garbageLines: number;
+  /** Events beyond the cap, ignored. */
+  droppedEvents: number;
+  /** Things the bench noticed about the process: children left behind, SIGTERM ignored, ... */
+  notes: string[];
 }
 
 export interface IutControl {
@@ -110,6 +126,12 @@ export interface ImplementationUnderTest {
   readonly name: string;
   readonly version: string;
   readonly capabilities: IutCapabilities;
+  /**
+   * Endpoint mode (`--iut-endpoint`): a UA already listening that the bench cannot start. The
+   * credentials the bench issues are not used: the bench connects to the user it names and
+   * validates its chain against these anchors; its status is not known to the bench's registry.
+   */
+  readonly endpoint?: { host: string; port: number; userId: string; anchors: Buffer[] };
   /** How it is started, for the report (the argv template, or "in-process"). */
   readonly command: string[] | 'in-process';
   start(request: IutStartRequest, signal: AbortSignal): Promise<IutInstance>;
