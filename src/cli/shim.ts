@@ -22,6 +22,7 @@ interface ShimOptions {
   connectPort?: string;
   userId: string;
   peerUserId?: string;
+  peerChain?: string;
   key: string;
   chain: string;
   anchors: string;
@@ -73,6 +74,7 @@ function requestFrom(o: ShimOptions): IutStartRequest {
   else {
     if (!o.connectHost || !o.peerUserId) throw new UsageError('an initiator needs --connect-host, --connect-port and --peer-user-id.');
     request.connect = { host: o.connectHost, port: port(o.connectPort, '--connect-port'), peerUserId: o.peerUserId };
+    if (o.peerChain) request.connect.peerChain = pemBlocks(readText(o.peerChain, 'the peer chain'), 'CERTIFICATE');
   }
   if (o.irpHost) {
     const caFile = o.irpCa ?? '';
@@ -140,6 +142,7 @@ export function registerShimCommand(program: Command): void {
     .option('--connect-port <PORT>', 'initiator: the responder port')
     .requiredOption('--user-id <ID>', 'own user ID')
     .option('--peer-user-id <ID>', "initiator: the responder's user ID")
+    .option('--peer-chain <FILE>', "initiator: the responder's chain, PEM (rsa-oaep key transport)")
     .requiredOption('--key <FILE>', 'private key, PEM')
     .requiredOption('--chain <FILE>', 'certificate chain, PEM, leaf first')
     .requiredOption('--anchors <FILE>', 'trust anchors, PEM')

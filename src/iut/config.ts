@@ -18,6 +18,7 @@ export const PLACEHOLDERS: Readonly<Record<string, string>> = {
   connect_host: 'initiator: the address of the responder',
   connect_port: 'initiator: the port of the responder',
   user_id: 'its own user ID',
+  peer_chain: "initiator: the responder's certificate chain, PEM, as an IRP look-up would return it (rsa-oaep key transport)",
   peer_user_id: "initiator: the responder's user ID",
   key: 'its private key, PEM PKCS#8',
   chain: 'its certificate chain, PEM, leaf first',

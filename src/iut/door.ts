@@ -48,7 +48,9 @@ export interface IutStartRequest {
   /** Responder: the address to listen on (port 0: the implementation picks and reports it). */
   listen?: { host: string; port: number };
   /** Initiator: whom to connect to, directly (no look-up needed). */
-  connect?: { host: string; port: number; peerUserId: string };
+  connect?: { host: string; port: number; peerUserId: string; peerChain?: Buffer[] };
+  /** The file holding `connect.peerChain` as PEM (the responder's chain as a look-up returns it: rsa-oaep key transport needs it). */
+  peerChainFile?: string;
   /** The IRP registry for certificate status (and look-ups, enrolment); its CA as PEM file. */
   registry?: { host: string; port: number; caFile: string; ca: Buffer[] };
   /** Initiator, `drive` 'script': the Messages it sends after Connected, each awaiting its Receipt, then close. */

@@ -146,6 +146,7 @@ export function placeholderValues(config: IutConfig, request: IutStartRequest, l
     connect_port: request.connect ? String(request.connect.port) : undefined,
     user_id: request.credentials.userId,
     peer_user_id: request.connect?.peerUserId,
+    peer_chain: request.peerChainFile,
     key: request.credentials.files.key,
     chain: request.credentials.files.chain,
     anchors: request.credentials.files.anchors,

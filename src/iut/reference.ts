@@ -118,7 +118,7 @@ export async function startReference(request: IutStartRequest, signal: AbortSign
     if (!target) throw new Error('an initiator needs an address to connect to');
     void (async () => {
       try {
-        const conn = await agent.connectTo({ address: target.host, port: target.port, peerUserId: target.peerUserId });
+        const conn = await agent.connectTo({ address: target.host, port: target.port, peerUserId: target.peerUserId, ...(target.peerChain ? { peerCertificates: target.peerChain } : {}) });
         current = conn;
         if (drive === 'script') {
           for (const text of request.messages ?? []) await conn.sendAndConfirm(text);

@@ -113,7 +113,7 @@ export function expectationsFor(expect: ConversationExpectation, iutSide: Side, 
 }
 
 /** Every secret the IUT logged must be the reference's own derivation; every secret the reference derived must be logged. */
-export function compareKeyLogs(iut: KeyLogEntry[], ref: KeyLogEntry[]): { matched: number; mismatches: string[] } {
+export function compareKeyLogs(iut: KeyLogEntry[], ref: KeyLogEntry[], requireAll: boolean): { matched: number; mismatches: string[] } {
   const key = (e: KeyLogEntry): string => `${e.label} ${e.nonceI}`;
   const refByKey = new Map(ref.map((e) => [key(e), e.secret]));
   const iutKeys = new Set(iut.map(key));
@@ -125,7 +125,7 @@ export function compareKeyLogs(iut: KeyLogEntry[], ref: KeyLogEntry[]): { matche
     else if (want !== e.secret) mismatches.push(`key log: the IUT's ${e.label} differs from the bench's derivation over the same transcript`);
     else matched++;
   }
-  for (const e of ref) if (!iutKeys.has(key(e))) mismatches.push(`key log: the IUT did not log ${e.label}`);
+  if (requireAll) for (const e of ref) if (!iutKeys.has(key(e))) mismatches.push(`key log: the IUT did not log ${e.label}`);
   return { matched, mismatches };
 }
 
@@ -287,14 +287,17 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
   if (endpoint) judged.checks.push("not checked: the endpoint's certificate status (the bench's registry does not know its certificate)");
   const mismatches = error || unsupported ? [] : judgeConversation(judged.expect, observation);
   const keys: KeyCheck = { check: 'none' };
-  if (!error && !unsupported && watch[refSide].obs.connected) {
+  const refKnobs = refSetup.knobs ?? [];
+  if (!error && !unsupported && watch[refSide].obs.connected && refKnobs.length > 0) {
+    judged.checks.push(`session keys: not checked (the reference has knob ${refKnobs.join(', ')}: its derivation is not the bench's)`);
+  } else if (!error && !unsupported && watch[refSide].obs.connected) {
     const refEntries = (await readKeyLog(refKeyLog))?.entries ?? [];
     if (iut.capabilities.keyLog) {
       const iutEntries = await readKeyLog(iutKeyLog);
       if (iutEntries === undefined) mismatches.push(`key log: the IUT declares keyLog but wrote no ${path.basename(iutKeyLog)}`);
       else {
         if (iutEntries.malformedLines.length > 0) mismatches.push(`key log: malformed line(s) ${iutEntries.malformedLines.slice(0, 5).join(', ')} in the IUT's key log`);
-        const cmp = compareKeyLogs(iutEntries.entries, refEntries);
+        const cmp = compareKeyLogs(iutEntries.entries, refEntries, iutConnected() && watch[refSide].obs.connected);
         mismatches.push(...cmp.mismatches);
         keys.check = 'key-log';
         keys.matched = cmp.matched;
@@ -331,9 +334,12 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
             const before = watch[refSide].obs.receipts;
             const deliveredBefore = watch[refSide].obs.delivered;
             conn.sendText(`message ${n + 1} from the ${step.from}`);
+            // Across processes the Receipt can overtake the IUT's own event: from level 2, wait for its message_received too.
+            const iutBefore = watch[iutSide].obs.delivered;
+            const iutSaw = (): boolean => level < 2 || watch[iutSide].obs.delivered > iutBefore;
             const done = echo
-              ? () => watch[refSide].obs.receipts > before && watch[refSide].obs.delivered > deliveredBefore
-              : () => watch[refSide].obs.receipts > before;
+              ? () => watch[refSide].obs.receipts > before && watch[refSide].obs.delivered > deliveredBefore && iutSaw()
+              : () => watch[refSide].obs.receipts > before && iutSaw();
             if (!(await settle(`the Receipt for the ${step.from}'s message${echo ? ' and its echo' : ''}`, done))) return false;
           } else if (drive === 'script') {
             scriptSent += 1;
@@ -425,7 +431,9 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
       }
     } else {
       const { address, port } = await ref.listen({ port: 0, host: env.host });
-      await startIut({ connect: { host: address, port, peerUserId: refParty.identity.userId } });
+      const peerChainFile = path.join(ctx.workDir, 'peer-chain.pem');
+      await writeFile(peerChainFile, pemOf(refParty.identity.chain));
+      await startIut({ connect: { host: address, port, peerUserId: refParty.identity.userId, peerChain: refParty.identity.chain }, peerChainFile });
     }
     return settle('both sides to become Connected', () => watch[refSide].obs.connected && iutConnected());
   }
