@@ -6,7 +6,7 @@
 // (level 3). The bench survives whatever the process does: never starts, never listens, crashes,
 // hangs, floods, ignores SIGTERM, leaves children.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { UaEvent } from '../ua/events.js';
@@ -190,12 +190,33 @@ function canConnect(host: string, port: number): Promise<boolean> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 
-function groupAlive(pgid: number): boolean {
+/**
+ * Whether a process of the group still runs. On Linux /proc says, and a zombie (state Z: dead,
+ * waiting for a parent that may never reap it, as in a container without an init) does not
+ * count; elsewhere kill(-pgid, 0) answers.
+ */
+export function groupAlive(pgid: number): boolean {
   try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
+    for (const name of readdirSync('/proc')) {
+      if (!/^[0-9]+$/.test(name)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      } catch {
+        continue;
+      }
+      // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so split after the last ')'.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
+    }
     return false;
+  } catch {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 

@@ -52,6 +52,9 @@ export interface IutConversationRecord {
   diagnostics?: IutDiagnostics;
 }
 
+/** How long the IUT's own report of the end may lag behind the reference's. */
+export const IUT_EVENT_GRACE_MS = 1000;
+
 class Aborted extends Error {
   constructor(readonly waitingFor: string) {
     super(`timed out waiting for ${waitingFor}`);
@@ -222,7 +225,6 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
   const iutClosed = (): boolean => (level >= 2 ? watch[iutSide].closed : watch[refSide].closed) || iutEnded !== undefined;
   const iutConnected = (): boolean => (level >= 2 ? watch[iutSide].obs.connected : watch[refSide].obs.connected);
   const anyClosed = (): boolean => watch[refSide].closed || iutClosed();
-  const bothClosed = (): boolean => watch[refSide].closed && iutClosed();
 
   const until = (waitingFor: string, done: () => boolean): Promise<void> =>
     new Promise((resolve, reject) => {
@@ -239,10 +241,30 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
       ctx.signal.addEventListener('abort', check, { once: true });
       check();
     });
+  /**
+   * Both ends, where the reference's end is known at once and the IUT's comes as an event from
+   * another process: once the reference has ended, the IUT's `closed` event gets a bounded grace;
+   * after it the case is judged on what was seen (an IUT that never reports its end fails the
+   * IUT-side checks, it does not hang the case).
+   */
+  const bothEnded = async (): Promise<void> => {
+    await until('the reference side to end the connection', () => watch[refSide].closed);
+    if (iutClosed()) return;
+    let graceOver = false;
+    const timer = setTimeout(() => {
+      graceOver = true;
+      changed();
+    }, IUT_EVENT_GRACE_MS);
+    try {
+      await until(`the ${iutSide} (IUT) to report the end of the connection`, () => iutClosed() || graceOver);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   const settle = async (waitingFor: string, what: () => boolean): Promise<boolean> => {
     await until(`${waitingFor}, or the end of the connection`, () => what() || anyClosed());
     if (what() && !anyClosed()) return true;
-    await until('both sides to end the connection', bothClosed);
+    await bothEnded();
     return false;
   };
 
@@ -395,7 +417,7 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
           if (!iutUsable(step)) return false;
           instance!.control!.close();
         }
-        await until('both sides to end the connection', bothClosed);
+        await bothEnded();
         return false;
       }
     }
