@@ -1,4 +1,4 @@
-// A whole run against each broken implementation (issue 8 \u00a75): every case gets a verdict, `error`
+// A whole run against each broken implementation (issue 8 §5): every case gets a verdict, `error`
 // (not `fail`) where the IUT could not be judged, the sanity case says it once, the report is valid.
 import t from 'tap';
 import { mkdtemp, rm } from 'node:fs/promises';
