@@ -1,7 +1,7 @@
 // Implementations under test for the tests: the reference shim run from source (no build needed),
 // and the hostile programs of test/iut/hostile/.
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadIutConfig } from '../../src/iut/config.js';
@@ -12,16 +12,33 @@ export const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(HERE, '..', '..');
 export const HOSTILE = path.join(HERE, 'hostile');
 
-/** The TypeScript loader this test process runs under, so that a child can run src/cli.ts. */
-function tsLoader(): string[] {
-  return process.execArgv.filter((a) => a.includes('@tapjs/typescript'));
+const DIST_CLI = path.join(REPO, 'dist', 'cli.js');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const name of readdirSync(dir)) {
+    const full = path.join(dir, name);
+    const st = statSync(full);
+    newest = Math.max(newest, st.isDirectory() ? newestMtime(full) : st.mtimeMs);
+  }
+  return newest;
 }
 
-/** examples/reference.json, but the shim started from src/cli.ts; `extra` argv elements appended (e.g. a knob). */
+/**
+ * Why the reference command cannot be used: dist/ missing or older than src/ (the shim runs from
+ * dist/cli.js as examples/reference.json says; starting it from the TypeScript sources takes
+ * seconds per case). Undefined when it can.
+ */
+export function referenceCommandUnavailable(): string | undefined {
+  if (!existsSync(DIST_CLI)) return 'dist/ is not built (npm run build)';
+  if (statSync(DIST_CLI).mtimeMs < newestMtime(path.join(REPO, 'src'))) return 'dist/ is older than src/ (npm run build)';
+  return undefined;
+}
+
+/** examples/reference.json as it is, with `extra` argv elements appended (e.g. a knob). */
 export function referenceIutFile(dir: string, extra: string[] = [], name = 'reference.json'): string {
   const doc = JSON.parse(readFileSync(path.join(REPO, 'examples', 'reference.json'), 'utf8')) as { command: unknown[] };
-  const rest = doc.command.slice(2); // after "node", "{iut_dir}/../dist/cli.js"
-  doc.command = [process.execPath, ...tsLoader(), path.join(REPO, 'src', 'cli.ts'), ...rest, ...extra];
+  doc.command = [doc.command[0], DIST_CLI, ...doc.command.slice(2), ...extra];
   delete (doc as Record<string, unknown>)['$schema'];
   const file = path.join(dir, name);
   writeFileSync(file, JSON.stringify(doc, null, 2));
