@@ -52,6 +52,8 @@ export interface ReferenceOptions {
   /** Overrides for tests (e.g. a capability set narrower than the reference's). */
   capabilities?: Partial<IutCapabilities>;
   handshakeTimeoutMs?: number;
+  /** Knobs set on every start, besides the request's (the reference as a misbehaving IUT). */
+  knobs?: string[];
 }
 
 export function referenceImplementation(options: ReferenceOptions = {}): ImplementationUnderTest {
@@ -67,7 +69,7 @@ export function referenceImplementation(options: ReferenceOptions = {}): Impleme
 /** One started reference UA for one case. Also used by `sixbench shim` (src/cli/shim.ts). */
 export async function startReference(request: IutStartRequest, signal: AbortSignal, options: ReferenceOptions = {}): Promise<IutInstance> {
   if (signal.aborted) throw new Error('aborted before the start');
-  const knobs = request.knobs ?? [];
+  const knobs = [...(request.knobs ?? []), ...(options.knobs ?? [])];
   for (const k of knobs) if (!KNOBS.some((x) => x.id === k)) throw new Error(`unknown knob ${k}`);
   const events = new EventFanOut();
   const { directory, client } = await registryDirectory(request);
