@@ -8,7 +8,7 @@ import { parseBugs, KNOBS } from '../protocol/bugs.js';
 import type { UaEvent } from '../ua/events.js';
 import type { ImplementationUnderTest, IutCapabilities, IutControl, IutExit, IutInstance, IutStartRequest } from './door.js';
 
-export const REFERENCE_NAME = 'sixbench-reference';
+export const REFERENCE_NAME = 'sixbench-reference-in-process';
 
 /** What the reference declares: everything the protocol has. */
 export const REFERENCE_CAPABILITIES: IutCapabilities = {
@@ -52,13 +52,15 @@ export interface ReferenceOptions {
   /** Overrides for tests (e.g. a capability set narrower than the reference's). */
   capabilities?: Partial<IutCapabilities>;
   handshakeTimeoutMs?: number;
+  /** Another name (two references side by side in a matrix). */
+  name?: string;
   /** Knobs set on every start, besides the request's (the reference as a misbehaving IUT). */
   knobs?: string[];
 }
 
 export function referenceImplementation(options: ReferenceOptions = {}): ImplementationUnderTest {
   return {
-    name: REFERENCE_NAME,
+    name: options.name ?? REFERENCE_NAME,
     version: process.env.npm_package_version ?? '0',
     capabilities: { ...REFERENCE_CAPABILITIES, ...options.capabilities },
     command: 'in-process',
