@@ -9,6 +9,7 @@
 // IUT lacks stays in the run as a skip naming the missing capability.
 import type { ImplementationUnderTest } from '../iut/door.js';
 import { fitsInitiatorScript, iutSteps } from './iut-conversation.js';
+import { TIMER_CASE_MS } from './iut-checks.js';
 import { otherSide, SIDES, type CaseSpec, type Conversation, type Side } from './model.js';
 
 export interface NotApplicable {
@@ -29,6 +30,12 @@ export function iutCaseId(baseId: string, side: Side): string {
 const NOT_APPLICABLE_SUITES: Record<string, string> = {
   vectors: 'the vectors test the bench\'s own codec and key schedule, not an implementation',
   irp: 'the registry checks test the IRP stub and the reference client, not a User Agent',
+};
+
+/** Checks of the interop suite that have an IUT form (src/run/iut-checks.ts), with the sides they apply to. */
+const IUT_CHECKS: Record<string, Side[]> = {
+  'handshake-timer': ['initiator', 'responder'],
+  'peer-hangs-up': ['initiator'],
 };
 
 const NOT_APPLICABLE_CHECKS: Record<string, string> = {
@@ -83,6 +90,20 @@ export function planIutCases(catalogue: readonly CaseSpec[], iut: Implementation
       continue;
     }
     const action = spec.action;
+    if (action.kind === 'check' && IUT_CHECKS[action.check]) {
+      for (const side of IUT_CHECKS[action.check]!) {
+        const missing = iut.capabilities.roles.includes(side) ? [] : [`role ${side}`];
+        cases.push({
+          ...spec,
+          id: iutCaseId(spec.id, side),
+          title: `${spec.title} [the IUT as ${side}; its own timer, the spec's 10 s]`,
+          iut: { side, of: spec.id },
+          ...(action.check === 'handshake-timer' ? { timeoutMs: TIMER_CASE_MS } : {}),
+          ...(spec.disabled === undefined && missing.length > 0 ? { disabled: `the IUT lacks ${missing.join('; ')}` } : {}),
+        });
+      }
+      continue;
+    }
     if (action.kind === 'check') {
       notApplicable.push({ id: spec.id, reason: NOT_APPLICABLE_CHECKS[action.check] ?? 'a check of the reference UA itself' });
       continue;

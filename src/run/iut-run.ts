@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { ImplementationUnderTest } from '../iut/door.js';
 import type { RunEnvironment, Slot } from './environment.js';
 import { runIutConversation } from './iut-conversation.js';
+import { runIutCheck } from './iut-checks.js';
 import type { CaseResult, CaseSpec, Evidence } from './model.js';
 
 export interface IutCaseContext {
@@ -29,6 +30,15 @@ export async function executeIutCase(
   ctx: IutCaseContext,
   evidence: (mismatches: string[], extra?: Partial<Evidence>) => Evidence,
 ): Promise<CaseResult> {
+  if (spec.action.kind === 'check' && spec.iut && (spec.action.check === 'handshake-timer' || spec.action.check === 'peer-hangs-up')) {
+    const r = await runIutCheck(spec.action.check, { env: ctx.env, slot: ctx.slot, seed: ctx.seed, signal: ctx.signal, iut: ctx.iut, side: spec.iut.side, workDir: path.join(ctx.workRoot, safeName(spec.id)) });
+    const iut = { side: spec.iut.side, of: spec.iut.of, checks: r.checks };
+    const processEvidence = { iutProcess: { ...(r.exit ? { exit: r.exit } : {}), ...(r.diagnostics ? { diagnostics: r.diagnostics } : {}) } };
+    if (r.unsupported) return { ...base, verdict: 'skip', reason: `the IUT does not support this case: ${r.unsupported}`, iut };
+    if (r.error) return { ...base, verdict: 'error', reason: r.error, iut, evidence: evidence([r.error], processEvidence) };
+    if (r.mismatches.length === 0) return { ...base, verdict: 'pass', observed: r.observed, iut };
+    return { ...base, verdict: 'fail', reason: r.mismatches[0]!, observed: r.observed, iut, evidence: evidence(r.mismatches, { observed: r.observed, ...processEvidence }) };
+  }
   if (spec.action.kind !== 'conversation' || !spec.iut) throw new Error(`${spec.id} is not a conversation an IUT can take part in`);
   const record = await runIutConversation(spec.action.conversation, {
     env: ctx.env,

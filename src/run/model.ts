@@ -162,6 +162,8 @@ export interface CaseSpec {
   form?: KnobForm;
   /** A disabled case is reported as skip with this reason (BoGo's disabled-tests file). */
   disabled?: string;
+  /** A time limit of its own (the IUT's handshake timer check waits for the spec's 10 s). */
+  timeoutMs?: number;
   /** Runs against an implementation under test (src/run/iut-plan.ts): its side, and the catalogue case it comes from. */
   iut?: { side: Side; of: string };
 }

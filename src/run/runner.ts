@@ -118,7 +118,7 @@ function evidence(spec: CaseSpec, ctx: CaseContext, mismatches: string[], extra:
 export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseResult> {
   if (spec.disabled !== undefined) return { ...base(spec), verdict: 'skip', reason: spec.disabled, ...(spec.iut ? { iut: { ...spec.iut, checks: [] } } : {}) };
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), ctx.timeoutMs);
+  const timer = setTimeout(() => controller.abort(), spec.timeoutMs ?? ctx.timeoutMs);
   try {
     if (spec.iut) return await guardedIutCase(spec, ctx, controller.signal);
     return await execute(spec, ctx, controller.signal);
@@ -140,9 +140,9 @@ async function guardedIutCase(spec: CaseSpec, ctx: CaseContext, signal: AbortSig
   let guard: NodeJS.Timeout | undefined;
   const late = new Promise<CaseResult>((resolve) => {
     guard = setTimeout(() => {
-      const message = `the case did not end within ${ctx.timeoutMs} ms + ${IUT_CASE_GRACE_MS} ms of grace`;
+      const message = `the case did not end within ${spec.timeoutMs ?? ctx.timeoutMs} ms + ${IUT_CASE_GRACE_MS} ms of grace`;
       resolve({ ...base(spec), verdict: 'error', reason: message, evidence: evidence(spec, ctx, [message]) });
-    }, ctx.timeoutMs + IUT_CASE_GRACE_MS);
+    }, (spec.timeoutMs ?? ctx.timeoutMs) + IUT_CASE_GRACE_MS);
   });
   run.catch(() => undefined);
   try {
