@@ -8,6 +8,8 @@ import { registerUaCommands } from './cli/ua.js';
 import { registerIrpCommands } from './cli/irp.js';
 import { registerRunCommand } from './cli/run.js';
 import { registerCoverageCommand } from './cli/coverage.js';
+import { registerShimCommand } from './cli/shim.js';
+import { registerMatrixCommand } from './cli/matrix.js';
 import { runMain } from './cli/run-main.js';
 
 const program = new Command();
@@ -21,4 +23,6 @@ registerUaCommands(program);
 registerIrpCommands(program);
 registerRunCommand(program);
 registerCoverageCommand(program);
+registerShimCommand(program);
+registerMatrixCommand(program);
 await runMain(program, process.argv);

@@ -116,8 +116,8 @@ export interface Script {
     registry?: boolean;
     /** Its validation clock, in years from the run's reference time (default 0: the reference time; E2ED-CERT-27). */
     clockYears?: number;
-    /** 'unreachable': the registry it is given does not answer (E2ED-CERT-30). */
-    registryDown?: boolean;
+    /** A registry of its own that lies (src/irp/adversary.ts): e.g. badSignature, so that no status can be established (E2ED-CERT-30). */
+    registryLies?: { badSignature?: boolean; revokedStatus?: boolean; slowMs?: number };
     /** Initiator: the Messages it sends once Connected (door level 1). */
     messages?: string[];
   };

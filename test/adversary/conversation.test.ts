@@ -10,14 +10,14 @@ import { REPO_ROOT, SUITES_DIR } from '../../src/run/catalogue.js';
 import { adversaryCases } from '../../src/run/adversary/catalogue.js';
 import { FAMILIES, sanityScript } from '../../src/run/adversary/cases.js';
 import { runAdversaryScript } from '../../src/run/adversary/execute.js';
-import { inProcessReference } from '../../src/run/adversary/interim-door.js';
-import { runAdversaryCase, runDirectory } from '../../src/run/adversary/run-case.js';
+import { referenceImplementation } from '../../src/iut/reference.js';
+import { runAdversaryCase } from '../../src/run/adversary/run-case.js';
 import { runConformance } from '../../src/run/runner.js';
 import type { Script } from '../../src/adversary/script.js';
 
 const env = await RunEnvironment.start({ seed: 'adversary-test', slots: 1 });
 t.teardown(() => env.close());
-const reference = inProcessReference({ directoryFor: runDirectory(env) });
+const reference = referenceImplementation();
 const run = (script: Script, seed = 'c', iut = reference) =>
   runAdversaryScript(script, { env, slot: env.slots[0]!, seed, signal: AbortSignal.timeout(8000), iut });
 

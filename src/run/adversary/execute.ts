@@ -3,7 +3,8 @@
 // turns what happened into the verdict and evidence of the other suites (src/run/model.ts).
 // The adversary's addresses are injectable (a recording forwarder may sit in between), and every
 // chunk it writes or reads can be reported (`tap`).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { issueCredentials, pemOf } from '../../iut/credentials.js';
 import os from 'node:os';
 import path from 'node:path';
 import { X509Certificate, type KeyObject } from 'node:crypto';
@@ -15,10 +16,7 @@ import { Link, type ChunkTap } from '../../adversary/link.js';
 import { Session } from '../../adversary/session.js';
 import type { Script } from '../../adversary/script.js';
 import type { ImplementationUnderTest, IutInstance, IutRole } from '../../iut/door.js';
-import type { EnrolledUser, RunEnvironment, Slot } from '../environment.js';
-
-/** A registry address nothing listens on (TCP port 9, discard: closed on the bench's loopback). */
-export const UNREACHABLE_PORT = 9;
+import type { RunEnvironment, Slot } from '../environment.js';
 
 export interface AdversaryRunContext {
   env: RunEnvironment;
@@ -50,15 +48,6 @@ function defectIdentity(env: RunEnvironment, id: string): { userId: string; priv
   return { userId: dc.expectedUserId ?? defectUserId(env.pki), privateKey: key.privateKey, chain: dc.chain };
 }
 
-function credentialsOf(user: EnrolledUser, anchors: Buffer[]) {
-  return {
-    userId: user.identity.userId,
-    privateKey: user.identity.privateKey,
-    chain: user.identity.chain,
-    trustAnchors: anchors,
-    files: { key: '', chain: '', anchors: '' },
-  };
-}
 
 export async function runAdversaryScript(script: Script, ctx: AdversaryRunContext): Promise<AdversaryRecord> {
   const { env, slot } = ctx;
@@ -69,7 +58,15 @@ export async function runAdversaryScript(script: Script, ctx: AdversaryRunContex
   const session = new Session(script.role, { userId: advIdentity.userId, privateKey: advIdentity.privateKey, chain: advIdentity.chain }, seededRandom(`${ctx.seed}/adversary`));
   if (script.role === 'initiator') session.peerChain = iutUser.identity.chain;
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'sixbench-adv-'));
+  // The registry: always for an implementation that is not the in-process reference (it must establish
+  // our certificate's status, E2ED-CERT-24); for the reference only when the case is about it, since a
+  // status look-up per case is most of a case's cost and the certificates suite covers status.
+  const lies = script.iut?.registryLies;
+  const stub = lies ? await env.startStub({ lies }) : undefined;
+  const withRegistry = script.iut?.registry === true || lies !== undefined || ctx.iut.command !== 'in-process';
   const log: string[] = [];
+  const anchorsFile = path.join(workDir, 'registry-ca.pem');
+  if (withRegistry) writeFileSync(anchorsFile, pemOf(env.pki.anchors));
   let instance: IutInstance | undefined;
   let link: Link | undefined;
   let listener: Awaited<ReturnType<typeof Link.listen>> | undefined;
@@ -78,16 +75,16 @@ export async function runAdversaryScript(script: Script, ctx: AdversaryRunContex
       caseId: ctx.seed,
       role: iutRole,
       workDir,
-      credentials: credentialsOf(iutUser, env.pki.anchors),
+      credentials: await issueCredentials(path.join(workDir, 'credentials'), { ...iutUser.identity, trustAnchors: env.pki.anchors }),
+      // No echo, no scripted close: the adversary drives the conversation (a level-1 initiator with Messages is scripted).
+      drive: script.iut?.messages ? ('script' as const) : ('control' as const),
       seed: `${ctx.seed}/iut`,
       now: new Date(env.pki.referenceTime.getTime() + (script.iut?.clockYears ?? 0) * 365.25 * 86400_000),
       ...(script.iut?.versions ? { versions: script.iut.versions } : {}),
       ...(script.iut?.methods ? { methods: script.iut.methods } : {}),
       ...(script.iut?.ciphers ? { ciphers: script.iut.ciphers } : {}),
       ...(script.iut?.messages ? { messages: script.iut.messages } : {}),
-      ...(script.iut?.registry || script.iut?.registryDown
-        ? { registry: { host: env.host, port: script.iut.registryDown ? UNREACHABLE_PORT : env.stub.port, caFile: '', ca: env.pki.anchors } }
-        : {}),
+      ...(withRegistry ? { registry: { host: env.host, port: (stub ?? env.stub).port, caFile: anchorsFile, ca: env.pki.anchors } } : {}),
     };
     if (iutRole === 'responder') {
       instance = await ctx.iut.start({ ...base, listen: { host: env.host, port: 0 } }, ctx.signal);
@@ -132,6 +129,7 @@ export async function runAdversaryScript(script: Script, ctx: AdversaryRunContex
     link?.destroy();
     listener?.close();
     await instance?.stop().catch(() => undefined);
+    await stub?.close().catch(() => undefined);
     rmSync(workDir, { recursive: true, force: true });
   }
 }

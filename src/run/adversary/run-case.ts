@@ -2,12 +2,12 @@
 // and family: when it fails, the family's cases are skipped as "implementation unreachable", not
 // failed one by one), then the script against the implementation, judged by its expectations.
 import type { ImplementationUnderTest } from '../../iut/door.js';
-import { irpDirectory, type PeerDirectory } from '../../ua/agent.js';
 import type { RunEnvironment, Slot } from '../environment.js';
 import type { CaseAction, CaseResult, CaseSpec, Evidence } from '../model.js';
+import type { Script } from '../../adversary/script.js';
 import { sanityScript } from './cases.js';
 import { runAdversaryScript, type AdversaryRecord } from './execute.js';
-import { inProcessReference } from './interim-door.js';
+import { referenceImplementation } from '../../iut/reference.js';
 
 type AdversaryAction = Extract<CaseAction, { kind: 'adversary' }>;
 
@@ -21,23 +21,8 @@ export function setAdversaryIut(env: RunEnvironment, iut: ImplementationUnderTes
 
 export function adversaryIut(env: RunEnvironment): ImplementationUnderTest {
   let iut = iutOfRun.get(env);
-  if (!iut) iutOfRun.set(env, (iut = inProcessReference({ directoryFor: runDirectory(env) })));
+  if (!iut) iutOfRun.set(env, (iut = referenceImplementation()));
   return iut;
-}
-
-/** The registry connection of the run's user `userId` as a directory (verified look-ups and status). */
-export function runDirectory(env: RunEnvironment): (userId: string, registry: { host: string; port: number }) => PeerDirectory | undefined {
-  return (userId, registry) => {
-    // Another address than the run's stub: a registry that does not answer, as a real client would find it.
-    if (registry.port !== env.stub.port) {
-      const down = (): Promise<never> => Promise.reject(new Error(`no registry answers at ${registry.host} port ${registry.port}`));
-      return { lookup: down, isRevoked: down };
-    }
-    for (const slot of env.slots) {
-      for (const u of [slot.initiator, slot.responder, slot.rsaResponder]) if (u.identity.userId === userId) return irpDirectory(u.registry);
-    }
-    return undefined;
-  };
 }
 
 export interface AdversaryCaseContext {
@@ -70,6 +55,8 @@ export async function runAdversaryCase(
 ): Promise<CaseResult> {
   const iut = ctx.iut ?? adversaryIut(ctx.env);
   const base = { id: spec.id, suite: spec.suite, title: spec.title, requirements: spec.requirements };
+  const lacks = missingFor(action.selfTest ? undefined : action.script, iut);
+  if (lacks.length > 0) return { ...base, verdict: 'skip', reason: `the implementation lacks ${lacks.join('; ')}` };
   let record: AdversaryRecord;
   if (action.sanity === 'before') record = await sanityBefore(action.family, ctx, iut);
   else {
@@ -93,7 +80,7 @@ async function selfTest(
   ctx: AdversaryCaseContext,
   evidence: (mismatches: string[], extra?: Partial<Evidence>) => Evidence,
 ): Promise<CaseResult> {
-  const broken = inProcessReference({ knobs: spec.knobs, directoryFor: runDirectory(ctx.env) });
+  const broken = referenceImplementation({ knobs: spec.knobs, name: `reference with ${spec.knobs.join(', ')}` });
   const detected: string[] = [];
   const missed: string[] = [];
   for (const c of spec.cases) {
@@ -106,4 +93,25 @@ async function selfTest(
   if (detected.length > 0) return { ...base, verdict: 'pass', observed };
   const m = `no case of the family told the reference with ${spec.knobs.join(', ')} apart from a conforming one`;
   return { ...base, verdict: 'fail', reason: m, observed, evidence: evidence([m], { observed }) };
+}
+
+/** What a script needs of the implementation that it does not declare (src/iut/door.ts capabilities): the case is then a skip naming it. */
+export function missingFor(script: Script | undefined, iut: ImplementationUnderTest): string[] {
+  if (!script) return [];
+  const caps = iut.capabilities;
+  const role = script.role === 'initiator' ? 'responder' : 'initiator';
+  const missing: string[] = [];
+  if (!caps.roles.includes(role)) missing.push(`role ${role}`);
+  // An initiator below level 3 closes once its scripted Messages are confirmed: the adversary cannot keep it in a state.
+  if (role === 'initiator' && caps.level < 3 && !script.iut?.messages) missing.push('level 3 (control): an initiator that stays in its connection until the adversary is done');
+  for (const [word, wanted, have] of [
+    ['method', script.iut?.methods, caps.methods],
+    ['AEAD', script.iut?.ciphers, caps.ciphers],
+    ['version', script.iut?.versions, caps.versions],
+  ] as const) {
+    for (const w of wanted ?? []) if (!have.includes(w)) missing.push(`${word} ${w}`);
+  }
+  if (script.iut?.identity === 'rsa' && !caps.signatureAlgorithms.includes('rsa-pss-sha256')) missing.push('an RSA identity (rsa-pss-sha256)');
+  if (script.iut?.identity === 'rsa' && !caps.methods.includes('rsa-oaep')) missing.push('method rsa-oaep');
+  return missing;
 }
