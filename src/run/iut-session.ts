@@ -43,7 +43,7 @@ export function selectIutCases(catalogue: readonly CaseSpec[], iut: Implementati
       throw new SelectionError(na ? `case "${id}" does not apply to an implementation under test: ${na.reason}.` : `there is no case "${id}" for an implementation under test.`);
     }
   }
-  const chosen = suites.length === 0 && ids.length === 0 ? plan.cases : plan.cases.filter((c) => suites.includes(c.suite) || ids.includes(c.id) || ids.includes(c.iut!.of));
+  const chosen = suites.length === 0 && ids.length === 0 ? plan.cases : plan.cases.filter((c) => suites.includes(c.suite) || ids.includes(c.id) || (c.iut !== undefined && ids.includes(c.iut.of)));
   const na = suites.length === 0 && ids.length === 0 ? plan.notApplicable : plan.notApplicable.filter((n) => suites.some((s) => n.id.startsWith(`${s === 'knobs' ? 'knob' : s === 'certificates' ? 'cert' : s}.`)));
   return { cases: [sanityCase(iut, 'first'), ...chosen, sanityCase(iut, 'last')], notApplicable: na };
 }
