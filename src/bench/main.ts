@@ -142,9 +142,24 @@ async function main(): Promise<void> {
     rows.push({ name: `  run --iut examples/reference.json (a process per case and role)${r.verdictsEqual ? '' : ' VERDICTS DIFFER'}`, value: r.doorProcessMs / 1000, unit: 's', baseline: { name: 'in-process run', value: r.inProcessMs / 1000 } });
   }
 
+  const full = await loadOptional<import('./full-run.js').FullRunBenchResult>('./full-run.js', 'benchFullRun');
+  let fullRun: import('./full-run.js').FullRunBenchResult | undefined;
+  if (full) {
+    log('the full default run (every suite, the adversary included) ...');
+    fullRun = await full();
+    rows.push({ name: `sixbench run, every suite (${fullRun.cases} cases, ${fullRun.passed} passed, ${fullRun.failed} failed, ${fullRun.skipped} skipped)`, value: fullRun.wallMs / 1000, unit: 's' });
+    rows.push({ name: '  its CPU time (the process, user + system)', value: fullRun.cpuMs / 1000, unit: 's' });
+    rows.push({ name: '  cases per second (wall)', value: fullRun.casesPerSecond, unit: '/s' });
+  }
+
   process.stdout.write(`\nsixbench benchmarks (node ${process.version}, ${process.platform}/${process.arch})\n\n`);
   const allMet = printTable(rows);
   process.stdout.write(allMet ? '\nall targets met\n' : '\nsome targets missed (see docs/performance.md)\n');
+
+  if (fullRun) {
+    process.stdout.write(`\nWhere the full run's time goes (case durations summed per suite, ${fullRun.concurrency} at a time; set-up ${(fullRun.setupMs / 1000).toFixed(1)} s):\n`);
+    for (const [suite, ms] of fullRun.bySuite) process.stdout.write(`  ${suite.padEnd(14)} ${(ms / 1000).toFixed(1).padStart(6)} s\n`);
+  }
 
   log('E2ED data path, one step at a time ...');
   const path = benchMessagePath();
