@@ -57,7 +57,8 @@ export async function runAdversaryScript(script: Script, ctx: AdversaryRunContex
   const advIdentity = typeof script.identity === 'object' ? defectIdentity(env, script.identity.defect) : advUser.identity;
   const session = new Session(script.role, { userId: advIdentity.userId, privateKey: advIdentity.privateKey, chain: advIdentity.chain }, seededRandom(`${ctx.seed}/adversary`));
   if (script.role === 'initiator') session.peerChain = iutUser.identity.chain;
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'sixbench-adv-'));
+  const inProcess = ctx.iut.command === 'in-process';
+  const workDir = inProcess ? '' : mkdtempSync(path.join(os.tmpdir(), 'sixbench-adv-'));
   // The registry: always for an implementation that is not the in-process reference (it must establish
   // our certificate's status, E2ED-CERT-24); for the reference only when the case is about it, since a
   // status look-up per case is most of a case's cost and the certificates suite covers status.
@@ -65,8 +66,8 @@ export async function runAdversaryScript(script: Script, ctx: AdversaryRunContex
   const stub = lies ? await env.startStub({ lies }) : undefined;
   const withRegistry = script.iut?.registry === true || lies !== undefined || ctx.iut.command !== 'in-process';
   const log: string[] = [];
-  const anchorsFile = path.join(workDir, 'registry-ca.pem');
-  if (withRegistry) writeFileSync(anchorsFile, pemOf(env.pki.anchors));
+  const anchorsFile = inProcess ? '' : path.join(workDir, 'registry-ca.pem');
+  if (withRegistry && !inProcess) writeFileSync(anchorsFile, pemOf(env.pki.anchors));
   let instance: IutInstance | undefined;
   let link: Link | undefined;
   let listener: Awaited<ReturnType<typeof Link.listen>> | undefined;
@@ -75,7 +76,11 @@ export async function runAdversaryScript(script: Script, ctx: AdversaryRunContex
       caseId: ctx.seed,
       role: iutRole,
       workDir,
-      credentials: await issueCredentials(path.join(workDir, 'credentials'), { ...iutUser.identity, trustAnchors: env.pki.anchors }),
+      // Files for a process; the in-process reference takes the keys as they are (no PEM to write and read per case).
+      credentials:
+        ctx.iut.command === 'in-process'
+          ? { ...iutUser.identity, trustAnchors: env.pki.anchors, files: { key: '', chain: '', anchors: '' } }
+          : await issueCredentials(path.join(workDir, 'credentials'), { ...iutUser.identity, trustAnchors: env.pki.anchors }),
       // No echo, no scripted close: the adversary drives the conversation (a level-1 initiator with Messages is scripted).
       drive: script.iut?.messages ? ('script' as const) : ('control' as const),
       seed: `${ctx.seed}/iut`,
@@ -130,6 +135,6 @@ export async function runAdversaryScript(script: Script, ctx: AdversaryRunContex
     listener?.close();
     await instance?.stop().catch(() => undefined);
     await stub?.close().catch(() => undefined);
-    rmSync(workDir, { recursive: true, force: true });
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
   }
 }
