@@ -63,6 +63,23 @@ t.test('derive: after a deviation the reference accepts (comments, a frame cut a
   t.equal(r.mismatch, undefined, r.log.join(' | '));
 });
 
+t.test('a forwarder can sit in between (route) and every chunk is reported (tap)', async (t) => {
+  const routed: number[] = [];
+  const chunks = { out: 0, in: 0 };
+  const r = await runAdversaryScript(sanityScript('initiator'), {
+    env,
+    slot: env.slots[0]!,
+    seed: 'wired',
+    signal: AbortSignal.timeout(8000),
+    iut: reference,
+    route: (to) => (routed.push(to.port), to),
+    tap: (direction, chunk) => void (chunks[direction] += chunk.length),
+  });
+  t.equal(r.mismatch, undefined);
+  t.equal(routed.length, 1, 'the connection went through the route');
+  t.ok(chunks.out > 1000 && chunks.in > 1000, `bytes out ${chunks.out}, in ${chunks.in}`);
+});
+
 t.test('a seed gives the same wire and verdicts', async (t) => {
   const script: Script = { role: 'responder', steps: [{ do: 'handshake' }, { do: 'roundTrip' }, { do: 'send', message: 'Ping', frame: { mutate: [{ op: 'flipBit', at: -1 }] } }, { do: 'refused', alert: ['bad_record_mac'], in: 'record' }] };
   const a = await run(script, 'same');

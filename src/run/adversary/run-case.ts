@@ -6,7 +6,7 @@ import type { RunEnvironment, Slot } from '../environment.js';
 import type { CaseAction, CaseResult, CaseSpec, Evidence } from '../model.js';
 import type { Script } from '../../adversary/script.js';
 import { sanityScript } from './cases.js';
-import { runAdversaryScript, type AdversaryRecord } from './execute.js';
+import { runAdversaryScript, type AdversaryRecord, type AdversaryRunContext } from './execute.js';
 import { referenceImplementation } from '../../iut/reference.js';
 
 type AdversaryAction = Extract<CaseAction, { kind: 'adversary' }>;
@@ -14,6 +14,15 @@ type AdversaryAction = Extract<CaseAction, { kind: 'adversary' }>;
 /** The implementation the adversary faces in a run (default: the in-process reference). */
 const iutOfRun = new WeakMap<RunEnvironment, ImplementationUnderTest>();
 const sanityOfRun = new WeakMap<RunEnvironment, Map<string, Promise<AdversaryRecord>>>();
+
+/** How the adversary's connections are wired in a run: a forwarder in between (`route`), a recorder of every chunk (`tap`). */
+export type AdversaryWiring = Pick<AdversaryRunContext, 'route' | 'tap'>;
+const wiringOfRun = new WeakMap<RunEnvironment, AdversaryWiring>();
+
+/** For a capture or a relay: every adversary case of the run connects through `route` and reports its chunks to `tap`. */
+export function setAdversaryWiring(env: RunEnvironment, wiring: AdversaryWiring): void {
+  wiringOfRun.set(env, wiring);
+}
 
 export function setAdversaryIut(env: RunEnvironment, iut: ImplementationUnderTest): void {
   iutOfRun.set(env, iut);
@@ -67,7 +76,7 @@ export async function runAdversaryCase(
       }
     }
     if (action.selfTest) return selfTest(base, action.selfTest, ctx, evidence);
-    record = await runAdversaryScript(action.script, { ...ctx, iut });
+    record = await runAdversaryScript(action.script, { ...ctx, ...wiringOfRun.get(ctx.env), iut });
   }
   const observed = { wire: record.log };
   if (record.mismatch === undefined) return { ...base, verdict: 'pass', observed };
