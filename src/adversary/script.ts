@@ -112,7 +112,7 @@ export interface Script {
     methods?: string[];
     ciphers?: string[];
     identity?: 'p256' | 'rsa';
-    /** It has the run's registry: certificate status from IRP (E2ED-CERT-30) and, as initiator, the adversary found by an IRP look-up (the adversary registers its address first). */
+    /** It has the run's registry for certificate status (E2ED-CERT-24, -30); the adversary registers its own address there first, for an implementation that looks its peer up. */
     registry?: boolean;
     /** Its validation clock, in years from the run's reference time (default 0: the reference time; E2ED-CERT-27). */
     clockYears?: number;
