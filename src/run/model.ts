@@ -144,6 +144,8 @@ export type CaseAction =
       family: string;
       script: Script;
       sanity?: 'before' | 'after';
+      /** A defect of the reference that makes this case fail against it (suites/adversary.json "disabled"): against the reference it is a skip while it still fails, and a failure once it passes; any other implementation is judged as usual. */
+      knownDefect?: string;
       /** The family's self-test: these cases against the reference with these knobs (a deliberately broken reference); it passes when one fails. */
       selfTest?: { knobs: string[]; cases: { id: string; script: Script }[] };
     };

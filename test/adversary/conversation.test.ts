@@ -97,6 +97,23 @@ t.test('the sanity conversation fails against a peer that is not there, and the 
   t.match(result.reason, /implementation unreachable: the records sanity conversation failed/);
 });
 
+t.test('a known defect of the reference: a skip while the case fails, a failure once it passes, judged as usual for another implementation', async (t) => {
+  const all = adversaryCases(SUITES_DIR, readFileSync(path.join(REPO_ROOT, 'docs', 'spec.md'), 'utf8'));
+  const known = all.find((c) => c.id === 'records.responder.aes.shorter-than-tag')!;
+  const ev = (m: string[]) => ({ requirements: [], expected: '', mismatches: m });
+  const ctx = { env, slot: env.slots[0]!, seed: 'known/x', signal: AbortSignal.timeout(8000) };
+  const stillFails = await runAdversaryCase(known, known.action as never, ctx, ev);
+  t.equal(stillFails.verdict, 'skip');
+  t.match(stillFails.reason, /known defect of the reference: .*still fails/);
+  const passing = all.find((c) => c.id === 'records.responder.aes.wrong-tag')!;
+  const fixed = { ...passing, action: { ...(passing.action as object), knownDefect: 'pretend' } } as typeof passing;
+  const now = await runAdversaryCase(fixed, fixed.action as never, ctx, ev);
+  t.equal(now.verdict, 'fail');
+  t.match(now.reason, /no longer fails this case/);
+  const other = await runAdversaryCase(known, known.action as never, { ...ctx, iut: referenceImplementation({ name: 'another implementation' }) }, ev);
+  t.equal(other.verdict, 'fail', 'judged as usual: the defect is the reference\'s');
+});
+
 t.test('each family catches a deliberately broken reference (its self-test), and reports the figure', async (t) => {
   const ids = FAMILIES.map((f) => `${f}.selftest`);
   const report = await runConformance({ seed: 'adversary-selftest', caseIds: ids, caseTimeoutMs: 60_000 });

@@ -110,7 +110,7 @@ function sampled(id: string): boolean {
 export function selfTestCase(family: Family, cases: readonly CaseSpec[]): CaseSpec {
   const knobs = SELF_TEST_KNOBS[family];
   const members = cases
-    .filter((c) => c.disabled === undefined && c.action.kind === 'adversary' && (sampled(c.id) || family === 'key-transport'))
+    .filter((c) => c.disabled === undefined && c.action.kind === 'adversary' && c.action.knownDefect === undefined && (sampled(c.id) || family === 'key-transport'))
     .map((c) => ({ id: c.id, script: (c.action as { script: Script }).script }));
   return {
     id: `${family}.selftest`,

@@ -64,7 +64,8 @@ export function adversaryCases(dir: string, specText: string): CaseSpec[] {
   const ids = new Set(all.map((c) => c.id));
   for (const [id, reason] of Object.entries(data.disabled ?? {})) {
     if (!ids.has(id)) throw new AdversaryDataError(`suites/${ADVERSARY_FILE}, disabled: there is no case "${id}"`);
-    all.find((c) => c.id === id)!.disabled = reason;
+    const c = all.find((x) => x.id === id)!;
+    if (c.action.kind === 'adversary') c.action.knownDefect = reason;
   }
   const out: CaseSpec[] = [];
   for (const f of FAMILIES) {

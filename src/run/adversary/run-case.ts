@@ -7,7 +7,7 @@ import type { CaseAction, CaseResult, CaseSpec, Evidence } from '../model.js';
 import type { Script } from '../../adversary/script.js';
 import { sanityScript } from './cases.js';
 import { runAdversaryScript, type AdversaryRecord, type AdversaryRunContext } from './execute.js';
-import { referenceImplementation } from '../../iut/reference.js';
+import { REFERENCE_NAME, referenceImplementation } from '../../iut/reference.js';
 
 type AdversaryAction = Extract<CaseAction, { kind: 'adversary' }>;
 
@@ -76,6 +76,13 @@ export async function runAdversaryCase(
       }
     }
     if (action.selfTest) return selfTest(base, action.selfTest, ctx, evidence);
+    if (action.knownDefect !== undefined && iut.name === REFERENCE_NAME) {
+      // BoGo's disabled tests with tlsfuzzer's rule: an expected failure that passes is itself a failure.
+      const r = await runAdversaryScript(action.script, { ...ctx, ...wiringOfRun.get(ctx.env), iut, expectTimeoutMs: 1000 });
+      if (r.mismatch !== undefined) return { ...base, verdict: 'skip', reason: `known defect of the reference: ${action.knownDefect} (still fails: ${r.mismatch})`, observed: { wire: r.log } };
+      const m = 'the reference no longer fails this case: delete it from "disabled" in suites/adversary.json';
+      return { ...base, verdict: 'fail', reason: m, observed: { wire: r.log }, evidence: evidence([m], { observed: { wire: r.log } }) };
+    }
     record = await runAdversaryScript(action.script, { ...ctx, ...wiringOfRun.get(ctx.env), iut });
   }
   const observed = { wire: record.log };
