@@ -134,6 +134,26 @@ async function main(): Promise<void> {
     log('src/bench/pki.ts is not built: PKI build skipped');
   }
 
+  const adapter = await loadOptional<import('./adapter.js').AdapterBenchResult>('./adapter.js', 'benchAdapter');
+  if (adapter) {
+    log('conformance run in-process, through the door in-process, through the door as a command (examples/reference.json) ...');
+    const r = await adapter();
+    const what = `${r.suites.join('+')}: ${r.cases.inProcess} cases in-process, ${r.cases.adapter} through the adapter (both roles, sanity x2)`;
+    rows.push({ name: `sixbench run, in-process (${what})`, value: r.inProcessMs / 1000, unit: 's' });
+    rows.push({ name: '  run --iut, the reference door in-process', value: r.doorInProcessMs / 1000, unit: 's', baseline: { name: 'in-process run', value: r.inProcessMs / 1000 } });
+    rows.push({ name: `  run --iut examples/reference.json (a process per case and role)${r.verdictsEqual ? '' : ' VERDICTS DIFFER'}`, value: r.doorProcessMs / 1000, unit: 's', baseline: { name: 'in-process run', value: r.inProcessMs / 1000 } });
+  }
+
+  const full = await loadOptional<import('./full-run.js').FullRunBenchResult>('./full-run.js', 'benchFullRun');
+  let fullRun: import('./full-run.js').FullRunBenchResult | undefined;
+  if (full) {
+    log('the full default run (every suite, the adversary included) ...');
+    fullRun = await full();
+    rows.push({ name: `sixbench run, every suite (${fullRun.cases} cases, ${fullRun.passed} passed, ${fullRun.failed} failed, ${fullRun.skipped} skipped)`, value: fullRun.wallMs / 1000, unit: 's' });
+    rows.push({ name: '  its CPU time (the process, user + system)', value: fullRun.cpuMs / 1000, unit: 's' });
+    rows.push({ name: '  cases per second (wall)', value: fullRun.casesPerSecond, unit: '/s' });
+  }
+
   process.stdout.write(`\nsixbench benchmarks (node ${process.version}, ${process.platform}/${process.arch})\n\n`);
   const allMet = printTable(rows);
   process.stdout.write(allMet ? '\nall targets met\n' : '\nsome targets missed (see docs/performance.md)\n');
@@ -145,6 +165,10 @@ async function main(): Promise<void> {
     process.stdout.write(`\nCaptures on a full run (median of ${c.runs}, wall time):\n`);
     process.stdout.write(`  --captures none   ${(c.noneMs / 1000).toFixed(2)} s\n`);
     process.stdout.write(`  --captures all    ${(c.allMs / 1000).toFixed(2)} s  (+${(((c.allMs - c.noneMs) / c.noneMs) * 100).toFixed(0)}%: ${c.cases} cases, ${c.files} files, ${(c.bytes / 1e6).toFixed(1)} MB)\n`);
+  }
+  if (fullRun) {
+    process.stdout.write(`\nWhere the full run's time goes (case durations summed per suite, ${fullRun.concurrency} at a time; set-up ${(fullRun.setupMs / 1000).toFixed(1)} s):\n`);
+    for (const [suite, ms] of fullRun.bySuite) process.stdout.write(`  ${suite.padEnd(14)} ${(ms / 1000).toFixed(1).padStart(6)} s\n`);
   }
 
   log('E2ED data path, one step at a time ...');

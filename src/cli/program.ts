@@ -11,6 +11,9 @@ import { registerIrpCommands } from './irp.js';
 import { registerRunCommand } from './run.js';
 import { registerPcapCommands } from './pcap.js';
 import { registerReportCommands } from './report.js';
+import { registerCoverageCommand } from './coverage.js';
+import { registerShimCommand } from './shim.js';
+import { registerMatrixCommand } from './matrix.js';
 
 /** The version in package.json of this installation (src/cli/ and dist/cli/ are both two levels down). */
 export function benchVersion(): string {
@@ -32,5 +35,8 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerPcapCommands(program);
   registerReportCommands(program);
+  registerCoverageCommand(program);
+  registerShimCommand(program);
+  registerMatrixCommand(program);
   return program;
 }

@@ -23,6 +23,9 @@ export const RUN_EXIT_STATUSES = `Exit status:
   2    bad usage (unknown option, suite or case; a malformed value; an unusable --out folder)
   3    the bench could not run (its IRP stub or users did not start; the report could not be written)
   130  interrupted (Ctrl-C): the report holds the cases that finished, marked "interrupted": true`;
+import { iutFromOptions, type IutCliOptions } from './run-iut.js';
+import { selectIutCases } from '../run/iut-session.js';
+import { ExpectationsError } from '../run/expectations.js';
 
 interface RunCommandOptions {
   seed: string;
@@ -37,6 +40,8 @@ interface RunCommandOptions {
   report: string;
   shard?: string;
 }
+
+type RunCommandAllOptions = RunCommandOptions & IutCliOptions;
 
 const SEED_SYNTAX = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -64,8 +69,13 @@ export function registerRunCommand(program: Command): void {
     .option('--captures <WHICH>', 'keep the packet capture and key log of: none, failed or all cases', 'failed')
     .option('--report <FORMATS>', 'report formats besides JSON, comma-separated: json, junit, tap, html, md', 'json')
     .option('--shard <I/N>', 'run the I-th of N stable, balanced shares of the cases (merge with `sixbench report merge`)')
+    .option('--iut <FILE>', 'judge the implementation this iut.json describes (docs/adapter.md) instead of the reference against itself')
+    .option('--iut-endpoint <HOST:PORT>', 'judge a UA already listening there (responder-side cases, level 1)')
+    .option('--iut-user <ID>', 'with --iut-endpoint: the user ID it answers as')
+    .option('--iut-anchor <FILE>', "with --iut-endpoint: PEM trust anchor of its certificate")
+    .option('--expectations <FILE>', 'cases (ids or globs) expected to fail, one per line with the reason')
     .addHelpText('after', `\n${RUN_EXIT_STATUSES}\n\nWhile it runs on a terminal, one line shows the cases done, the failures so far and the time\nelapsed (none when the output is not a terminal). NO_COLOR turns colour off.`)
-    .action(async (opts: RunCommandOptions) => {
+    .action(async (opts: RunCommandAllOptions) => {
       if (!SEED_SYNTAX.test(opts.seed)) throw new UsageError(`the seed must be 1 to 64 letters, digits, ".", "_" or "-", got "${opts.seed}".`);
       const concurrency = positiveInteger(opts.concurrency, '--concurrency');
       const caseTimeoutMs = positiveInteger(opts.timeout, '--timeout');
@@ -80,10 +90,12 @@ export function registerRunCommand(program: Command): void {
         throw err;
       }
       if (opts.list) return listCases(opts);
+      const { iut, expectations } = iutFromOptions(opts);
       // The selection is checked before the report folder is made: a typo in --case creates nothing.
       let total: number;
       try {
-        total = selectCases(loadCatalogue(SUITES_DIR), { suites: opts.suite, caseIds: opts.case }).length;
+        const catalogue = loadCatalogue(SUITES_DIR);
+        total = iut ? selectIutCases(catalogue, iut, { suites: opts.suite, caseIds: opts.case }).cases.length : selectCases(catalogue, { suites: opts.suite, caseIds: opts.case }).length;
       } catch (err) {
         if (err instanceof SelectionError) throw new UsageError(err.message, 2);
         if (err instanceof CatalogueError) throw new UsageError(`the run cannot start: ${err.message}`, 1);
@@ -113,12 +125,14 @@ export function registerRunCommand(program: Command): void {
           captures: opts.captures as CaptureMode,
           runDir,
           shard,
+          ...(iut ? { iut } : {}),
+          ...(expectations ? { expectations } : {}),
           onResult: opts.json ? undefined : (r) => progress.record(r.verdict),
         });
       } catch (err) {
         // A run that never started leaves no folder behind (rmdir refuses a folder with files in it).
         await rmdir(runDir).catch(() => undefined);
-        if (err instanceof SelectionError) throw new UsageError(err.message, 2);
+        if (err instanceof SelectionError || err instanceof ExpectationsError) throw new UsageError(err.message, 2);
         if (err instanceof UnknownRequirementError || err instanceof CatalogueError) throw new UsageError(`the run cannot start: ${err.message}`, 1);
         if (err instanceof BenchCannotRunError) throw new UsageError(`the bench could not run: ${err.message}`, CANNOT_RUN_EXIT);
         throw err;
@@ -139,7 +153,8 @@ export function registerRunCommand(program: Command): void {
         process.exitCode = INTERRUPTED_EXIT;
         return;
       }
-      process.exitCode = report.summary.failed > 0 ? 1 : 0;
+      const s = report.summary;
+      process.exitCode = s.failed + s.errors + s.unexpectedPasses > 0 ? 1 : 0;
     });
 }
 

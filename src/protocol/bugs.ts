@@ -265,6 +265,20 @@ const CATALOGUE = {
       conformingPeer: 'Treats an alert whose code is always fatal as fatal whatever its level, and closes.',
     },
   },
+  keyTransport: {
+    corruptPremaster: {
+      role: 'initiator',
+      description: "The initiator's EncryptedPremaster is random bytes of the modulus length, not an OAEP encryption of its premaster.",
+      requirement: 'E2ED-KS-11',
+      conformingPeer: 'Goes on with a random Z (implicit rejection, E2ED-KS-13): the initiator then refuses Fin_R with decrypt_error.',
+    },
+    explicitRejection: {
+      role: 'responder',
+      description: 'The responder refuses an EncryptedPremaster that does not decrypt with decrypt_error at once, instead of going on with a random Z (a decryption oracle).',
+      requirement: 'E2ED-KS-13',
+      conformingPeer: 'Not observable against a conforming initiator; against a malformed premaster the alert comes from the responder after Hello_I, where a conforming responder answers Hello_R, CV_R and Fin_R.',
+    },
+  },
   validation: {
     acceptExpired: {
       role: 'both',

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { DEFECTS } from '../pki/defects.js';
 import { KNOBS } from '../protocol/bugs.js';
 import { VECTOR_KINDS } from '../vectors/all.js';
+import { adversaryCases } from './adversary/catalogue.js';
+import { AdversaryDataError } from './adversary/data-error.js';
 import {
   otherSide,
   SIDES,
@@ -353,6 +355,7 @@ export function loadCatalogue(dir: string = SUITES_DIR): CaseSpec[] {
     ...certificateCases(readSuite<CertificateData>(dir, 'certificates')),
     ...vectorCases(readSuite<VectorData>(dir, 'vectors')),
     ...irpCases(readSuite<IrpData>(dir, 'irp')),
+    ...adversarySuites(dir),
   ];
   const seen = new Set<string>();
   for (const c of cases) {
@@ -360,6 +363,16 @@ export function loadCatalogue(dir: string = SUITES_DIR): CaseSpec[] {
     seen.add(c.id);
   }
   return cases;
+}
+
+/** The adversary's families (suites/adversary.json with the state tables of docs/spec.md). */
+function adversarySuites(dir: string): CaseSpec[] {
+  try {
+    return adversaryCases(dir, readFileSync(path.join(REPO_ROOT, 'docs', 'spec.md'), 'utf8'));
+  } catch (err) {
+    if (err instanceof AdversaryDataError || (err as Error).name === 'StateTableError') throw new CatalogueError((err as Error).message);
+    throw err;
+  }
 }
 
 /** A case that cites a requirement id docs/spec.md does not define: the run refuses to start. */

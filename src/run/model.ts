@@ -4,15 +4,23 @@
 // executors (src/run/conversation.ts, irp-checks.ts, vector-checks.ts) interpret the `action`;
 // the judge (src/run/judge.ts) compares what happened with what is accepted.
 import type { CloseKind } from '../ua/events.js';
+import type { Script } from '../adversary/script.js';
 
-export const SUITES = ['interop', 'knobs', 'certificates', 'vectors', 'irp'] as const;
+export const SUITES = ['interop', 'knobs', 'certificates', 'vectors', 'irp', 'ordering', 'syntax', 'records', 'limits', 'reflection', 'key-transport'] as const;
+/** The suites the adversarial peer drives (src/run/adversary/). */
+export const ADVERSARY_SUITES: readonly SuiteName[] = ['ordering', 'syntax', 'records', 'limits', 'reflection', 'key-transport'];
 export type SuiteName = (typeof SUITES)[number];
 
 export function isSuiteName(s: string): s is SuiteName {
   return (SUITES as readonly string[]).includes(s);
 }
 
-export type Verdict = 'pass' | 'fail' | 'skip';
+/**
+ * `error` (implementations under test only, issue 8): the case could not be judged because the
+ * implementation misbehaved as a process (never started, never listened, crashed, hung); distinct
+ * from `fail`, a judged deviation from the spec.
+ */
+export type Verdict = 'pass' | 'fail' | 'skip' | 'error';
 
 /** The two ends of one E2ED connection. */
 export type Side = 'initiator' | 'responder';
@@ -129,7 +137,18 @@ export type CaseAction =
   | { kind: 'vectors'; file: string }
   | { kind: 'irp'; check: IrpCheckName }
   /** A check of its own over reference UAs (src/run/keylog-check.ts, src/run/ua-checks.ts). */
-  | { kind: 'check'; check: UaCheckName };
+  | { kind: 'check'; check: UaCheckName }
+  /** The adversarial peer runs a script against the implementation in the other role (src/run/adversary/); `sanity`: the family's sanity conversation. */
+  | {
+      kind: 'adversary';
+      family: string;
+      script: Script;
+      sanity?: 'before' | 'after';
+      /** A defect of the reference that makes this case fail against it (suites/adversary.json "disabled"): against the reference it is a skip while it still fails, and a failure once it passes; any other implementation is judged as usual. */
+      knownDefect?: string;
+      /** The family's self-test: these cases against the reference with these knobs (a deliberately broken reference); it passes when one fails. */
+      selfTest?: { knobs: string[]; cases: { id: string; script: Script }[] };
+    };
 
 /** How a knob case shows that the bench tells the knob apart from conforming behaviour. */
 export type KnobForm =
@@ -157,6 +176,10 @@ export interface CaseSpec {
   form?: KnobForm;
   /** A disabled case is reported as skip with this reason (BoGo's disabled-tests file). */
   disabled?: string;
+  /** A time limit of its own (the IUT's handshake timer check waits for the spec's 10 s). */
+  timeoutMs?: number;
+  /** Runs against an implementation under test (src/run/iut-plan.ts): its side, and the catalogue case it comes from. */
+  iut?: { side: Side; of: string };
 }
 
 /** What one side of a conversation did, reduced to what is deterministic for a given seed. */
@@ -190,6 +213,8 @@ export interface Evidence {
   observed?: unknown;
   /** The UA events of both sides, in order (failures only). */
   events?: { initiator: string[]; responder: string[] };
+  /** Against an IUT: how its process ended and what the bench kept of its output (capped). */
+  iutProcess?: { exit?: unknown; diagnostics?: unknown };
 }
 
 export interface CaseResult {
@@ -208,4 +233,10 @@ export interface CaseResult {
   seeds?: Record<string, string>;
   /** The case's capture, key log and inspect text, relative to the run folder (src/run/captures.ts). */
   captures?: { pcaps: { leg: 'initiator' | 'responder'; path: string; connections: number }[]; keylog?: string; inspect?: string };
+  /** Against an IUT: the side it took, the catalogue case, and which checks the verdict rests on. */
+  iut?: { side: Side; of: string; checks: string[]; keys?: unknown };
+  /** --expectations: this case was expected to fail (or error), with the baseline's reason. */
+  expectedFailure?: string;
+  /** --expectations: expected to fail, but it passed: the baseline must be updated (fails the run). */
+  unexpectedPass?: boolean;
 }

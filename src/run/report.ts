@@ -5,10 +5,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Chalk } from 'chalk';
 import type { Requirement } from '../spec/requirements.js';
-import type { IutInfo, Provenance } from '../report/types.js';
+import type { Provenance } from '../report/types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { REPO_ROOT } from './catalogue.js';
 import { SUITES, type CaseResult, type SuiteName, type Verdict } from './model.js';
+import { mustCoverage } from './coverage.js';
+import type { IutRunInfo } from './iut-session.js';
 
 export const REPORT_FORMAT = 'sixbench-run-report/1';
 
@@ -23,6 +25,12 @@ export interface RunReport {
     passed: number;
     failed: number;
     skipped: number;
+    /** Cases that could not be judged because the implementation under test misbehaved as a process. */
+    errors: number;
+    /** --expectations: failures (and errors) the baseline expected; not counted in `failed` / `errors`. */
+    expectedFailures: number;
+    /** --expectations: cases the baseline expected to fail that passed (they fail the run). */
+    unexpectedPasses: number;
     suites: Partial<Record<SuiteName, Record<Verdict, number>>>;
     /**
      * The bench's own detection power: knob cases (forms detect, observe, accept) whose deviation it
@@ -33,14 +41,23 @@ export interface RunReport {
   /** Every case run, in catalogue order. */
   cases: CaseResult[];
   /** For every MUST of docs/spec.md, the ids of the cases of this run that cite it; and the MUSTs no case of this run covers. */
-  coverage: { musts: number; covered: number; byRequirement: Record<string, string[]>; uncovered: string[] };
+  coverage: {
+    musts: number;
+    covered: number;
+    byRequirement: Record<string, string[]>;
+    uncovered: string[];
+    /** MUSTs cited by a case of this run that ran and can fail on them (not only the positive interop matrix, src/run/coverage.ts). */
+    verified?: number;
+  };
+  /** The adversary's self-test, when the run carries one: cases that told a broken reference apart from a conforming one. */
+  adversaryDetection?: { detected: number; total: number; byFamily: Record<string, { detected: number; total: number }> };
   timings: { totalMs: number; setupMs: number; cases: Record<string, number> };
   /** Present when the run was interrupted (SIGINT): `cases` and the counts hold only the cases that finished. */
   interrupted?: true;
   /** What produced the report: bench version and commit, Node, OpenSSL, spec (src/report/provenance.ts). */
   provenance?: Provenance;
   /** The implementation under test; absent for the built-in reference UA. */
-  iut?: IutInfo;
+  iut?: IutRunInfo;
   /** The share of the catalogue this report covers (--shard I/N). */
   shard?: { index: number; count: number };
   /** Which cases kept their captures (--captures). */
@@ -61,12 +78,14 @@ export function buildReport(input: {
   requirements: readonly Requirement[];
   cases: CaseResult[];
   timings: RunReport['timings'];
+  iut?: IutRunInfo;
 }): RunReport {
-  const count = (v: Verdict, list: readonly CaseResult[] = input.cases): number => list.filter((c) => c.verdict === v).length;
+  const count = (v: Verdict, list: readonly CaseResult[] = input.cases): number =>
+    list.filter((c) => c.verdict === v && !((v === 'fail' || v === 'error') && c.expectedFailure !== undefined)).length;
   const suites: RunReport['summary']['suites'] = {};
   for (const suite of SUITES) {
     const inSuite = input.cases.filter((c) => c.suite === suite);
-    if (inSuite.length > 0) suites[suite] = { pass: count('pass', inSuite), fail: count('fail', inSuite), skip: count('skip', inSuite) };
+    if (inSuite.length > 0) suites[suite] = { pass: count('pass', inSuite), fail: count('fail', inSuite), skip: count('skip', inSuite), error: count('error', inSuite) };
   }
   const knobCases = input.cases.filter((c) => c.suite === 'knobs' && c.verdict !== 'skip' && c.form !== 'tolerate');
   const tolerateCases = input.cases.filter((c) => c.suite === 'knobs' && c.verdict !== 'skip' && c.form === 'tolerate');
@@ -84,6 +103,9 @@ export function buildReport(input: {
       passed: count('pass'),
       failed: count('fail'),
       skipped: count('skip'),
+      errors: count('error'),
+      expectedFailures: input.cases.filter((c) => c.expectedFailure !== undefined && !c.unexpectedPass).length,
+      unexpectedPasses: input.cases.filter((c) => c.unexpectedPass === true).length,
       suites,
       knobs: {
         detected: count('pass', knobCases),
@@ -92,10 +114,30 @@ export function buildReport(input: {
         tolerateTotal: tolerateCases.length,
       },
     },
+    ...adversaryDetection(input.cases),
     cases: input.cases,
-    coverage: { musts: musts.length, covered: musts.length - uncovered.length, byRequirement, uncovered },
+    coverage: {
+      musts: musts.length,
+      covered: musts.length - uncovered.length,
+      byRequirement,
+      uncovered,
+      verified: mustCoverage(input.requirements, input.cases, new Map()).verified,
+    },
     timings: input.timings,
+    ...(input.iut ? { iut: input.iut } : {}),
   };
+}
+
+/** The adversary families' self-tests of this run, summed (src/run/adversary/cases.ts selfTestCase). */
+function adversaryDetection(cases: readonly CaseResult[]): Pick<RunReport, 'adversaryDetection'> {
+  const byFamily: Record<string, { detected: number; total: number }> = {};
+  for (const c of cases) {
+    const st = (c.observed as { selfTest?: { detected: number; total: number } } | undefined)?.selfTest;
+    if (st) byFamily[c.suite] = { detected: st.detected, total: st.total };
+  }
+  const list = Object.values(byFamily);
+  if (list.length === 0) return {};
+  return { adversaryDetection: { detected: list.reduce((n, f) => n + f.detected, 0), total: list.reduce((n, f) => n + f.total, 0), byFamily } };
 }
 
 /** The report's file name for a seed. */
@@ -117,15 +159,23 @@ export async function writeReport(dir: string, report: RunReport): Promise<strin
 export function formatSummary(report: RunReport, opts: { color: boolean; reportFile?: string }): string {
   const c = new Chalk({ level: opts.color ? 1 : 0 });
   const lines: string[] = [];
-  const mark: Record<Verdict, string> = { pass: c.green('PASS'), fail: c.red('FAIL'), skip: c.yellow('SKIP') };
+  const mark: Record<Verdict, string> = { pass: c.green('PASS'), fail: c.red('FAIL'), skip: c.yellow('SKIP'), error: c.magenta('ERROR') };
+  if (report.iut) {
+    const i = report.iut;
+    lines.push(`implementation under test: ${i.name} ${i.version} (level ${i.capabilities.level}, roles ${i.capabilities.roles.join('/')}, key log ${i.capabilities.keyLog ? 'yes' : 'no'})`);
+    lines.push(c.dim(`  command: ${i.command === 'in-process' ? 'in-process' : i.command.join(' ')}`));
+    if (i.sanity.conclusion) lines.push(c.red(`  ${i.sanity.conclusion}`));
+  }
   let suite: SuiteName | undefined;
   for (const r of report.cases) {
     if (r.suite !== suite) {
       suite = r.suite;
       lines.push('', c.bold(suite));
     }
-    lines.push(`  ${mark[r.verdict]} ${r.id}${r.verdict === 'skip' && r.reason ? c.dim(` (${r.reason})`) : ''}`);
-    if (r.verdict === 'fail' && r.evidence) {
+    const m = r.unexpectedPass ? c.red('XPASS') : r.expectedFailure !== undefined ? c.yellow('XFAIL') : mark[r.verdict];
+    const why = r.unexpectedPass ? ` (expected to fail: ${r.expectedFailure}; update the expectations)` : r.expectedFailure !== undefined ? ` (expected: ${r.expectedFailure})` : r.verdict === 'skip' || r.verdict === 'error' ? (r.reason ? ` (${r.reason})` : '') : '';
+    lines.push(`  ${m} ${r.id}${why ? c.dim(why) : ''}`);
+    if (r.verdict === 'fail' && r.evidence && r.expectedFailure === undefined) {
       for (const req of r.evidence.requirements) lines.push(c.dim(`       ${req.id}: ${req.text}`));
       lines.push(`       accepted: ${r.evidence.expected}`);
       for (const m of r.evidence.mismatches) lines.push(`       ${c.red('happened:')} ${m}`);
@@ -133,16 +183,27 @@ export function formatSummary(report: RunReport, opts: { color: boolean; reportF
   }
   lines.push('');
   for (const [name, v] of Object.entries(report.summary.suites)) {
-    lines.push(`${name}: ${v.pass} passed, ${v.fail} failed, ${v.skip} skipped`);
+    lines.push(`${name}: ${v.pass} passed, ${v.fail} failed, ${v.skip} skipped${v.error > 0 ? `, ${v.error} error(s)` : ''}`);
   }
   const k = report.summary.knobs;
   if (report.summary.suites.knobs) {
     lines.push(`knob detection: ${k.detected} / ${k.total} deviations told apart from conforming behaviour; ${k.tolerated} / ${k.tolerateTotal} harmless ones handled as the spec says`);
   }
   lines.push(`MUST coverage: ${report.coverage.covered} / ${report.coverage.musts} requirements cited by a case of this run (${report.coverage.uncovered.length} not yet)`);
+  if (report.coverage.verified !== undefined) {
+    lines.push(`MUST verification: ${report.coverage.verified} / ${report.coverage.musts} cited by a case that ran and can fail on them (not only the positive interop matrix; \`sixbench coverage\` lists the rest and why)`);
+  }
+  const d = report.adversaryDetection;
+  if (d) lines.push(`adversary detection: ${d.detected} / ${d.total} cases told a broken reference apart from a conforming one (${Object.entries(d.byFamily).map(([f, v]) => `${f} ${v.detected}/${v.total}`).join(', ')})`);
   if (opts.reportFile) lines.push(`report: ${opts.reportFile}`);
   const s = report.summary;
-  const closing = `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`;
-  lines.push(s.failed > 0 ? c.red(closing) : c.green(closing));
+  if (report.iut) lines.push(`not applicable to an implementation under test: ${report.iut.notApplicable.length} case(s) (listed with the reason in the report, iut.notApplicable)`);
+  const extra = [
+    s.errors > 0 ? `${s.errors} error(s)` : '',
+    s.expectedFailures > 0 ? `${s.expectedFailures} expected failure(s)` : '',
+    s.unexpectedPasses > 0 ? `${s.unexpectedPasses} unexpected pass(es)` : '',
+  ].filter(Boolean);
+  const closing = `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped${extra.length > 0 ? `, ${extra.join(', ')}` : ''}`;
+  lines.push(s.failed + s.errors + s.unexpectedPasses > 0 ? c.red(closing) : c.green(closing));
   return `${lines.join('\n')}\n`;
 }

@@ -23,6 +23,11 @@ import { runVectorCheck, VECTORS_DIR } from './vector-checks.js';
 import { writeCaseCaptures, type CaptureMode, type CaseWire } from './captures.js';
 import { shardCases, type Shard } from './shard.js';
 import { provenance } from '../report/provenance.js';
+import { runAdversaryCase } from './adversary/run-case.js';
+import type { ImplementationUnderTest } from '../iut/door.js';
+import { applyExpectations, checkExpectations, type Expectation } from './expectations.js';
+import { executeIutCase } from './iut-run.js';
+import { runIutCases, selectIutCases, type IutRunInfo } from './iut-session.js';
 
 export const DEFAULT_SEED = 'sixbench-run';
 export const DEFAULT_CONCURRENCY = 2;
@@ -59,6 +64,10 @@ export interface RunOptions {
   runDir?: string;
   /** Run only this share of the selected cases (--shard I/N). */
   shard?: Shard;
+  /** Judge this implementation under test instead of the reference against itself (issue 8, src/run/iut-*.ts). */
+  iut?: ImplementationUnderTest;
+  /** --expectations: cases expected to fail, with reasons (src/run/expectations.ts). */
+  expectations?: { file: string; entries: Expectation[] };
 }
 
 /** The bench itself could not run (its environment did not start): not a verdict on anything (exit status 3). */
@@ -77,7 +86,9 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunReport> 
   const requirements = loadRequirements(await readFile(opts.specPath ?? SPEC_PATH, 'utf8'));
   const catalogue = opts.cases ?? loadCatalogue(opts.suitesDir ?? SUITES_DIR);
   checkRequirementIds(catalogue, new Set(requirements.map((r) => r.id)));
-  const selected = shardCases(selectCases(catalogue, { suites: opts.suites, caseIds: opts.caseIds }), opts.shard);
+  const iutSelection = opts.iut ? selectIutCases(catalogue, opts.iut, { suites: opts.suites, caseIds: opts.caseIds }) : undefined;
+  const selected = iutSelection ? iutSelection.cases : shardCases(selectCases(catalogue, { suites: opts.suites, caseIds: opts.caseIds }), opts.shard);
+  if (opts.expectations) checkExpectations(opts.expectations.entries, selected.map((c) => c.id), opts.expectations.file);
   const byId = new Map(requirements.map((r) => [r.id, r]));
 
   const setupStart = Date.now();
@@ -92,8 +103,12 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunReport> 
 
   const results: CaseResult[] = new Array(selected.length);
   const durations: Record<string, number> = {};
+  let iutInfo: IutRunInfo | undefined;
   try {
-    await Promise.all(
+    if (opts.iut && iutSelection && env) {
+      iutInfo = await runIutCases({ iut: opts.iut, plan: iutSelection, env, seed, concurrency, results, durations, onResult: opts.onResult,
+        run: (spec, slot, workRoot) => runCase(spec, { env, slot, seed, timeoutMs, byId, vectorsDir: opts.vectorsDir ?? VECTORS_DIR, iut: opts.iut, workRoot, interrupt: opts.signal, captures: opts.captures ?? 'none', runDir: opts.runDir }) });
+    } else await Promise.all(
       Array.from({ length: Math.min(concurrency, selected.length) }, async (_, w) => {
         for (let i = w; i < selected.length && !opts.signal?.aborted; i += concurrency) {
           const spec = selected[i]!;
@@ -111,8 +126,9 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunReport> 
     await env?.close();
   }
   const interrupted = opts.signal?.aborted === true;
+  if (opts.expectations) applyExpectations(results, opts.expectations.entries);
   const finished = interrupted ? results.filter((r) => r !== undefined) : results;
-  const report: RunReport = buildReport({ seed, started, requirements, cases: finished, timings: { totalMs: Date.now() - started.getTime(), setupMs, cases: durations } });
+  const report: RunReport = buildReport({ seed, started, requirements, cases: finished, timings: { totalMs: Date.now() - started.getTime(), setupMs, cases: durations }, ...(iutInfo ? { iut: iutInfo } : {}) });
   report.provenance = provenance(REPO_ROOT, opts.specPath ?? SPEC_PATH);
   report.captures = { mode: opts.captures ?? 'none' };
   if (opts.shard) report.shard = { index: opts.shard.index, count: opts.shard.count };
@@ -131,6 +147,8 @@ interface CaseContext {
   interrupt?: AbortSignal | undefined;
   captures?: CaptureMode;
   runDir?: string | undefined;
+  iut?: ImplementationUnderTest;
+  workRoot?: string;
 }
 
 function base(spec: CaseSpec): Pick<CaseResult, 'id' | 'suite' | 'title' | 'requirements' | 'form'> {
@@ -147,9 +165,9 @@ function evidence(spec: CaseSpec, ctx: CaseContext, mismatches: string[], extra:
 }
 
 export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseResult> {
-  if (spec.disabled !== undefined) return { ...base(spec), verdict: 'skip', reason: spec.disabled };
+  if (spec.disabled !== undefined) return { ...base(spec), verdict: 'skip', reason: spec.disabled, ...(spec.iut ? { iut: { ...spec.iut, checks: [] } } : {}) };
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), ctx.timeoutMs);
+  const timer = setTimeout(() => controller.abort(), spec.timeoutMs ?? ctx.timeoutMs);
   const onInterrupt = (): void => controller.abort();
   ctx.interrupt?.addEventListener('abort', onInterrupt, { once: true });
   if (ctx.interrupt?.aborted) controller.abort();
@@ -157,7 +175,7 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
   let result: CaseResult;
   try {
     const wires: CaseWire[] = [];
-    result = await execute(spec, ctx, scope, wires);
+    result = spec.iut ? await guardedIutCase(spec, ctx, scope.signal) : await execute(spec, ctx, scope, wires);
     if (spec.action.kind === 'conversation' || spec.action.kind === 'check') {
       const caseSeed = `${ctx.seed}/${spec.id}`;
       result.seeds = { initiator: `${caseSeed}/initiator`, responder: `${caseSeed}/responder` };
@@ -168,7 +186,7 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
     }
   } catch (err) {
     const message = `the case could not be run: ${(err as Error).message}`;
-    result = { ...base(spec), verdict: 'fail', reason: message, evidence: evidence(spec, ctx, [message]) };
+    result = { ...base(spec), verdict: spec.iut ? 'error' : 'fail', reason: message, evidence: evidence(spec, ctx, [message]) };
   } finally {
     clearTimeout(timer);
     ctx.interrupt?.removeEventListener('abort', onInterrupt);
@@ -180,6 +198,28 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
   const message = `the bench did not release ${unreleased.join(', ')} within ${CASE_RELEASE_GRACE_MS} ms of the end of the case`;
   const mismatches = [...(result.evidence?.mismatches ?? []), message];
   return { ...result, verdict: 'fail', reason: result.reason ?? message, evidence: evidence(spec, ctx, mismatches, { observed: result.observed, ...result.evidence, mismatches }) };
+}
+
+/** Time the bench allows an IUT case beyond its limit (start-up deadline, SIGTERM grace, SIGKILL) before it gives the verdict anyway. */
+export const IUT_CASE_GRACE_MS = 15_000;
+
+/** An IUT case always ends with a verdict within its time limit plus a bounded grace, whatever the IUT does. */
+async function guardedIutCase(spec: CaseSpec, ctx: CaseContext, signal: AbortSignal): Promise<CaseResult> {
+  if (!ctx.env || !ctx.slot || !ctx.iut || !ctx.workRoot) throw new Error('no run environment for an implementation under test');
+  const run = executeIutCase(spec, base(spec), { env: ctx.env, slot: ctx.slot, seed: `${ctx.seed}/${spec.iut?.of ?? spec.id}`, signal, iut: ctx.iut, workRoot: ctx.workRoot }, (m, extra) => evidence(spec, ctx, m, extra));
+  let guard: NodeJS.Timeout | undefined;
+  const late = new Promise<CaseResult>((resolve) => {
+    guard = setTimeout(() => {
+      const message = `the case did not end within ${spec.timeoutMs ?? ctx.timeoutMs} ms + ${IUT_CASE_GRACE_MS} ms of grace`;
+      resolve({ ...base(spec), verdict: 'error', reason: message, evidence: evidence(spec, ctx, [message]) });
+    }, (spec.timeoutMs ?? ctx.timeoutMs) + IUT_CASE_GRACE_MS);
+  });
+  run.catch(() => undefined);
+  try {
+    return await Promise.race([run, late]);
+  } finally {
+    clearTimeout(guard);
+  }
 }
 
 async function execute(spec: CaseSpec, ctx: CaseContext, scope: CaseScope, wires: CaseWire[]): Promise<CaseResult> {
@@ -200,6 +240,10 @@ async function execute(spec: CaseSpec, ctx: CaseContext, scope: CaseScope, wires
       observed,
       evidence: evidence(spec, ctx, mismatches, { observed, events: record.events }),
     };
+  }
+  if (action.kind === 'adversary') {
+    if (!ctx.env || !ctx.slot) throw new Error('no run environment');
+    return runAdversaryCase(spec, action, { env: ctx.env, slot: ctx.slot, seed: caseSeed, signal, ...(ctx.iut ? { iut: ctx.iut } : {}) }, (m, extra) => evidence(spec, ctx, m, extra));
   }
   let check: Promise<CheckResult>;
   if (action.kind === 'vectors') check = runVectorCheck(action.file, ctx.vectorsDir);

@@ -10,7 +10,7 @@ import { validateChain } from '../../src/pki/validator.js';
 import type { VerifyPeer } from '../../src/protocol/engine.js';
 import { decodeE2ed, type InitiatorHello, type ResponderHello } from '../../src/protocol/messages.js';
 import { enabledKnobs, KNOBS, parseBugs, UnknownKnobError, type Bugs } from '../../src/protocol/bugs.js';
-import { alertReceived, alertSent, closedHow, connect, eventsOf, frames, pki, pkiVerifier, plaintextMessages, type Pair, type SideOptions } from './harness.js';
+import { alertReceived, alertSent, CAROL_RSA, closedHow, connect, eventsOf, frames, pki, pkiVerifier, plaintextMessages, user, type Pair, type SideOptions } from './harness.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -50,6 +50,7 @@ const otherCaVerifier: VerifyPeer = (chain, ctx) => {
 };
 const late = new Date(pki.endEntityValidity.notAfter.getTime() + 24 * 3600 * 1000) // a day after the leaves expire;
 const both09: SideOptions = { versions: ['1.0', '0.9'] };
+const rsaInitiator: SideOptions = { peerUserId: CAROL_RSA, methods: ['rsa-oaep'], peerCertificateForKeyTransport: user(CAROL_RSA).chain };
 
 const CASES: Record<string, (t: Test) => void> = {
   'hello.omitVersions10': (t) => {
@@ -161,6 +162,19 @@ const CASES: Record<string, (t: Test) => void> = {
     refused(t, p, 'r', 'decrypt_error', 'E2ED-HS-30');
     t.equal(frames(p.r.sent).at(-1)!.type, 0x01, 'plaintext alert from a responder not yet Connected');
     t.equal(closedHow(p.i), 'error');
+  },
+  'keyTransport.corruptPremaster': (t) => {
+    // E2ED-KS-13: the conforming responder goes on with a random Z and answers its whole flight; the initiator refuses Fin_R.
+    const p = connect({ ...rsaInitiator, ...bugs('keyTransport.corruptPremaster') }, { userId: CAROL_RSA });
+    t.same(plaintextMessages(p.r.sent).map((m) => (m === 'record' ? m : m.kind)), ['ResponderHello', 'CertificateVerify', 'Finished'], 'the responder answers as on success');
+    refused(t, p, 'i', 'decrypt_error');
+  },
+  'keyTransport.explicitRejection': (t) => {
+    const p = connect({ ...rsaInitiator, ...bugs('keyTransport.corruptPremaster') }, { userId: CAROL_RSA, ...bugs('keyTransport.explicitRejection') });
+    t.same(plaintextMessages(p.r.sent).map((m) => (m === 'record' ? m : m.kind)), ['Alert'], 'the responder refuses Hello_I at once (the oracle)');
+    t.equal(alertSent(p.r), 'decrypt_error');
+    t.equal(alertSent(p.i), undefined, 'the initiator never gets to its Finished check');
+    bothConnected(t, connect(rsaInitiator, { userId: CAROL_RSA, ...bugs('keyTransport.explicitRejection') }));
   },
   'finished.skipVerification': (t) => {
     bothConnected(t, connect(bugs('finished.skipVerification'), bugs('finished.corruptValue')));

@@ -65,7 +65,9 @@ export function startInitiator(ctx: HandshakeContext): { state: ExpectResponderH
     const rsaKey = new X509Certificate(chain[0]!).publicKey;
     if (rsaKey.asymmetricKeyType !== 'rsa') throw new RangeError('rsa-oaep needs an RSA certificate for the responder');
     premaster = ctx.rng.premaster.bytes(PREMASTER_LENGTH);
-    encryptedPremaster = encryptPremaster(rsaKey, premaster, ctx.rng.oaep);
+    encryptedPremaster = ctx.bugs.keyTransport?.corruptPremaster
+      ? Buffer.concat([Buffer.from([0]), ctx.rng.oaep.bytes(Math.ceil((rsaKey.asymmetricKeyDetails?.modulusLength ?? 2048) / 8) - 1)])
+      : encryptPremaster(rsaKey, premaster, ctx.rng.oaep);
     keyTransportSpki = rsaKey.export({ format: 'der', type: 'spki' });
   }
   let ciphers: string[] = ctx.prefs.ciphers;

@@ -132,6 +132,9 @@ function onInitiatorHello(ctx: HandshakeContext, _state: ExpectInitiatorHello, h
     // reason, or yields a plaintext that is not exactly 32 bytes, it MUST continue with Z = R32".
     const substitute = ctx.rng.implicitRejection.bytes(PREMASTER_LENGTH);
     const premaster = decryptPremaster(ctx.privateKey, ciphertext);
+    if (premaster === null && ctx.bugs.keyTransport?.explicitRejection) {
+      throw peerMisbehaved('decrypt_error', 'EncryptedPremaster does not decrypt (keyTransport.explicitRejection)', 'E2ED-KS-13');
+    }
     z = premaster !== null && premaster.length === PREMASTER_LENGTH ? premaster : substitute;
     if (knobs?.selectUnofferedMethod) keyShare = { method: 'x25519', publicKey: generateKeyShare('x25519', ctx.rng.keyShare).publicKey };
   }

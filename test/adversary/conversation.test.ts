@@ -1,0 +1,124 @@
+// The adversary against the in-process reference through the door (integration): a conforming
+// conversation in both roles, a deviation the reference must refuse, one the reference must take;
+// the same seed gives the same bytes and verdicts; and each family's self-test finds the broken
+// reference (a family that passes against everything would be a defect).
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { RunEnvironment } from '../../src/run/environment.js';
+import { REPO_ROOT, SUITES_DIR } from '../../src/run/catalogue.js';
+import { adversaryCases } from '../../src/run/adversary/catalogue.js';
+import { FAMILIES, sanityScript } from '../../src/run/adversary/cases.js';
+import { runAdversaryScript } from '../../src/run/adversary/execute.js';
+import { referenceImplementation } from '../../src/iut/reference.js';
+import { runAdversaryCase } from '../../src/run/adversary/run-case.js';
+import { runConformance } from '../../src/run/runner.js';
+import type { Script } from '../../src/adversary/script.js';
+
+const env = await RunEnvironment.start({ seed: 'adversary-test', slots: 1 });
+t.teardown(() => env.close());
+const reference = referenceImplementation();
+const run = (script: Script, seed = 'c', iut = reference) =>
+  runAdversaryScript(script, { env, slot: env.slots[0]!, seed, signal: AbortSignal.timeout(8000), iut });
+
+t.test('a conforming conversation in both roles: handshake, Ping, KeyUpdate, close', async (t) => {
+  for (const role of ['initiator', 'responder'] as const) {
+    const r = await run({
+      role,
+      steps: [
+        { do: 'handshake' },
+        { do: 'roundTrip' },
+        { do: 'send', message: 'KeyUpdate', fields: { request: 'true' } },
+        { do: 'expect', message: 'KeyUpdate', where: { request: false }, in: 'record' },
+        { do: 'roundTrip' },
+        { do: 'close', how: 'notify' },
+        { do: 'expect', alert: ['close_notify'], level: 'warning', in: 'record' },
+        { do: 'expect', closed: 'any' },
+      ],
+    });
+    t.equal(r.mismatch, undefined, `${role}: ${r.log.join(' | ')}`);
+  }
+});
+
+t.test('an expectation that does not hold is the mismatch, with what came instead', async (t) => {
+  const r = await run({ role: 'initiator', steps: [{ do: 'send', message: 'Hello', set: { Nonce: '00' } }, { do: 'refused', alert: ['illegal_parameter'] }] });
+  t.match(r.mismatch, /step 2 .*expected the alert illegal_parameter, got Alert fatal decode_error \(plaintext\)/);
+  const alt = await run({ role: 'initiator', steps: [{ do: 'send', message: 'Hello', set: { Nonce: '00' } }, { do: 'expect', oneOf: [[{ do: 'expect', closed: 'any' }], [{ do: 'expect', alert: ['decode_error'] }, { do: 'expect', closed: 'any' }]] }] });
+  t.equal(alt.mismatch, undefined, 'the second alternative matches');
+});
+
+t.test('derive: after a deviation the reference accepts (comments, a frame cut at every byte), the adversary still completes the handshake', async (t) => {
+  const r = await run({
+    role: 'initiator',
+    steps: [
+      { do: 'send', message: 'Hello', mutate: [{ op: 'inject', what: 'comment', where: 'inside' }], split: 'bytes' },
+      { do: 'expect', message: 'Hello' },
+      { do: 'expect', message: 'CertificateVerify', where: { valid: true } },
+      { do: 'expect', message: 'Finished', where: { valid: true } },
+      { do: 'send', message: 'CertificateVerify' },
+      { do: 'send', message: 'Finished', split: [1, 2, 3, 4, 5] },
+      { do: 'roundTrip' },
+    ],
+  });
+  t.equal(r.mismatch, undefined, r.log.join(' | '));
+});
+
+t.test('a forwarder can sit in between (route) and every chunk is reported (tap)', async (t) => {
+  const routed: number[] = [];
+  const chunks = { out: 0, in: 0 };
+  const r = await runAdversaryScript(sanityScript('initiator'), {
+    env,
+    slot: env.slots[0]!,
+    seed: 'wired',
+    signal: AbortSignal.timeout(8000),
+    iut: reference,
+    route: (to) => (routed.push(to.port), to),
+    tap: (direction, chunk) => void (chunks[direction] += chunk.length),
+  });
+  t.equal(r.mismatch, undefined);
+  t.equal(routed.length, 1, 'the connection went through the route');
+  t.ok(chunks.out > 1000 && chunks.in > 1000, `bytes out ${chunks.out}, in ${chunks.in}`);
+});
+
+t.test('a seed gives the same wire and verdicts', async (t) => {
+  const script: Script = { role: 'responder', steps: [{ do: 'handshake' }, { do: 'roundTrip' }, { do: 'send', message: 'Ping', frame: { mutate: [{ op: 'flipBit', at: -1 }] } }, { do: 'refused', alert: ['bad_record_mac'], in: 'record' }] };
+  const a = await run(script, 'same');
+  const b = await run(script, 'same');
+  t.equal(a.mismatch, undefined);
+  t.same(a.log, b.log);
+});
+
+t.test('the sanity conversation fails against a peer that is not there, and the family is skipped, not failed', async (t) => {
+  const dead = { ...reference, name: 'dead', start: () => Promise.reject(new Error('nothing listens')) };
+  await t.rejects(run(sanityScript('initiator'), 'dead', dead), /nothing listens/);
+  const spec = adversaryCases(SUITES_DIR, readFileSync(path.join(REPO_ROOT, 'docs', 'spec.md'), 'utf8')).find((c) => c.id === 'records.responder.aes.wrong-tag')!;
+  const result = await runAdversaryCase(spec, spec.action as never, { env, slot: env.slots[0]!, seed: 'dead/x', signal: AbortSignal.timeout(8000), iut: dead }, (m) => ({ requirements: [], expected: '', mismatches: m }));
+  t.equal(result.verdict, 'skip');
+  t.match(result.reason, /implementation unreachable: the records sanity conversation failed/);
+});
+
+t.test('a known defect of the reference: a skip while the case fails, a failure once it passes, judged as usual for another implementation', async (t) => {
+  const all = adversaryCases(SUITES_DIR, readFileSync(path.join(REPO_ROOT, 'docs', 'spec.md'), 'utf8'));
+  const known = all.find((c) => c.id === 'records.responder.aes.shorter-than-tag')!;
+  const ev = (m: string[]) => ({ requirements: [], expected: '', mismatches: m });
+  const ctx = { env, slot: env.slots[0]!, seed: 'known/x', signal: AbortSignal.timeout(8000) };
+  const stillFails = await runAdversaryCase(known, known.action as never, ctx, ev);
+  t.equal(stillFails.verdict, 'skip');
+  t.match(stillFails.reason, /known defect of the reference: .*still fails/);
+  const passing = all.find((c) => c.id === 'records.responder.aes.wrong-tag')!;
+  const fixed = { ...passing, action: { ...(passing.action as object), knownDefect: 'pretend' } } as typeof passing;
+  const now = await runAdversaryCase(fixed, fixed.action as never, ctx, ev);
+  t.equal(now.verdict, 'fail');
+  t.match(now.reason, /no longer fails this case/);
+  const other = await runAdversaryCase(known, known.action as never, { ...ctx, iut: referenceImplementation({ name: 'another implementation' }) }, ev);
+  t.equal(other.verdict, 'fail', 'judged as usual: the defect is the reference\'s');
+});
+
+t.test('each family catches a deliberately broken reference (its self-test), and reports the figure', async (t) => {
+  const ids = FAMILIES.map((f) => `${f}.selftest`);
+  const report = await runConformance({ seed: 'adversary-selftest', caseIds: ids, caseTimeoutMs: 60_000 });
+  for (const c of report.cases) t.equal(c.verdict, 'pass', `${c.id}: ${c.reason ?? ''}`);
+  const d = report.adversaryDetection!;
+  t.ok(d.detected > 0 && d.detected <= d.total);
+  for (const f of FAMILIES) t.ok(d.byFamily[f]!.detected > 0, `${f}: ${d.byFamily[f]!.detected} / ${d.byFamily[f]!.total}`);
+});
