@@ -7,6 +7,8 @@ import { registerPkiCommands } from './cli/pki.js';
 import { registerUaCommands } from './cli/ua.js';
 import { registerIrpCommands } from './cli/irp.js';
 import { registerRunCommand } from './cli/run.js';
+import { registerShimCommand } from './cli/shim.js';
+import { registerMatrixCommand } from './cli/matrix.js';
 import { runMain } from './cli/run-main.js';
 
 const program = new Command();
@@ -19,4 +21,6 @@ registerPkiCommands(program);
 registerUaCommands(program);
 registerIrpCommands(program);
 registerRunCommand(program);
+registerShimCommand(program);
+registerMatrixCommand(program);
 await runMain(program, process.argv);

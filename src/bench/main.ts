@@ -132,6 +132,16 @@ async function main(): Promise<void> {
     log('src/bench/pki.ts is not built: PKI build skipped');
   }
 
+  const adapter = await loadOptional<import('./adapter.js').AdapterBenchResult>('./adapter.js', 'benchAdapter');
+  if (adapter) {
+    log('conformance run in-process, through the door in-process, through the door as a command (examples/reference.json) ...');
+    const r = await adapter();
+    const what = `${r.suites.join('+')}: ${r.cases.inProcess} cases in-process, ${r.cases.adapter} through the adapter (both roles, sanity x2)`;
+    rows.push({ name: `sixbench run, in-process (${what})`, value: r.inProcessMs / 1000, unit: 's' });
+    rows.push({ name: '  run --iut, the reference door in-process', value: r.doorInProcessMs / 1000, unit: 's', baseline: { name: 'in-process run', value: r.inProcessMs / 1000 } });
+    rows.push({ name: `  run --iut examples/reference.json (a process per case and role)${r.verdictsEqual ? '' : ' VERDICTS DIFFER'}`, value: r.doorProcessMs / 1000, unit: 's', baseline: { name: 'in-process run', value: r.inProcessMs / 1000 } });
+  }
+
   process.stdout.write(`\nsixbench benchmarks (node ${process.version}, ${process.platform}/${process.arch})\n\n`);
   const allMet = printTable(rows);
   process.stdout.write(allMet ? '\nall targets met\n' : '\nsome targets missed (see docs/performance.md)\n');

@@ -6,6 +6,8 @@ import { CatalogueError, SelectionError, UnknownRequirementError } from '../run/
 import { formatSummary, writeReport } from '../run/report.js';
 import { DEFAULT_CASE_TIMEOUT_MS, DEFAULT_CONCURRENCY, DEFAULT_SEED, runConformance } from '../run/runner.js';
 import { UsageError } from './run-main.js';
+import { iutFromOptions, type IutCliOptions } from './run-iut.js';
+import { ExpectationsError } from '../run/expectations.js';
 
 interface RunCommandOptions {
   seed: string;
@@ -16,6 +18,8 @@ interface RunCommandOptions {
   concurrency: string;
   timeout: string;
 }
+
+type RunCommandAllOptions = RunCommandOptions & IutCliOptions;
 
 const SEED_SYNTAX = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -39,21 +43,28 @@ export function registerRunCommand(program: Command): void {
     .option('--json', 'print the report JSON on stdout instead of the summary')
     .option('--concurrency <N>', 'cases run at the same time', String(DEFAULT_CONCURRENCY))
     .option('--timeout <MS>', 'time limit of one case in milliseconds', String(DEFAULT_CASE_TIMEOUT_MS))
-    .action(async (opts: RunCommandOptions) => {
+    .option('--iut <FILE>', 'judge the implementation this iut.json describes (docs/adapter.md) instead of the reference against itself')
+    .option('--iut-endpoint <HOST:PORT>', 'judge a UA already listening there (responder-side cases, level 1)')
+    .option('--iut-user <ID>', 'with --iut-endpoint: the user ID it answers as')
+    .option('--iut-anchor <FILE>', "with --iut-endpoint: PEM trust anchor of its certificate")
+    .option('--expectations <FILE>', 'cases (ids or globs) expected to fail, one per line with the reason')
+    .action(async (opts: RunCommandAllOptions) => {
       if (!SEED_SYNTAX.test(opts.seed)) throw new UsageError(`the seed must be 1 to 64 letters, digits, ".", "_" or "-", got "${opts.seed}".`);
       const concurrency = positiveInteger(opts.concurrency, '--concurrency');
       const caseTimeoutMs = positiveInteger(opts.timeout, '--timeout');
+      const { iut, expectations } = iutFromOptions(opts);
       let report;
       try {
-        report = await runConformance({ seed: opts.seed, suites: opts.suite, caseIds: opts.case, concurrency, caseTimeoutMs });
+        report = await runConformance({ seed: opts.seed, suites: opts.suite, caseIds: opts.case, concurrency, caseTimeoutMs, ...(iut ? { iut } : {}), ...(expectations ? { expectations } : {}) });
       } catch (err) {
-        if (err instanceof SelectionError) throw new UsageError(err.message, 2);
+        if (err instanceof SelectionError || err instanceof ExpectationsError) throw new UsageError(err.message, 2);
         if (err instanceof UnknownRequirementError || err instanceof CatalogueError) throw new UsageError(`the run cannot start: ${err.message}`, 1);
         throw err;
       }
       const file = await writeReport(opts.out, report);
       if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else process.stdout.write(formatSummary(report, { color: process.stdout.isTTY === true, reportFile: file }));
-      process.exitCode = report.summary.failed > 0 ? 1 : 0;
+      const s = report.summary;
+      process.exitCode = s.failed + s.errors + s.unexpectedPasses > 0 ? 1 : 0;
     });
 }

@@ -48,11 +48,20 @@ export interface IutStartRequest {
   /** Responder: the address to listen on (port 0: the implementation picks and reports it). */
   listen?: { host: string; port: number };
   /** Initiator: whom to connect to, directly (no look-up needed). */
-  connect?: { host: string; port: number; peerUserId: string };
+  connect?: { host: string; port: number; peerUserId: string; peerChain?: Buffer[] };
+  /** The file holding `connect.peerChain` as PEM (the responder's chain as a look-up returns it: rsa-oaep key transport needs it). */
+  peerChainFile?: string;
   /** The IRP registry for certificate status (and look-ups, enrolment); its CA as PEM file. */
   registry?: { host: string; port: number; caFile: string; ca: Buffer[] };
-  /** Initiator, level 1: the Messages it sends after Connected, each awaiting its Receipt, then close. */
+  /** Initiator, `drive` 'script': the Messages it sends after Connected, each awaiting its Receipt, then close. */
   messages?: string[];
+  /**
+   * 'script' (default, level 1): the responder echoes every Message's text back as a new Message,
+   * the initiator sends `messages` then closes. 'control' (level 3): it does nothing of its own
+   * beyond what the protocol answers by itself (Receipt, Pong, a requested KeyUpdate) and what the
+   * bench commands through `control`; the initiator still connects on start.
+   */
+  drive?: 'script' | 'control';
   /** Offer restrictions the case needs (a subset of the capabilities). */
   versions?: string[];
   methods?: string[];
@@ -82,7 +91,7 @@ export interface IutExit {
 export interface IutInstance {
   /** Responder: where it listens, once ready. */
   readonly listening?: { host: string; port: number };
-  /** Level 2: each event as it comes (malformed lines are reported as protocol errors of the IUT, not thrown). */
+  /** Level 2: every event since the start, then each as it comes (malformed lines are kept as evidence, never thrown). */
   onEvent(listener: (ev: UaEvent) => void): void;
   /** Level 3: commands; undefined below level 3. */
   readonly control?: IutControl;
@@ -90,6 +99,22 @@ export interface IutInstance {
   readonly exited: Promise<IutExit>;
   /** Ends it and everything it started (the whole process group), within a bounded grace. */
   stop(): Promise<IutExit>;
+  /** What the bench kept of a process's output (capped), for the evidence; absent in-process. */
+  diagnostics?(): IutDiagnostics;
+}
+
+/** A process's output as the bench kept it: capped, with what was dropped counted. */
+export interface IutDiagnostics {
+  stdoutHead: string;
+  stderrTail: string;
+  droppedBytes: number;
+  /** Lines of standard output that were not events (the first few), and how many there were. */
+  garbage: string[];
+  garbageLines: number;
+  /** Events beyond the cap, ignored. */
+  droppedEvents: number;
+  /** Things the bench noticed about the process: children left behind, SIGTERM ignored, ... */
+  notes: string[];
 }
 
 export interface IutControl {
@@ -103,6 +128,12 @@ export interface ImplementationUnderTest {
   readonly name: string;
   readonly version: string;
   readonly capabilities: IutCapabilities;
+  /**
+   * Endpoint mode (`--iut-endpoint`): a UA already listening that the bench cannot start. The
+   * credentials the bench issues are not used: the bench connects to the user it names and
+   * validates its chain against these anchors; its status is not known to the bench's registry.
+   */
+  readonly endpoint?: { host: string; port: number; userId: string; anchors: Buffer[] };
   /** How it is started, for the report (the argv template, or "in-process"). */
   readonly command: string[] | 'in-process';
   start(request: IutStartRequest, signal: AbortSignal): Promise<IutInstance>;

@@ -34,7 +34,7 @@ class Aborted extends Error {
 }
 
 /** One side: its observation, built from its UA's events, and its connection once known. */
-class SideWatch {
+export class SideWatch {
   readonly obs: SideObservation = {
     connected: false,
     alertsSent: [],
@@ -110,7 +110,7 @@ class SideWatch {
 }
 
 /** A stable one-line form of a UA event: no times, ports or message ids. */
-function describeEvent(ev: UaEvent): string {
+export function describeEvent(ev: UaEvent): string {
   switch (ev.event) {
     case 'parameters_negotiated':
       return `parameters_negotiated ${ev.version} ${ev.method} ${ev.cipher}`;
@@ -150,7 +150,7 @@ export function defectCase(pki: TestPki, id: string): DefectCase {
 }
 
 /** The defect holder signs with the key of its leaf when the run's PKI has it, else any valid key (the chain is refused before any signature is checked). */
-function defectHolderKey(pki: TestPki, chain: Buffer[]): KeyObject {
+export function defectHolderKey(pki: TestPki, chain: Buffer[]): KeyObject {
   const candidates = [pki.key('defect/leaf', 'p256'), pki.key('defect/rsa-leaf', 'rsa2048')];
   try {
     const leafSpki = new X509Certificate(chain[0]!).publicKey.export({ format: 'der', type: 'spki' });
@@ -163,7 +163,7 @@ function defectHolderKey(pki: TestPki, chain: Buffer[]): KeyObject {
 }
 
 /** The directory of a UA facing a defect holder: the case's revoked serials are revoked, everything else good. */
-function staticDirectory(revokedSerials: readonly string[]): PeerDirectory {
+export function staticDirectory(revokedSerials: readonly string[]): PeerDirectory {
   const revoked = new Set(revokedSerials.map((s) => s.toLowerCase()));
   return {
     lookup: (userId) => Promise.reject(new Error(`no look-up in a certificate case (${userId})`)),
@@ -171,14 +171,14 @@ function staticDirectory(revokedSerials: readonly string[]): PeerDirectory {
   };
 }
 
-interface Party {
+export interface Party {
   identity: UaIdentity;
   /** The enrolled user (undefined for a defect holder, who is not registered). */
   user: EnrolledUser | undefined;
   defect: DefectCase | undefined;
 }
 
-function partyFor(env: RunEnvironment, slot: Slot, side: Side, setup: PeerSetup): Party {
+export function partyFor(env: RunEnvironment, slot: Slot, side: Side, setup: PeerSetup): Party {
   const id = setup.identity ?? 'p256';
   if (typeof id === 'object') {
     const dc = defectCase(env.pki, id.defect);
@@ -368,7 +368,7 @@ export async function runConversation(conv: Conversation, ctx: ConversationConte
   }
 }
 
-function describeStep(step: Step): string {
+export function describeStep(step: Step): string {
   switch (step.do) {
     case 'handshake':
       return 'handshake';

@@ -12,7 +12,12 @@ export function isSuiteName(s: string): s is SuiteName {
   return (SUITES as readonly string[]).includes(s);
 }
 
-export type Verdict = 'pass' | 'fail' | 'skip';
+/**
+ * `error` (implementations under test only, issue 8): the case could not be judged because the
+ * implementation misbehaved as a process (never started, never listened, crashed, hung); distinct
+ * from `fail`, a judged deviation from the spec.
+ */
+export type Verdict = 'pass' | 'fail' | 'skip' | 'error';
 
 /** The two ends of one E2ED connection. */
 export type Side = 'initiator' | 'responder';
@@ -157,6 +162,10 @@ export interface CaseSpec {
   form?: KnobForm;
   /** A disabled case is reported as skip with this reason (BoGo's disabled-tests file). */
   disabled?: string;
+  /** A time limit of its own (the IUT's handshake timer check waits for the spec's 10 s). */
+  timeoutMs?: number;
+  /** Runs against an implementation under test (src/run/iut-plan.ts): its side, and the catalogue case it comes from. */
+  iut?: { side: Side; of: string };
 }
 
 /** What one side of a conversation did, reduced to what is deterministic for a given seed. */
@@ -190,6 +199,8 @@ export interface Evidence {
   observed?: unknown;
   /** The UA events of both sides, in order (failures only). */
   events?: { initiator: string[]; responder: string[] };
+  /** Against an IUT: how its process ended and what the bench kept of its output (capped). */
+  iutProcess?: { exit?: unknown; diagnostics?: unknown };
 }
 
 export interface CaseResult {
@@ -204,4 +215,10 @@ export interface CaseResult {
   /** What happened (deterministic for a seed; compared run to run). */
   observed?: unknown;
   evidence?: Evidence;
+  /** Against an IUT: the side it took, the catalogue case, and which checks the verdict rests on. */
+  iut?: { side: Side; of: string; checks: string[]; keys?: unknown };
+  /** --expectations: this case was expected to fail (or error), with the baseline's reason. */
+  expectedFailure?: string;
+  /** --expectations: expected to fail, but it passed: the baseline must be updated (fails the run). */
+  unexpectedPass?: boolean;
 }

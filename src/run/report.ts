@@ -8,6 +8,7 @@ import type { Requirement } from '../spec/requirements.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { REPO_ROOT } from './catalogue.js';
 import { SUITES, type CaseResult, type SuiteName, type Verdict } from './model.js';
+import type { IutRunInfo } from './iut-session.js';
 
 export const REPORT_FORMAT = 'sixbench-run-report/1';
 
@@ -22,6 +23,12 @@ export interface RunReport {
     passed: number;
     failed: number;
     skipped: number;
+    /** Cases that could not be judged because the implementation under test misbehaved as a process. */
+    errors: number;
+    /** --expectations: failures (and errors) the baseline expected; not counted in `failed` / `errors`. */
+    expectedFailures: number;
+    /** --expectations: cases the baseline expected to fail that passed (they fail the run). */
+    unexpectedPasses: number;
     suites: Partial<Record<SuiteName, Record<Verdict, number>>>;
     /**
      * The bench's own detection power: knob cases (forms detect, observe, accept) whose deviation it
@@ -34,6 +41,8 @@ export interface RunReport {
   /** For every MUST of docs/spec.md, the ids of the cases of this run that cite it; and the MUSTs no case of this run covers. */
   coverage: { musts: number; covered: number; byRequirement: Record<string, string[]>; uncovered: string[] };
   timings: { totalMs: number; setupMs: number; cases: Record<string, number> };
+  /** `run --iut`: the implementation under test (name, version, capabilities, command), what did not apply, the sanity verdicts. */
+  iut?: IutRunInfo;
 }
 
 export function toolVersion(): string {
@@ -50,12 +59,14 @@ export function buildReport(input: {
   requirements: readonly Requirement[];
   cases: CaseResult[];
   timings: RunReport['timings'];
+  iut?: IutRunInfo;
 }): RunReport {
-  const count = (v: Verdict, list: readonly CaseResult[] = input.cases): number => list.filter((c) => c.verdict === v).length;
+  const count = (v: Verdict, list: readonly CaseResult[] = input.cases): number =>
+    list.filter((c) => c.verdict === v && !((v === 'fail' || v === 'error') && c.expectedFailure !== undefined)).length;
   const suites: RunReport['summary']['suites'] = {};
   for (const suite of SUITES) {
     const inSuite = input.cases.filter((c) => c.suite === suite);
-    if (inSuite.length > 0) suites[suite] = { pass: count('pass', inSuite), fail: count('fail', inSuite), skip: count('skip', inSuite) };
+    if (inSuite.length > 0) suites[suite] = { pass: count('pass', inSuite), fail: count('fail', inSuite), skip: count('skip', inSuite), error: count('error', inSuite) };
   }
   const knobCases = input.cases.filter((c) => c.suite === 'knobs' && c.verdict !== 'skip' && c.form !== 'tolerate');
   const tolerateCases = input.cases.filter((c) => c.suite === 'knobs' && c.verdict !== 'skip' && c.form === 'tolerate');
@@ -73,6 +84,9 @@ export function buildReport(input: {
       passed: count('pass'),
       failed: count('fail'),
       skipped: count('skip'),
+      errors: count('error'),
+      expectedFailures: input.cases.filter((c) => c.expectedFailure !== undefined && !c.unexpectedPass).length,
+      unexpectedPasses: input.cases.filter((c) => c.unexpectedPass === true).length,
       suites,
       knobs: {
         detected: count('pass', knobCases),
@@ -84,6 +98,7 @@ export function buildReport(input: {
     cases: input.cases,
     coverage: { musts: musts.length, covered: musts.length - uncovered.length, byRequirement, uncovered },
     timings: input.timings,
+    ...(input.iut ? { iut: input.iut } : {}),
   };
 }
 
@@ -106,15 +121,23 @@ export async function writeReport(dir: string, report: RunReport): Promise<strin
 export function formatSummary(report: RunReport, opts: { color: boolean; reportFile?: string }): string {
   const c = new Chalk({ level: opts.color ? 1 : 0 });
   const lines: string[] = [];
-  const mark: Record<Verdict, string> = { pass: c.green('PASS'), fail: c.red('FAIL'), skip: c.yellow('SKIP') };
+  const mark: Record<Verdict, string> = { pass: c.green('PASS'), fail: c.red('FAIL'), skip: c.yellow('SKIP'), error: c.magenta('ERROR') };
+  if (report.iut) {
+    const i = report.iut;
+    lines.push(`implementation under test: ${i.name} ${i.version} (level ${i.capabilities.level}, roles ${i.capabilities.roles.join('/')}, key log ${i.capabilities.keyLog ? 'yes' : 'no'})`);
+    lines.push(c.dim(`  command: ${i.command === 'in-process' ? 'in-process' : i.command.join(' ')}`));
+    if (i.sanity.conclusion) lines.push(c.red(`  ${i.sanity.conclusion}`));
+  }
   let suite: SuiteName | undefined;
   for (const r of report.cases) {
     if (r.suite !== suite) {
       suite = r.suite;
       lines.push('', c.bold(suite));
     }
-    lines.push(`  ${mark[r.verdict]} ${r.id}${r.verdict === 'skip' && r.reason ? c.dim(` (${r.reason})`) : ''}`);
-    if (r.verdict === 'fail' && r.evidence) {
+    const m = r.unexpectedPass ? c.red('XPASS') : r.expectedFailure !== undefined ? c.yellow('XFAIL') : mark[r.verdict];
+    const why = r.unexpectedPass ? ` (expected to fail: ${r.expectedFailure}; update the expectations)` : r.expectedFailure !== undefined ? ` (expected: ${r.expectedFailure})` : r.verdict === 'skip' || r.verdict === 'error' ? (r.reason ? ` (${r.reason})` : '') : '';
+    lines.push(`  ${m} ${r.id}${why ? c.dim(why) : ''}`);
+    if (r.verdict === 'fail' && r.evidence && r.expectedFailure === undefined) {
       for (const req of r.evidence.requirements) lines.push(c.dim(`       ${req.id}: ${req.text}`));
       lines.push(`       accepted: ${r.evidence.expected}`);
       for (const m of r.evidence.mismatches) lines.push(`       ${c.red('happened:')} ${m}`);
@@ -122,7 +145,7 @@ export function formatSummary(report: RunReport, opts: { color: boolean; reportF
   }
   lines.push('');
   for (const [name, v] of Object.entries(report.summary.suites)) {
-    lines.push(`${name}: ${v.pass} passed, ${v.fail} failed, ${v.skip} skipped`);
+    lines.push(`${name}: ${v.pass} passed, ${v.fail} failed, ${v.skip} skipped${v.error > 0 ? `, ${v.error} error(s)` : ''}`);
   }
   const k = report.summary.knobs;
   if (report.summary.suites.knobs) {
@@ -131,7 +154,13 @@ export function formatSummary(report: RunReport, opts: { color: boolean; reportF
   lines.push(`MUST coverage: ${report.coverage.covered} / ${report.coverage.musts} requirements cited by a case of this run (${report.coverage.uncovered.length} not yet)`);
   if (opts.reportFile) lines.push(`report: ${opts.reportFile}`);
   const s = report.summary;
-  const closing = `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`;
-  lines.push(s.failed > 0 ? c.red(closing) : c.green(closing));
+  if (report.iut) lines.push(`not applicable to an implementation under test: ${report.iut.notApplicable.length} case(s) (listed with the reason in the report, iut.notApplicable)`);
+  const extra = [
+    s.errors > 0 ? `${s.errors} error(s)` : '',
+    s.expectedFailures > 0 ? `${s.expectedFailures} expected failure(s)` : '',
+    s.unexpectedPasses > 0 ? `${s.unexpectedPasses} unexpected pass(es)` : '',
+  ].filter(Boolean);
+  const closing = `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped${extra.length > 0 ? `, ${extra.join(', ')}` : ''}`;
+  lines.push(s.failed + s.errors + s.unexpectedPasses > 0 ? c.red(closing) : c.green(closing));
   return `${lines.join('\n')}\n`;
 }

@@ -19,6 +19,10 @@ import { judgeConversation } from './judge.js';
 import type { CaseResult, CaseSpec, Evidence } from './model.js';
 import { buildReport, type RunReport } from './report.js';
 import { runVectorCheck, VECTORS_DIR } from './vector-checks.js';
+import type { ImplementationUnderTest } from '../iut/door.js';
+import { applyExpectations, checkExpectations, type Expectation } from './expectations.js';
+import { executeIutCase } from './iut-run.js';
+import { runIutCases, selectIutCases, type IutRunInfo } from './iut-session.js';
 
 export const DEFAULT_SEED = 'sixbench-run';
 export const DEFAULT_CONCURRENCY = 2;
@@ -38,6 +42,10 @@ export interface RunOptions {
   cases?: CaseSpec[];
   /** Called as each case finishes (progress output); results still come back in catalogue order. */
   onResult?: (result: CaseResult) => void;
+  /** Judge this implementation under test instead of the reference against itself (issue 8, src/run/iut-*.ts). */
+  iut?: ImplementationUnderTest;
+  /** --expectations: cases expected to fail, with reasons (src/run/expectations.ts). */
+  expectations?: { file: string; entries: Expectation[] };
 }
 
 export async function runConformance(opts: RunOptions = {}): Promise<RunReport> {
@@ -48,7 +56,9 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunReport> 
   const requirements = loadRequirements(await readFile(opts.specPath ?? SPEC_PATH, 'utf8'));
   const catalogue = opts.cases ?? loadCatalogue(opts.suitesDir ?? SUITES_DIR);
   checkRequirementIds(catalogue, new Set(requirements.map((r) => r.id)));
-  const selected = selectCases(catalogue, { suites: opts.suites, caseIds: opts.caseIds });
+  const iutSelection = opts.iut ? selectIutCases(catalogue, opts.iut, { suites: opts.suites, caseIds: opts.caseIds }) : undefined;
+  const selected = iutSelection ? iutSelection.cases : selectCases(catalogue, { suites: opts.suites, caseIds: opts.caseIds });
+  if (opts.expectations) checkExpectations(opts.expectations.entries, selected.map((c) => c.id), opts.expectations.file);
   const byId = new Map(requirements.map((r) => [r.id, r]));
 
   const setupStart = Date.now();
@@ -58,8 +68,12 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunReport> 
 
   const results: CaseResult[] = new Array(selected.length);
   const durations: Record<string, number> = {};
+  let iutInfo: IutRunInfo | undefined;
   try {
-    await Promise.all(
+    if (opts.iut && iutSelection && env) {
+      iutInfo = await runIutCases({ iut: opts.iut, plan: iutSelection, env, seed, concurrency, results, durations, onResult: opts.onResult,
+        run: (spec, slot, workRoot) => runCase(spec, { env, slot, seed, timeoutMs, byId, vectorsDir: opts.vectorsDir ?? VECTORS_DIR, iut: opts.iut, workRoot }) });
+    } else await Promise.all(
       Array.from({ length: Math.min(concurrency, selected.length) }, async (_, w) => {
         for (let i = w; i < selected.length; i += concurrency) {
           const spec = selected[i]!;
@@ -73,7 +87,8 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunReport> 
   } finally {
     await env?.close();
   }
-  return buildReport({ seed, started, requirements, cases: results, timings: { totalMs: Date.now() - started.getTime(), setupMs, cases: durations } });
+  if (opts.expectations) applyExpectations(results, opts.expectations.entries);
+  return buildReport({ seed, started, requirements, cases: results, timings: { totalMs: Date.now() - started.getTime(), setupMs, cases: durations }, ...(iutInfo ? { iut: iutInfo } : {}) });
 }
 
 interface CaseContext {
@@ -83,6 +98,8 @@ interface CaseContext {
   timeoutMs: number;
   byId: Map<string, Requirement>;
   vectorsDir: string;
+  iut?: ImplementationUnderTest;
+  workRoot?: string;
 }
 
 function base(spec: CaseSpec): Pick<CaseResult, 'id' | 'suite' | 'title' | 'requirements' | 'form'> {
@@ -99,16 +116,39 @@ function evidence(spec: CaseSpec, ctx: CaseContext, mismatches: string[], extra:
 }
 
 export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseResult> {
-  if (spec.disabled !== undefined) return { ...base(spec), verdict: 'skip', reason: spec.disabled };
+  if (spec.disabled !== undefined) return { ...base(spec), verdict: 'skip', reason: spec.disabled, ...(spec.iut ? { iut: { ...spec.iut, checks: [] } } : {}) };
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), ctx.timeoutMs);
+  const timer = setTimeout(() => controller.abort(), spec.timeoutMs ?? ctx.timeoutMs);
   try {
+    if (spec.iut) return await guardedIutCase(spec, ctx, controller.signal);
     return await execute(spec, ctx, controller.signal);
   } catch (err) {
     const message = `the case could not be run: ${(err as Error).message}`;
-    return { ...base(spec), verdict: 'fail', reason: message, evidence: evidence(spec, ctx, [message]) };
+    return { ...base(spec), verdict: spec.iut ? 'error' : 'fail', reason: message, evidence: evidence(spec, ctx, [message]) };
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** Time the bench allows an IUT case beyond its limit (start-up deadline, SIGTERM grace, SIGKILL) before it gives the verdict anyway. */
+export const IUT_CASE_GRACE_MS = 15_000;
+
+/** An IUT case always ends with a verdict within its time limit plus a bounded grace, whatever the IUT does. */
+async function guardedIutCase(spec: CaseSpec, ctx: CaseContext, signal: AbortSignal): Promise<CaseResult> {
+  if (!ctx.env || !ctx.slot || !ctx.iut || !ctx.workRoot) throw new Error('no run environment for an implementation under test');
+  const run = executeIutCase(spec, base(spec), { env: ctx.env, slot: ctx.slot, seed: `${ctx.seed}/${spec.iut?.of ?? spec.id}`, signal, iut: ctx.iut, workRoot: ctx.workRoot }, (m, extra) => evidence(spec, ctx, m, extra));
+  let guard: NodeJS.Timeout | undefined;
+  const late = new Promise<CaseResult>((resolve) => {
+    guard = setTimeout(() => {
+      const message = `the case did not end within ${spec.timeoutMs ?? ctx.timeoutMs} ms + ${IUT_CASE_GRACE_MS} ms of grace`;
+      resolve({ ...base(spec), verdict: 'error', reason: message, evidence: evidence(spec, ctx, [message]) });
+    }, (spec.timeoutMs ?? ctx.timeoutMs) + IUT_CASE_GRACE_MS);
+  });
+  run.catch(() => undefined);
+  try {
+    return await Promise.race([run, late]);
+  } finally {
+    clearTimeout(guard);
   }
 }
 

@@ -1,0 +1,479 @@
+// One conversation of the suites with an implementation under test (IUT) on one side and a
+// reference User Agent (possibly with a knob, possibly holding a defective chain) on the other
+// (issue 8, docs/adapter.md). The script and the expectations are the case's own; what changes:
+// - the IUT is brought up through the door (src/iut/door.ts) with credentials the bench issued;
+// - steps from the IUT's side are commands (level 3), or its own script (level 1: the echo
+//   responder, the scripted initiator);
+// - the IUT's side is observed through its events from level 2; at level 1 only the reference's
+//   side (the wire as the reference saw it) is judged, and the result says which checks ran;
+// - session keys: with a key log, every secret the IUT logged must equal the reference's own
+//   derivation over the same transcript; without one, the records the reference opened with its
+//   own keys prove the IUT's.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { caseTime } from '../pki/defects.js';
+import { HandshakeFailedError, irpDirectory, UserAgent, type UaConnection } from '../ua/agent.js';
+import { parseBugs } from '../protocol/bugs.js';
+import { parseKeyLog, type KeyLogEntry } from '../protocol/keylog.js';
+import type { ImplementationUnderTest, IutDiagnostics, IutExit, IutInstance, IutStartRequest } from '../iut/door.js';
+import { IutStartError } from '../iut/errors.js';
+import { issueCredentials, pemOf } from '../iut/credentials.js';
+import { describeStep, partyFor, SideWatch, staticDirectory, type ConversationContext } from './conversation.js';
+import { judgeConversation } from './judge.js';
+import { otherSide, SIDES, type Conversation, type ConversationExpectation, type ConversationObservation, type Side, type Step } from './model.js';
+
+export interface IutConversationContext extends ConversationContext {
+  iut: ImplementationUnderTest;
+  iutSide: Side;
+  /** This case's own directory (credentials, key logs, messages). */
+  workDir: string;
+}
+
+/** Which checks a verdict rests on (the report says it, issue 8 §2 and §4). */
+export interface KeyCheck {
+  check: 'key-log' | 'records' | 'none';
+  /** key-log: secrets the IUT logged and that matched the reference's derivation. */
+  matched?: number;
+  /** records: authenticated records of the IUT the reference opened with its own keys. */
+  opened?: number;
+}
+
+export interface IutConversationRecord {
+  observation: ConversationObservation;
+  events: Record<Side, string[]>;
+  /** The case cannot be judged: the IUT did not come up, died, or hung. */
+  error?: string;
+  /** The IUT said it does not support the case (exit status 127). */
+  unsupported?: string;
+  mismatches: string[];
+  checks: string[];
+  keys: KeyCheck;
+  exit?: IutExit;
+  diagnostics?: IutDiagnostics;
+}
+
+/** How long the IUT's own report of the end may lag behind the reference's. */
+export const IUT_EVENT_GRACE_MS = 1000;
+
+class Aborted extends Error {
+  constructor(readonly waitingFor: string) {
+    super(`timed out waiting for ${waitingFor}`);
+  }
+}
+
+/** Steps the IUT takes in this conversation (those need level 3, or its own script). */
+export function iutSteps(conv: Conversation, iutSide: Side): Step[] {
+  return conv.steps.filter((s) => s.do !== 'handshake' && s.from === iutSide);
+}
+
+/**
+ * Level 1 and 2 implementations run their own script: an initiator connects, sends its Messages,
+ * awaits their Receipts, closes. The conversation fits when the IUT's steps are exactly that.
+ */
+export function fitsInitiatorScript(conv: Conversation): number | undefined {
+  const rest = conv.steps.slice(1);
+  if (conv.steps[0]?.do !== 'handshake') return undefined;
+  let messages = 0;
+  for (let i = 0; i < rest.length; i++) {
+    const s = rest[i]!;
+    if (s.do === 'message' && s.from === 'initiator') messages += s.count ?? 1;
+    else if (s.do === 'close' && s.from === 'initiator' && i === rest.length - 1) return messages;
+    else return undefined;
+  }
+  return rest.length === 0 ? messages : undefined;
+}
+
+/**
+ * The expectations as far as they can be checked at this level, adjusted for the echo model:
+ * a level 1/2 responder echoes each Message back, so the reference's side is delivered one
+ * Message per Receipt it got, and the IUT gets a Receipt for each echo.
+ */
+export function expectationsFor(expect: ConversationExpectation, iutSide: Side, level: number, echo: boolean): { expect: ConversationExpectation; checks: string[] } {
+  const refSide = otherSide(iutSide);
+  const out: ConversationExpectation = structuredClone(expect);
+  const checks = [`the ${refSide} (reference) side, as it saw the wire`];
+  if (echo) {
+    const ref = out[refSide];
+    const echoes = expect[refSide]?.receipts;
+    if (ref && echoes !== undefined) {
+      if (ref.delivered !== undefined) ref.delivered += echoes;
+      const iut = out[iutSide];
+      if (iut?.receipts !== undefined) iut.receipts += echoes;
+    }
+    checks.push('the echo model: one echoed Message per Receipt');
+  }
+  if (level < 2) {
+    delete out[iutSide];
+    if (out.agree) {
+      delete out.agree;
+      checks.push(`not checked: the ${iutSide} (IUT) side and the exporter agreement (level 1: no events)`);
+    } else checks.push(`not checked: the ${iutSide} (IUT) side (level 1: no events)`);
+  } else {
+    checks.push(`the ${iutSide} (IUT) side, from its events (level ${level})`);
+    if (out.agree) checks.push('the exporters and parameters of both sides agree');
+  }
+  return { expect: out, checks };
+}
+
+/** Every secret the IUT logged must be the reference's own derivation; every secret the reference derived must be logged. */
+export function compareKeyLogs(iut: KeyLogEntry[], ref: KeyLogEntry[], requireAll: boolean): { matched: number; mismatches: string[] } {
+  const key = (e: KeyLogEntry): string => `${e.label} ${e.nonceI}`;
+  const refByKey = new Map(ref.map((e) => [key(e), e.secret]));
+  const iutKeys = new Set(iut.map(key));
+  const mismatches: string[] = [];
+  let matched = 0;
+  for (const e of iut) {
+    const want = refByKey.get(key(e));
+    if (want === undefined) mismatches.push(`key log: the IUT logged ${e.label} for a session or generation the reference never derived`);
+    else if (want !== e.secret) mismatches.push(`key log: the IUT's ${e.label} differs from the bench's derivation over the same transcript`);
+    else matched++;
+  }
+  if (requireAll) for (const e of ref) if (!iutKeys.has(key(e))) mismatches.push(`key log: the IUT did not log ${e.label}`);
+  return { matched, mismatches };
+}
+
+async function readKeyLog(file: string): Promise<{ entries: KeyLogEntry[]; malformedLines: number[] } | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return parseKeyLog(text);
+}
+
+export async function runIutConversation(conv: Conversation, ctx: IutConversationContext): Promise<IutConversationRecord> {
+  const { env, slot, iut, iutSide } = ctx;
+  const refSide = otherSide(iutSide);
+  const level = iut.capabilities.level;
+  const drive: 'script' | 'control' = level >= 3 ? 'control' : 'script';
+  const echo = drive === 'script' && iutSide === 'responder';
+  const listeners = new Set<() => void>();
+  const changed = (): void => {
+    for (const l of [...listeners]) l();
+  };
+  const watch: Record<Side, SideWatch> = { initiator: new SideWatch(changed), responder: new SideWatch(changed) };
+  const notes: string[] = [];
+  const parties = { initiator: partyFor(env, slot, 'initiator', conv.initiator), responder: partyFor(env, slot, 'responder', conv.responder) };
+  const refParty = parties[refSide];
+  const iutParty = parties[iutSide];
+  const refSetup = conv[refSide];
+  const iutSetup = conv[iutSide];
+  const facingDefect = refParty.defect;
+
+  await mkdir(ctx.workDir, { recursive: true });
+  const refKeyLog = path.join(ctx.workDir, 'reference.keylog');
+  const iutKeyLog = path.join(ctx.workDir, 'iut.keylog');
+  const caFile = path.join(ctx.workDir, 'irp-ca.pem');
+  await writeFile(caFile, pemOf(env.pki.anchors));
+  const credentials = await issueCredentials(path.join(ctx.workDir, 'credentials'), {
+    ...iutParty.identity,
+    trustAnchors: facingDefect ? facingDefect.anchors : iutParty.identity.trustAnchors,
+  });
+
+  const endpoint = iut.endpoint;
+  const iutUserId = endpoint ? endpoint.userId : iutParty.identity.userId;
+  const ref = new UserAgent({
+    // An endpoint's chain comes from its own PKI: the reference trusts its anchors too, and cannot ask the bench's registry about it.
+    identity: endpoint ? { ...refParty.identity, trustAnchors: [...refParty.identity.trustAnchors, ...endpoint.anchors] } : refParty.identity,
+    directory: facingDefect || endpoint ? staticDirectory([]) : refParty.user ? irpDirectory(refParty.user.registry) : staticDirectory([]),
+    ...(refSetup.versions ? { versions: refSetup.versions } : {}),
+    ...(refSetup.methods ? { methods: refSetup.methods } : {}),
+    ...(refSetup.ciphers ? { ciphers: refSetup.ciphers } : {}),
+    bugs: parseBugs(refSetup.knobs ?? []),
+    seed: `${ctx.seed}/${refSide}`,
+    now: () => env.pki.referenceTime,
+    keyLogFile: refKeyLog,
+    onEvent: watch[refSide].onEvent,
+  });
+  if (refSide === 'responder') ref.onConnection((c) => watch.responder.watch(c));
+
+  const scriptMessages = iutSide === 'initiator' && drive === 'script' ? fitsInitiatorScript(conv) : undefined;
+  const request: IutStartRequest = {
+    caseId: ctx.seed,
+    role: iutSide,
+    drive,
+    workDir: ctx.workDir,
+    credentials,
+    registry: { host: env.host, port: env.stub.port, caFile, ca: env.pki.anchors },
+    ...(iutSetup.versions ? { versions: iutSetup.versions } : {}),
+    ...(iutSetup.methods ? { methods: iutSetup.methods } : {}),
+    ...(iutSetup.ciphers ? { ciphers: iutSetup.ciphers } : {}),
+    now: facingDefect ? caseTime(env.pki, facingDefect) : env.pki.referenceTime,
+    ...(iut.capabilities.keyLog ? { keyLogFile: iutKeyLog } : {}),
+    seed: `${ctx.seed}/${iutSide}`,
+    ...(scriptMessages !== undefined ? { messages: Array.from({ length: scriptMessages }, (_, n) => `message ${n + 1} from the initiator`) } : {}),
+  };
+
+  let instance: IutInstance | undefined;
+  let iutEnded: IutExit | undefined;
+  let error: string | undefined;
+  let unsupported: string | undefined;
+
+  const startIut = async (extra: Partial<IutStartRequest>): Promise<IutInstance> => {
+    const inst = await iut.start({ ...request, ...extra }, ctx.signal);
+    instance = inst;
+    if (level >= 2) inst.onEvent(watch[iutSide].onEvent);
+    void inst.exited.then((exit) => {
+      iutEnded = exit;
+      changed();
+    });
+    return inst;
+  };
+
+  /** The IUT's end of the connection, as far as the bench can know it. */
+  const iutClosed = (): boolean => (level >= 2 ? watch[iutSide].closed : watch[refSide].closed) || iutEnded !== undefined;
+  const iutConnected = (): boolean => (level >= 2 ? watch[iutSide].obs.connected : watch[refSide].obs.connected);
+  const anyClosed = (): boolean => watch[refSide].closed || iutClosed();
+
+  const until = (waitingFor: string, done: () => boolean): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (ctx.signal.aborted) {
+          listeners.delete(check);
+          reject(new Aborted(waitingFor));
+        } else if (done()) {
+          listeners.delete(check);
+          resolve();
+        }
+      };
+      listeners.add(check);
+      ctx.signal.addEventListener('abort', check, { once: true });
+      check();
+    });
+  /**
+   * Both ends, where the reference's end is known at once and the IUT's comes as an event from
+   * another process: once the reference has ended, the IUT's `closed` event gets a bounded grace;
+   * after it the case is judged on what was seen (an IUT that never reports its end fails the
+   * IUT-side checks, it does not hang the case).
+   */
+  const bothEnded = async (): Promise<void> => {
+    await until('the reference side to end the connection', () => watch[refSide].closed);
+    if (iutClosed()) return;
+    let graceOver = false;
+    const timer = setTimeout(() => {
+      graceOver = true;
+      changed();
+    }, IUT_EVENT_GRACE_MS);
+    try {
+      await until(`the ${iutSide} (IUT) to report the end of the connection`, () => iutClosed() || graceOver);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const settle = async (waitingFor: string, what: () => boolean): Promise<boolean> => {
+    await until(`${waitingFor}, or the end of the connection`, () => what() || anyClosed());
+    if (what() && !anyClosed()) return true;
+    await bothEnded();
+    return false;
+  };
+
+  let timedOut: string | undefined;
+  let ended = false;
+  let scriptSent = 0;
+  try {
+    if (iutSide === 'responder') await startIut({ listen: { host: env.host, port: 0 } });
+    for (const step of conv.steps) {
+      if (ended) {
+        notes.push(`not run (the connection had ended): ${describeStep(step)}`);
+        continue;
+      }
+      if (!(await runStep(step))) ended = true;
+    }
+  } catch (err) {
+    if (err instanceof Aborted) timedOut = err.waitingFor;
+    else if (err instanceof IutStartError) {
+      if (err.problem === 'unsupported') unsupported = err.message;
+      else error = `the IUT could not be brought up: ${err.message}`;
+    } else error = `the case could not be run: ${(err as Error).message}`;
+  }
+  const observation: ConversationObservation = {
+    initiator: structuredClone(watch.initiator.obs),
+    responder: structuredClone(watch.responder.obs),
+    exportersEqual:
+      watch.initiator.exporter !== undefined && watch.responder.exporter !== undefined ? watch.initiator.exporter === watch.responder.exporter : null,
+    notes,
+  };
+  // An IUT that died on its own during the case, by a signal, or (a responder) at all, is an error of the IUT.
+  const died = iutEnded && (iutEnded.how === 'crashed' || (iutSide === 'responder' && iutEnded.how === 'exited' && !iutEnded.unsupported));
+  if (iutEnded?.unsupported && !unsupported) unsupported = 'it exited with status 127: this case is not supported';
+  else if (died && !error) error = `the IUT ended during the case (${iutEnded!.how === 'crashed' ? `signal ${iutEnded!.signal}` : `exit status ${iutEnded!.code}`})`;
+  if (timedOut !== undefined && !error) error = `the IUT did not answer within the case's time: the bench was waiting for ${timedOut}`;
+  for (const side of SIDES) if (!watch[side].closed) watch[side].events.push('(end of the case: the runner closes what is left)');
+
+  await cleanUp();
+  const exit = instance ? await instance.stop() : undefined;
+  const diagnostics = instance?.diagnostics?.();
+
+  const judged = expectationsFor(conv.expect, iutSide, level, echo);
+  if (endpoint) judged.checks.push("not checked: the endpoint's certificate status (the bench's registry does not know its certificate)");
+  const mismatches = error || unsupported ? [] : judgeConversation(judged.expect, observation);
+  const keys: KeyCheck = { check: 'none' };
+  const refKnobs = refSetup.knobs ?? [];
+  if (!error && !unsupported && watch[refSide].obs.connected && refKnobs.length > 0) {
+    judged.checks.push(`session keys: not checked (the reference has knob ${refKnobs.join(', ')}: its derivation is not the bench's)`);
+  } else if (!error && !unsupported && watch[refSide].obs.connected) {
+    const refEntries = (await readKeyLog(refKeyLog))?.entries ?? [];
+    if (iut.capabilities.keyLog) {
+      const iutEntries = await readKeyLog(iutKeyLog);
+      if (iutEntries === undefined) mismatches.push(`key log: the IUT declares keyLog but wrote no ${path.basename(iutKeyLog)}`);
+      else {
+        if (iutEntries.malformedLines.length > 0) mismatches.push(`key log: malformed line(s) ${iutEntries.malformedLines.slice(0, 5).join(', ')} in the IUT's key log`);
+        const cmp = compareKeyLogs(iutEntries.entries, refEntries, iutConnected() && watch[refSide].obs.connected);
+        mismatches.push(...cmp.mismatches);
+        keys.check = 'key-log';
+        keys.matched = cmp.matched;
+      }
+      judged.checks.push('session keys: every secret of the IUT key log against the reference derivation over the same transcript');
+    } else {
+      const o = watch[refSide].obs;
+      keys.check = 'records';
+      keys.opened = o.delivered + o.receipts + o.pongs + o.receiveGeneration;
+      judged.checks.push('session keys: proven by the records of the IUT the reference opened with its own keys (no key log)');
+    }
+  }
+  return {
+    observation,
+    events: { initiator: watch.initiator.events, responder: watch.responder.events },
+    ...(error ? { error } : {}),
+    ...(unsupported ? { unsupported } : {}),
+    mismatches,
+    checks: judged.checks,
+    keys,
+    ...(exit ? { exit } : {}),
+    ...(diagnostics ? { diagnostics } : {}),
+  };
+
+  async function runStep(step: Step): Promise<boolean> {
+    switch (step.do) {
+      case 'handshake':
+        return handshake();
+      case 'message': {
+        for (let n = 0; n < (step.count ?? 1); n++) {
+          if (step.from === refSide) {
+            const conn = refConnection(step);
+            if (!conn) return false;
+            const before = watch[refSide].obs.receipts;
+            const deliveredBefore = watch[refSide].obs.delivered;
+            conn.sendText(`message ${n + 1} from the ${step.from}`);
+            // Across processes the Receipt can overtake the IUT's own event: from level 2, wait for its message_received too.
+            const iutBefore = watch[iutSide].obs.delivered;
+            const iutSaw = (): boolean => level < 2 || watch[iutSide].obs.delivered > iutBefore;
+            const done = echo
+              ? () => watch[refSide].obs.receipts > before && watch[refSide].obs.delivered > deliveredBefore && iutSaw()
+              : () => watch[refSide].obs.receipts > before && iutSaw();
+            if (!(await settle(`the Receipt for the ${step.from}'s message${echo ? ' and its echo' : ''}`, done))) return false;
+          } else if (drive === 'script') {
+            scriptSent += 1;
+            const want = scriptSent;
+            if (!(await settle(`the IUT's scripted message ${want}`, () => watch[refSide].obs.delivered >= want))) return false;
+          } else {
+            if (!iutUsable(step)) return false;
+            const before = watch[iutSide].obs.receipts;
+            instance!.control!.send(`message ${n + 1} from the ${step.from}`);
+            if (!(await settle(`the Receipt for the ${step.from}'s message`, () => watch[iutSide].obs.receipts > before))) return false;
+          }
+        }
+        return true;
+      }
+      case 'ping': {
+        if (step.from === refSide) {
+          const conn = refConnection(step);
+          if (!conn) return false;
+          const before = watch[refSide].obs.pongs;
+          conn.ping();
+          return settle(`the Pong for the ${step.from}'s Ping`, () => watch[refSide].obs.pongs > before);
+        }
+        if (!iutUsable(step)) return false;
+        const before = watch[iutSide].obs.pongs;
+        instance!.control!.ping();
+        return settle(`the Pong for the ${step.from}'s Ping`, () => watch[iutSide].obs.pongs > before);
+      }
+      case 'keyUpdate': {
+        if (step.from === refSide) {
+          const conn = refConnection(step);
+          if (!conn) return false;
+          conn.keyUpdate(step.request);
+          if (level >= 2) {
+            const before = watch[iutSide].obs.receiveGeneration;
+            return settle(`the ${iutSide} to apply the ${step.from}'s KeyUpdate`, () => watch[iutSide].obs.receiveGeneration > before);
+          }
+          // Level 1: only a requested update is visible (the IUT's own KeyUpdate comes back).
+          if (!step.request) return !anyClosed();
+          const before = watch[refSide].obs.receiveGeneration;
+          return settle(`the ${iutSide}'s answering KeyUpdate`, () => watch[refSide].obs.receiveGeneration > before);
+        }
+        if (!iutUsable(step)) return false;
+        const before = watch[refSide].obs.receiveGeneration;
+        instance!.control!.keyUpdate(step.request);
+        return settle(`the ${refSide} to apply the ${step.from}'s KeyUpdate`, () => watch[refSide].obs.receiveGeneration > before);
+      }
+      case 'close': {
+        if (step.from === refSide) {
+          const conn = refConnection(step);
+          if (!conn) return false;
+          void conn.close();
+        } else if (drive === 'control') {
+          if (!iutUsable(step)) return false;
+          instance!.control!.close();
+        }
+        await bothEnded();
+        return false;
+      }
+    }
+  }
+
+  function refConnection(step: Step): UaConnection | undefined {
+    const w = watch[refSide];
+    if (!w.connection || !w.obs.connected || w.closed) {
+      notes.push(`not run (the ${refSide} is not Connected): ${describeStep(step)}`);
+      return undefined;
+    }
+    return w.connection;
+  }
+
+  function iutUsable(step: Step): boolean {
+    if (!iutConnected() || iutClosed()) {
+      notes.push(`not run (the ${iutSide} is not Connected): ${describeStep(step)}`);
+      return false;
+    }
+    return true;
+  }
+
+  async function handshake(): Promise<boolean> {
+    if (iutSide === 'responder') {
+      const at = instance!.listening!;
+      try {
+        watch.initiator.watch(
+          await ref.connectTo({ address: at.host, port: at.port, peerUserId: iutUserId, ...(endpoint ? {} : { peerCertificates: iutParty.identity.chain }) }),
+        );
+      } catch (err) {
+        if (err instanceof HandshakeFailedError) watch.initiator.markClosed(err.info);
+        else throw new Error(`the reference initiator could not connect to the IUT at ${at.host}:${at.port}: ${(err as Error).message}`);
+      }
+    } else {
+      const { address, port } = await ref.listen({ port: 0, host: env.host });
+      const peerChainFile = path.join(ctx.workDir, 'peer-chain.pem');
+      await writeFile(peerChainFile, pemOf(refParty.identity.chain));
+      await startIut({ connect: { host: address, port, peerUserId: refParty.identity.userId, peerChain: refParty.identity.chain }, peerChainFile });
+    }
+    return settle('both sides to become Connected', () => watch[refSide].obs.connected && iutConnected());
+  }
+
+  async function cleanUp(): Promise<void> {
+    const conn = watch[refSide].connection;
+    if (conn) {
+      void conn.close();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 1000);
+        timer.unref();
+        void conn.closed.then(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      conn.abort();
+    }
+    await ref.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,3 @@
+// Ready, accepts, then never answers anything.
+import { listen } from './common.mjs';
+listen((s) => s.on('data', () => {}));

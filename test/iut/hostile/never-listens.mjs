@@ -1,0 +1,2 @@
+// Starts, says nothing, listens nowhere, stays.
+setInterval(() => {}, 1000);
