@@ -38,7 +38,7 @@ export function registerRunCommand(program: Command): void {
     .description('run the conformance suites against the reference UA and IRP stub, and write DIR/run-<seed>.json')
     .option('--seed <S>', 'seed of the run: PKI, keys, UAs (letters, digits, ".", "_", "-")', DEFAULT_SEED)
     .option('--out <DIR>', 'directory of the report', 'reports')
-    .option('--suite <NAME>', 'run this suite (repeatable): interop, knobs, certificates, vectors, irp', collect, [])
+    .option('--suite <NAME>', 'run this suite (repeatable): interop, knobs, certificates, vectors, irp, relay', collect, [])
     .option('--case <ID>', 'run this case (repeatable), e.g. knob.finished.corruptValue', collect, [])
     .option('--json', 'print the report JSON on stdout instead of the summary')
     .option('--concurrency <N>', 'cases run at the same time', String(DEFAULT_CONCURRENCY))

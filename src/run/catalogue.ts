@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFECTS } from '../pki/defects.js';
 import { KNOBS } from '../protocol/bugs.js';
+import { relayCases, type RelaySuiteData } from './relay-cases.js';
 import { VECTOR_KINDS } from '../vectors/all.js';
 import {
   otherSide,
@@ -353,6 +354,7 @@ export function loadCatalogue(dir: string = SUITES_DIR): CaseSpec[] {
     ...certificateCases(readSuite<CertificateData>(dir, 'certificates')),
     ...vectorCases(readSuite<VectorData>(dir, 'vectors')),
     ...irpCases(readSuite<IrpData>(dir, 'irp')),
+    ...relayCases(readSuite<RelaySuiteData>(dir, 'relay')),
   ];
   const seen = new Set<string>();
   for (const c of cases) {

@@ -4,8 +4,9 @@
 // executors (src/run/conversation.ts, irp-checks.ts, vector-checks.ts) interpret the `action`;
 // the judge (src/run/judge.ts) compares what happened with what is accepted.
 import type { CloseKind } from '../ua/events.js';
+import type { RelayPlan } from './relay-run.js';
 
-export const SUITES = ['interop', 'knobs', 'certificates', 'vectors', 'irp'] as const;
+export const SUITES = ['interop', 'knobs', 'certificates', 'vectors', 'irp', 'relay'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 export function isSuiteName(s: string): s is SuiteName {
@@ -134,7 +135,9 @@ export type CaseAction =
   | { kind: 'vectors'; file: string }
   | { kind: 'irp'; check: IrpCheckName }
   /** A check of its own over reference UAs (src/run/keylog-check.ts, src/run/ua-checks.ts). */
-  | { kind: 'check'; check: UaCheckName };
+  | { kind: 'check'; check: UaCheckName }
+  /** The man in the middle between two honest parties (src/run/relay-run.ts, issue 10). */
+  | { kind: 'relay'; relay: RelayPlan };
 
 /** How a knob case shows that the bench tells the knob apart from conforming behaviour. */
 export type KnobForm =
@@ -199,6 +202,8 @@ export interface Evidence {
   observed?: unknown;
   /** The UA events of both sides, in order (failures only). */
   events?: { initiator: string[]; responder: string[] };
+  /** Relay cases: what the attacker did, one line per frame of either leg (src/relay/relay.ts). */
+  attacker?: string[];
   /** Against an IUT: how its process ended and what the bench kept of its output (capped). */
   iutProcess?: { exit?: unknown; diagnostics?: unknown };
 }

@@ -13,6 +13,7 @@ import { checkRequirementIds, loadCatalogue, REPO_ROOT, selectCases, SUITES_DIR 
 import { runConversation } from './conversation.js';
 import { RunEnvironment, type Slot } from './environment.js';
 import { runKeyLogCheck } from './keylog-check.js';
+import { runRelayCase } from './relay-run.js';
 import { UA_CHECK_FUNCTIONS } from './ua-checks.js';
 import { runIrpCheck, type CheckResult } from './irp-checks.js';
 import { judgeConversation } from './judge.js';
@@ -167,6 +168,18 @@ async function execute(spec: CaseSpec, ctx: CaseContext, signal: AbortSignal): P
       reason: mismatches[0]!,
       observed,
       evidence: evidence(spec, ctx, mismatches, { observed, events: record.events }),
+    };
+  }
+  if (action.kind === 'relay') {
+    if (!ctx.env || !ctx.slot) throw new Error('no run environment');
+    const record = await runRelayCase(action.relay, { env: ctx.env, slot: ctx.slot, seed: caseSeed, signal });
+    if (record.mismatches.length === 0) return { ...base(spec), verdict: 'pass', observed: record.observed };
+    return {
+      ...base(spec),
+      verdict: 'fail',
+      reason: record.mismatches[0]!,
+      observed: record.observed,
+      evidence: evidence(spec, ctx, record.mismatches, { observed: record.observed, events: record.events as Evidence['events'], attacker: record.attacker }),
     };
   }
   let check: Promise<CheckResult>;
