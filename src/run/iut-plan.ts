@@ -10,6 +10,7 @@
 import type { ImplementationUnderTest } from '../iut/door.js';
 import { fitsInitiatorScript, iutSteps } from './iut-conversation.js';
 import { TIMER_CASE_MS } from './iut-checks.js';
+import { planRelayIut } from './relay-iut.js';
 import { otherSide, SIDES, type CaseSpec, type Conversation, type Side } from './model.js';
 
 export interface NotApplicable {
@@ -106,6 +107,10 @@ export function planIutCases(catalogue: readonly CaseSpec[], iut: Implementation
     }
     if (action.kind === 'check') {
       notApplicable.push({ id: spec.id, reason: NOT_APPLICABLE_CHECKS[action.check] ?? 'a check of the reference UA itself' });
+      continue;
+    }
+    if (action.kind === 'relay') {
+      cases.push(...planRelayIut(spec, action.relay, iut));
       continue;
     }
     if (action.kind !== 'conversation') {

@@ -9,11 +9,11 @@
 //   attacker is a UA holding its own valid certificate (another enrolled user) that ignores `to`;
 // - `second`: a second session, either another honest initiator connecting through the relay at
 //   the same time (splice), or the relay itself replaying session 0's initiator frames (replay).
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ImplementationUnderTest, IutInstance, IutStartRequest } from '../iut/door.js';
-import { issueCredentials } from '../iut/credentials.js';
+import { issueCredentials, pemOf } from '../iut/credentials.js';
 import { referenceImplementation } from '../iut/reference.js';
 import { Relay, type RelayLogEntry } from '../relay/relay.js';
 import type { RelayScript } from '../relay/script.js';
@@ -70,6 +70,8 @@ export interface RelayContext {
   signal: AbortSignal;
   /** The implementation in each honest position (default: the in-process reference). */
   parties?: Partial<Record<Side, ImplementationUnderTest>>;
+  /** Where the parties' credentials and files go (default: a temporary directory, removed after). */
+  workDir?: string;
 }
 
 export function describeLogEntry(e: RelayLogEntry): string {
@@ -84,11 +86,13 @@ class ConnectionWatches {
   readonly all: string[] = [];
   constructor(private readonly changed: () => void) {}
   readonly onEvent = (ev: UaEvent): void => {
-    if (ev.connection === undefined) return;
-    let w = this.byConnection.get(ev.connection);
+    // Agent-wide events belong to no connection; an implementation that numbers none has one.
+    if (ev.event === 'listening' || ev.event === 'registered') return;
+    const connection = ev.connection ?? 0;
+    let w = this.byConnection.get(connection);
     if (!w) {
       w = new SideWatch(this.changed);
-      this.byConnection.set(ev.connection, w);
+      this.byConnection.set(connection, w);
       this.watches.push(w);
     }
     w.onEvent(ev);
@@ -117,7 +121,8 @@ export async function runRelayCase(plan: RelayPlan, ctx: RelayContext): Promise<
   const { env, slot } = ctx;
   const reference = referenceImplementation();
   const impl = (side: Side): ImplementationUnderTest => ctx.parties?.[side] ?? reference;
-  const workDir = await mkdtemp(path.join(os.tmpdir(), 'sixbench-relay-'));
+  const ownDir = ctx.workDir === undefined;
+  const workDir = ctx.workDir ?? (await mkdtemp(path.join(os.tmpdir(), 'sixbench-relay-')));
   const instances: IutInstance[] = [];
   let relay: Relay | undefined;
   let wake: () => void = () => undefined;
@@ -176,6 +181,10 @@ export async function runRelayCase(plan: RelayPlan, ctx: RelayContext): Promise<
       script: resolveNames(plan.script, names),
       chains: { third: third.identity.chain, initiator: slot.initiator.identity.chain, responder: responderUser.identity.chain },
     });
+    // The responder's chain as a look-up returns it, as a file too: rsa-oaep key transport needs it.
+    const peerChainFile = path.join(workDir, 'peer-chain.pem');
+    await mkdir(workDir, { recursive: true });
+    await writeFile(peerChainFile, pemOf(responderUser.identity.chain));
     const startInitiator = async (n: number, messages: number): Promise<void> => {
       const watch = new SideWatch(changed);
       initiators.push(watch);
@@ -183,6 +192,7 @@ export async function runRelayCase(plan: RelayPlan, ctx: RelayContext): Promise<
         {
           caseId: 'relay', role: 'initiator', workDir: path.join(workDir, `initiator${n}`), credentials: await credentials(`initiator${n}`, slot.initiator.identity),
           connect: { host: relay!.address.host, port: relay!.address.port, peerUserId: responderUser.identity.userId, peerChain: responderUser.identity.chain },
+          peerChainFile,
           messages: Array.from({ length: messages }, (_, k) => `relay case message ${k + 1} of session ${n}`),
           drive: plan.keyUpdate ? 'control' : 'script', seed: `${ctx.seed}/initiator${n}`, now, ...setup(plan.initiator),
         },
@@ -252,7 +262,7 @@ export async function runRelayCase(plan: RelayPlan, ctx: RelayContext): Promise<
   } finally {
     for (const inst of instances) await inst.stop().catch(() => undefined);
     await relay?.close();
-    await rm(workDir, { recursive: true, force: true });
+    if (ownDir) await rm(workDir, { recursive: true, force: true });
   }
   const observed: Partial<Record<RelayParty, SideObservation>> = {};
   const events: RelayRecord['events'] = {};
