@@ -325,7 +325,7 @@ export class Relay {
     const up = this.track(net.connect(this.options.target.port, this.options.target.host));
     const session = new RelaySession(this.sessions.length, this, down, up);
     this.sessions.push(session);
-    this.logEntry({ session: session.index, action: 'initiator connected; relay connected to the responder' });
+    this.logEntry({ session: session.index, action: 'initiator connected; the relay connected to its target' });
     const w = this.sessionWaiters;
     this.sessionWaiters = [];
     for (const f of w) f();

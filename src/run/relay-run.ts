@@ -19,6 +19,7 @@ import { Relay, type RelayLogEntry } from '../relay/relay.js';
 import type { RelayScript } from '../relay/script.js';
 import type { UaEvent } from '../ua/events.js';
 import type { UaIdentity } from '../ua/agent.js';
+import { createCsr } from '../pki/csr.js';
 import { SideWatch } from './conversation.js';
 import type { RunEnvironment, Slot } from './environment.js';
 import { judgeSide } from './judge.js';
@@ -101,6 +102,36 @@ class ConnectionWatches {
 
 class Aborted extends Error {}
 
+/**
+ * The responder enrols with a registry of the case's own that lies with `wrongAddress` (pointing
+ * at `attackerAt`) and registers its real address; the bench's look-up there is what the
+ * initiator is handed: the attacker's address, with the responder's valid, signed record.
+ */
+async function lyingLookup(env: RunEnvironment, responder: UaIdentity, real: { host: string; port: number }, attackerAt: { host: string; port: number }): Promise<{ host: string; port: number; chain: Buffer[] }> {
+  const stub = await env.startStub({ accounts: [{ userId: responder.userId, password: env.password }], lies: { wrongAddress: { address: attackerAt.host, port: attackerAt.port } } });
+  try {
+    const enrol = await env.connectRegistry(stub.port);
+    let chain: Buffer[];
+    try {
+      await enrol.login(responder.userId, env.password);
+      chain = await enrol.enroll(createCsr(responder.privateKey, responder.userId));
+      await enrol.authenticate(responder.userId, chain, responder.privateKey);
+      await enrol.register(real.host, real.port);
+    } finally {
+      await enrol.close();
+    }
+    const client = await env.connectRegistry(stub.port);
+    try {
+      const record = await client.lookup(responder.userId);
+      return { host: record.address, port: record.port, chain: record.certificates };
+    } finally {
+      await client.close();
+    }
+  } finally {
+    await stub.close();
+  }
+}
+
 function upperDomain(userId: string): string {
   const at = userId.lastIndexOf('@');
   return `${userId.slice(0, at)}@${userId.slice(at + 1).toUpperCase()}`;
@@ -149,6 +180,7 @@ export async function runRelayCase(plan: RelayPlan, ctx: RelayContext): Promise<
   const exited: boolean[] = [];
   const attackerEvents: string[] = [];
   const notes: string[] = [];
+  let steeredTo: string | undefined;
   try {
     const responder = await impl('responder').start(
       { caseId: 'relay', role: 'responder', workDir: path.join(workDir, 'responder'), credentials: await credentials('responder', responderUser.identity), listen: { host: env.host, port: 0 }, drive: 'script', seed: `${ctx.seed}/responder`, now, ...setup(plan.responder) },
@@ -181,17 +213,23 @@ export async function runRelayCase(plan: RelayPlan, ctx: RelayContext): Promise<
       script: resolveNames(plan.script, names),
       chains: { third: third.identity.chain, initiator: slot.initiator.identity.chain, responder: responderUser.identity.chain },
     });
+    // Where the initiator goes, and the chain it expects, as a look-up answers them: the relay in
+    // front of the honest responder; or, steered, the answer of a registry with the wrongAddress
+    // lie (a stub of the case's own, src/irp/adversary.ts), which points at the attacker's relay.
+    let lookedUp = { host: relay.address.host, port: relay.address.port, chain: responderUser.identity.chain };
+    if (plan.steer) lookedUp = await lyingLookup(env, responderUser.identity, responder.listening!, relay.address);
+    if (plan.steer) steeredTo = lookedUp.host === relay.address.host && lookedUp.port === relay.address.port ? "the attacker relay's address" : 'an address that is not the attacker relay (the lie did not take)';
     // The responder's chain as a look-up returns it, as a file too: rsa-oaep key transport needs it.
     const peerChainFile = path.join(workDir, 'peer-chain.pem');
     await mkdir(workDir, { recursive: true });
-    await writeFile(peerChainFile, pemOf(responderUser.identity.chain));
+    await writeFile(peerChainFile, pemOf(lookedUp.chain));
     const startInitiator = async (n: number, messages: number): Promise<void> => {
       const watch = new SideWatch(changed);
       initiators.push(watch);
       const inst = await impl('initiator').start(
         {
           caseId: 'relay', role: 'initiator', workDir: path.join(workDir, `initiator${n}`), credentials: await credentials(`initiator${n}`, slot.initiator.identity),
-          connect: { host: relay!.address.host, port: relay!.address.port, peerUserId: responderUser.identity.userId, peerChain: responderUser.identity.chain },
+          connect: { host: lookedUp.host, port: lookedUp.port, peerUserId: responderUser.identity.userId, peerChain: lookedUp.chain },
           peerChainFile,
           messages: Array.from({ length: messages }, (_, k) => `relay case message ${k + 1} of session ${n}`),
           drive: plan.keyUpdate ? 'control' : 'script', seed: `${ctx.seed}/initiator${n}`, now, ...setup(plan.initiator),
@@ -280,7 +318,9 @@ export async function runRelayCase(plan: RelayPlan, ctx: RelayContext): Promise<
   }
   if (plan.steer) events.attacker = attackerEvents;
   const mismatches = [...notes, ...judgeRelay(plan.expect, observed)];
-  return { observed, mismatches, attacker: (relay?.log ?? []).map(describeLogEntry), events };
+  const attacker = (relay?.log ?? []).map(describeLogEntry);
+  if (steeredTo) attacker.unshift(`a registry lying with wrongAddress answered the initiator's look-up of ${responderUser.identity.userId} with ${steeredTo}`);
+  return { observed, mismatches, attacker, events };
 }
 
 const NOT_SEEN: SideObservation = { connected: false, alertsSent: [], alertsReceived: [], delivered: 0, receipts: 0, pongs: 0, receiveGeneration: 0, sendGeneration: 0 };
