@@ -26,6 +26,11 @@ export function missingForRelay(plan: RelayPlan, side: Side, iut: Implementation
   for (const v of setup.versions ?? []) if (!caps.versions.includes(v)) missing.push(`version ${v}`);
   for (const m of setup.methods ?? []) if (!caps.methods.includes(m)) missing.push(`method ${m}`);
   for (const c of setup.ciphers ?? []) if (!caps.ciphers.includes(c)) missing.push(`AEAD ${c}`);
+  // The reference's own restriction on the other side: the IUT must support one of what it offers or takes.
+  const other = plan[side === 'initiator' ? 'responder' : 'initiator'] ?? {};
+  if (other.versions && !other.versions.some((v) => caps.versions.includes(v))) missing.push(`version ${other.versions.join(' or ')}`);
+  if (other.methods && !other.methods.some((m) => caps.methods.includes(m))) missing.push(`method ${other.methods.join(' or ')}`);
+  if (other.ciphers && !other.ciphers.some((c) => caps.ciphers.includes(c))) missing.push(`AEAD ${other.ciphers.join(' or ')}`);
   if (side === 'responder' && setup.identity === 'rsa' && !caps.signatureAlgorithms.includes('rsa-pss-sha256')) missing.push('signature algorithm rsa-pss-sha256 (an RSA identity)');
   if (side === 'initiator' && plan.keyUpdate && caps.level < 3) missing.push('level 3 (control): KeyUpdate on command');
   const judgedOnIut = PARTIES_OF[side].some((p) => plan.expect[p] !== undefined);
