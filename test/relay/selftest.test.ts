@@ -11,6 +11,7 @@ import { carelessPlan, relayCaseData, relayCaseId, relayCases, relayPlanOf, type
 import { runRelayCase, type RelayPlan } from '../../src/run/relay-run.js';
 import { runConformance } from '../../src/run/runner.js';
 import { REPO_ROOT } from '../../src/run/catalogue.js';
+import { formatSummary } from '../../src/run/report.js';
 
 const data = JSON.parse(readFileSync(path.join(REPO_ROOT, 'suites', 'relay.json'), 'utf8')) as RelaySuiteData;
 const all = relayCaseData(data).filter((c) => !c.disabled);
@@ -82,4 +83,8 @@ t.test("a failed relay case's evidence shows what the attacker did and what each
   t.ok(ev.attacker!.some((l) => /r2i Hello_R .*version=0\.9 .*nonce_R\[24\.\.32\]=45324544444f574e.*: pass/.test(l)), 'the other leg, frame by frame');
   t.ok(ev.events!.initiator.some((e) => e.startsWith('connected')), "the initiator's events");
   t.ok(ev.events!.responder.some((e) => e.startsWith('parameters_negotiated 0.9')), "the responder's events");
+  const summary = formatSummary(report, { color: false });
+  t.match(summary, /happened: the attack succeeded: the initiator reached Connected/);
+  t.match(summary, /attacker: session 0 i2r Hello_I .*: edit versions := \[0\.9\]/, 'the summary shows what the attacker did');
+  t.notMatch(summary, /attacker: .*: pass\n/, 'not the frames it only passed on');
 });
