@@ -60,7 +60,7 @@ export function registerRunCommand(program: Command): void {
     .description('run the conformance suites against the reference UA and IRP stub, and write DIR/run-<seed>.json')
     .option('--seed <S>', 'seed of the run: PKI, keys, UAs (letters, digits, ".", "_", "-")', DEFAULT_SEED)
     .option('--out <DIR>', 'directory of the report', 'reports')
-    .option('--suite <NAME>', 'run this suite (repeatable): interop, knobs, certificates, vectors, irp', collect, [])
+    .option('--suite <NAME>', 'run this suite (repeatable): interop, knobs, certificates, vectors, irp, relay, ordering, syntax, records, limits, reflection, key-transport', collect, [])
     .option('--case <ID>', 'run this case (repeatable); a glob selects several: knob.hello.* ("*" any characters, "?" one)', collect, [])
     .option('--json', 'print the report JSON on stdout instead of the summary')
     .option('--list', 'list the selected cases (id, title, requirement ids) without running them')

@@ -111,7 +111,14 @@ export async function startReference(request: IutStartRequest, signal: AbortSign
       current = conn;
       if (drive === 'script') {
         conn.on('message', (m: { text: string }) => {
-          if (conn.connected) conn.sendText(m.text);
+          // The connection can end between the Message and its echo (a record after it failed in
+          // the same read, found by the relay suite): the echo is then not sent, never a throw.
+          if (!conn.connected) return;
+          try {
+            conn.sendText(m.text);
+          } catch {
+            // closed meanwhile: its events say why
+          }
         });
       }
     });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFECTS } from '../pki/defects.js';
 import { KNOBS } from '../protocol/bugs.js';
+import { relayCases, type RelaySuiteData } from './relay-cases.js';
 import { VECTOR_KINDS } from '../vectors/all.js';
 import { adversaryCases } from './adversary/catalogue.js';
 import { AdversaryDataError } from './adversary/data-error.js';
@@ -356,6 +357,7 @@ export function loadCatalogue(dir: string = SUITES_DIR): CaseSpec[] {
     ...vectorCases(readSuite<VectorData>(dir, 'vectors')),
     ...irpCases(readSuite<IrpData>(dir, 'irp')),
     ...adversarySuites(dir),
+    ...relayCases(readSuite<RelaySuiteData>(dir, 'relay')),
   ];
   const seen = new Set<string>();
   for (const c of cases) {

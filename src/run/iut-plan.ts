@@ -10,6 +10,7 @@
 import type { ImplementationUnderTest } from '../iut/door.js';
 import { fitsInitiatorScript, iutSteps } from './iut-conversation.js';
 import { TIMER_CASE_MS } from './iut-checks.js';
+import { planRelayIut } from './relay-iut.js';
 import { otherSide, SIDES, type CaseSpec, type Conversation, type Side } from './model.js';
 
 export interface NotApplicable {
@@ -111,6 +112,10 @@ export function planIutCases(catalogue: readonly CaseSpec[], iut: Implementation
     if (action.kind === 'adversary') {
       // The adversary's families face the IUT as they face the reference (src/run/adversary/run-case.ts skips what it lacks).
       cases.push(spec);
+      continue;
+    }
+    if (action.kind === 'relay') {
+      cases.push(...planRelayIut(spec, action.relay, iut));
       continue;
     }
     if (action.kind !== 'conversation') {

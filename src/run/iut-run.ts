@@ -8,6 +8,7 @@ import type { ImplementationUnderTest } from '../iut/door.js';
 import type { RunEnvironment, Slot } from './environment.js';
 import { runIutConversation } from './iut-conversation.js';
 import { runIutCheck } from './iut-checks.js';
+import { executeRelayIutCase } from './relay-iut.js';
 import type { CaseResult, CaseSpec, Evidence } from './model.js';
 
 export interface IutCaseContext {
@@ -39,6 +40,7 @@ export async function executeIutCase(
     if (r.mismatches.length === 0) return { ...base, verdict: 'pass', observed: r.observed, iut };
     return { ...base, verdict: 'fail', reason: r.mismatches[0]!, observed: r.observed, iut, evidence: evidence(r.mismatches, { observed: r.observed, ...processEvidence }) };
   }
+  if (spec.action.kind === 'relay' && spec.iut) return executeRelayIutCase(spec, spec.action.relay, base, ctx, evidence);
   if (spec.action.kind !== 'conversation' || !spec.iut) throw new Error(`${spec.id} is not a conversation an IUT can take part in`);
   const record = await runIutConversation(spec.action.conversation, {
     env: ctx.env,

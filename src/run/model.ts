@@ -5,8 +5,9 @@
 // the judge (src/run/judge.ts) compares what happened with what is accepted.
 import type { CloseKind } from '../ua/events.js';
 import type { Script } from '../adversary/script.js';
+import type { RelayPlan } from './relay-run.js';
 
-export const SUITES = ['interop', 'knobs', 'certificates', 'vectors', 'irp', 'ordering', 'syntax', 'records', 'limits', 'reflection', 'key-transport'] as const;
+export const SUITES = ['interop', 'knobs', 'certificates', 'vectors', 'irp', 'relay', 'ordering', 'syntax', 'records', 'limits', 'reflection', 'key-transport'] as const;
 /** The suites the adversarial peer drives (src/run/adversary/). */
 export const ADVERSARY_SUITES: readonly SuiteName[] = ['ordering', 'syntax', 'records', 'limits', 'reflection', 'key-transport'];
 export type SuiteName = (typeof SUITES)[number];
@@ -148,7 +149,9 @@ export type CaseAction =
       knownDefect?: string;
       /** The family's self-test: these cases against the reference with these knobs (a deliberately broken reference); it passes when one fails. */
       selfTest?: { knobs: string[]; cases: { id: string; script: Script }[] };
-    };
+    }
+  /** The man in the middle between two honest parties (src/run/relay-run.ts, issue 10). */
+  | { kind: 'relay'; relay: RelayPlan };
 
 /** How a knob case shows that the bench tells the knob apart from conforming behaviour. */
 export type KnobForm =
@@ -213,6 +216,8 @@ export interface Evidence {
   observed?: unknown;
   /** The UA events of both sides, in order (failures only). */
   events?: { initiator: string[]; responder: string[] };
+  /** Relay cases: what the attacker did, one line per frame of either leg (src/relay/relay.ts). */
+  attacker?: string[];
   /** Against an IUT: how its process ended and what the bench kept of its output (capped). */
   iutProcess?: { exit?: unknown; diagnostics?: unknown };
 }

@@ -179,6 +179,8 @@ export function formatSummary(report: RunReport, opts: { color: boolean; reportF
       for (const req of r.evidence.requirements) lines.push(c.dim(`       ${req.id}: ${req.text}`));
       lines.push(`       accepted: ${r.evidence.expected}`);
       for (const m of r.evidence.mismatches) lines.push(`       ${c.red('happened:')} ${m}`);
+      // Relay cases: what the attacker did (the frames it only passed on are in the report file).
+      for (const a of r.evidence.attacker ?? []) if (!a.endsWith(': pass')) lines.push(`       ${c.dim('attacker:')} ${a}`);
     }
   }
   lines.push('');

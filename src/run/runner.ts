@@ -14,6 +14,7 @@ import { runConversation } from './conversation.js';
 import { CaseScope } from './case-scope.js';
 import { RunEnvironment, type Slot } from './environment.js';
 import { runKeyLogCheck } from './keylog-check.js';
+import { runRelayCase } from './relay-run.js';
 import { UA_CHECK_FUNCTIONS } from './ua-checks.js';
 import { runIrpCheck, type CheckResult } from './irp-checks.js';
 import { judgeConversation } from './judge.js';
@@ -244,6 +245,18 @@ async function execute(spec: CaseSpec, ctx: CaseContext, scope: CaseScope, wires
   if (action.kind === 'adversary') {
     if (!ctx.env || !ctx.slot) throw new Error('no run environment');
     return runAdversaryCase(spec, action, { env: ctx.env, slot: ctx.slot, seed: caseSeed, signal, ...(ctx.iut ? { iut: ctx.iut } : {}) }, (m, extra) => evidence(spec, ctx, m, extra));
+  }
+  if (action.kind === 'relay') {
+    if (!ctx.env || !ctx.slot) throw new Error('no run environment');
+    const record = await runRelayCase(action.relay, { env: ctx.env, slot: ctx.slot, seed: caseSeed, signal });
+    if (record.mismatches.length === 0) return { ...base(spec), verdict: 'pass', observed: record.observed };
+    return {
+      ...base(spec),
+      verdict: 'fail',
+      reason: record.mismatches[0]!,
+      observed: record.observed,
+      evidence: evidence(spec, ctx, record.mismatches, { observed: record.observed, events: record.events as Evidence['events'], attacker: record.attacker }),
+    };
   }
   let check: Promise<CheckResult>;
   if (action.kind === 'vectors') check = runVectorCheck(action.file, ctx.vectorsDir);

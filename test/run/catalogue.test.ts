@@ -16,7 +16,7 @@ const known = new Set(loadRequirements(readFileSync(path.join(REPO_ROOT, 'docs',
 
 t.test('ids are unique, dotted and name-derived', async (t) => {
   t.equal(new Set(catalogue.map((c) => c.id)).size, catalogue.length);
-  for (const c of catalogue) t.match(c.id, /^(interop|knob|cert|vectors|irp|ordering|syntax|records|limits|reflection|key-transport)\.[A-Za-z0-9.-]+$/, c.id);
+  for (const c of catalogue) t.match(c.id, /^(interop|knob|cert|vectors|irp|relay|ordering|syntax|records|limits|reflection|key-transport)\.[A-Za-z0-9.-]+$/, c.id);
   t.ok(catalogue.some((c) => c.id === 'interop.x25519.aes-256-gcm.i2r'));
   t.ok(catalogue.some((c) => c.id === 'knob.finished.corruptValue'));
   t.ok(catalogue.some((c) => c.id === 'cert.expired'));
