@@ -65,6 +65,6 @@ export function registerRunCommand(program: Command): void {
       if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else process.stdout.write(formatSummary(report, { color: process.stdout.isTTY === true, reportFile: file }));
       const s = report.summary;
-      process.exitCode = s.failed + s.errors + s.unexpectedPasses > 0 ? 1 : 0;
+      process.exitCode = s.failed + (s.errors ?? 0) + (s.unexpectedPasses ?? 0) > 0 ? 1 : 0;
     });
 }

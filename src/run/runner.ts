@@ -88,7 +88,7 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunReport> 
     await env?.close();
   }
   if (opts.expectations) applyExpectations(results, opts.expectations.entries);
-  return buildReport({ seed, started, requirements, cases: results, timings: { totalMs: Date.now() - started.getTime(), setupMs, cases: durations }, ...(iutInfo ? { iut: iutInfo } : {}) });
+  return buildReport({ seed, started, requirements, cases: results, timings: { totalMs: Date.now() - started.getTime(), setupMs, cases: durations }, ...(iutInfo ? { iut: iutInfo } : {}), extended: opts.expectations !== undefined });
 }
 
 interface CaseContext {
