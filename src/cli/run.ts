@@ -154,7 +154,7 @@ export function registerRunCommand(program: Command): void {
         return;
       }
       const s = report.summary;
-      process.exitCode = s.failed + s.errors + s.unexpectedPasses > 0 ? 1 : 0;
+      process.exitCode = s.failed + (s.errors ?? 0) + (s.unexpectedPasses ?? 0) > 0 ? 1 : 0;
     });
 }
 

@@ -37,7 +37,6 @@ interface ShimOptions {
   methods?: string;
   ciphers?: string;
   knobs?: string;
-  handshakeTimeout?: string;
 }
 
 const list = (s: string | undefined): string[] | undefined => (s ? s.split(',').filter(Boolean) : undefined);

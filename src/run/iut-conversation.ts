@@ -20,6 +20,9 @@ import { IutStartError } from '../iut/errors.js';
 import { issueCredentials, pemOf } from '../iut/credentials.js';
 import { describeStep, partyFor, SideWatch, staticDirectory, type ConversationContext } from './conversation.js';
 import { judgeConversation } from './judge.js';
+import { openLoggedRecords } from './iut-keys.js';
+import { recordingRelay, type RecordingRelay } from './relay.js';
+import type { CipherName } from '../protocol/record.js';
 import { otherSide, SIDES, type Conversation, type ConversationExpectation, type ConversationObservation, type Side, type Step } from './model.js';
 
 export interface IutConversationContext extends ConversationContext {
@@ -34,6 +37,8 @@ export interface KeyCheck {
   check: 'key-log' | 'records' | 'none';
   /** key-log: secrets the IUT logged and that matched the reference's derivation. */
   matched?: number;
+  /** key-log: records the IUT sent (captured) and how many opened with the secrets it logged. */
+  records?: number;
   /** records: authenticated records of the IUT the reference opened with its own keys. */
   opened?: number;
 }
@@ -205,6 +210,9 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
     ...(scriptMessages !== undefined ? { messages: Array.from({ length: scriptMessages }, (_, n) => `message ${n + 1} from the initiator`) } : {}),
   };
 
+  // With a key log, the bench sits on the path and keeps the bytes, to open the IUT's records with its logged secrets.
+  const capture = iut.capabilities.keyLog && !iut.endpoint;
+  let relay: RecordingRelay | undefined;
   let instance: IutInstance | undefined;
   let iutEnded: IutExit | undefined;
   let error: string | undefined;
@@ -303,6 +311,8 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
 
   await cleanUp();
   const exit = instance ? await instance.stop() : undefined;
+  // The relay's server closes once both ends are gone (the IUT's with its process); never wait on it for long.
+  if (relay) await Promise.race([relay.close().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
   const diagnostics = instance?.diagnostics?.();
 
   const judged = expectationsFor(conv.expect, iutSide, level, echo);
@@ -323,8 +333,16 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
         mismatches.push(...cmp.mismatches);
         keys.check = 'key-log';
         keys.matched = cmp.matched;
+        const captured = relay?.connections[0];
+        const cipher = watch[refSide].obs.negotiated?.cipher as CipherName | undefined;
+        if (captured && cipher) {
+          const sent = Buffer.concat(iutSide === 'initiator' ? captured.i2r : captured.r2i);
+          const opened = openLoggedRecords(sent, iutEntries.entries, iutSide === 'initiator' ? 'E2ED_I2R_TRAFFIC_SECRET_' : 'E2ED_R2I_TRAFFIC_SECRET_', cipher);
+          keys.records = opened.records;
+          if (opened.failure) mismatches.push(`key log: ${opened.failure}`);
+        }
       }
-      judged.checks.push('session keys: every secret of the IUT key log against the reference derivation over the same transcript');
+      judged.checks.push('session keys: every secret of the IUT key log against the reference derivation over the same transcript, and every record the IUT sent opened with the secrets it logged');
     } else {
       const o = watch[refSide].obs;
       keys.check = 'records';
@@ -442,7 +460,11 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
 
   async function handshake(): Promise<boolean> {
     if (iutSide === 'responder') {
-      const at = instance!.listening!;
+      let at = instance!.listening!;
+      if (capture) {
+        relay = await recordingRelay(env.host, { address: at.host, port: at.port });
+        at = { host: env.host, port: relay.port };
+      }
       try {
         watch.initiator.watch(
           await ref.connectTo({ address: at.host, port: at.port, peerUserId: iutUserId, ...(endpoint ? {} : { peerCertificates: iutParty.identity.chain }) }),
@@ -452,7 +474,9 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
         else throw new Error(`the reference initiator could not connect to the IUT at ${at.host}:${at.port}: ${(err as Error).message}`);
       }
     } else {
-      const { address, port } = await ref.listen({ port: 0, host: env.host });
+      const listening = await ref.listen({ port: 0, host: env.host });
+      if (capture) relay = await recordingRelay(env.host, listening);
+      const { address, port } = relay ? { address: env.host, port: relay.port } : listening;
       const peerChainFile = path.join(ctx.workDir, 'peer-chain.pem');
       await writeFile(peerChainFile, pemOf(refParty.identity.chain));
       await startIut({ connect: { host: address, port, peerUserId: refParty.identity.userId, peerChain: refParty.identity.chain }, peerChainFile });

@@ -26,12 +26,13 @@ export interface RunReport {
     failed: number;
     skipped: number;
     /** Cases that could not be judged because the implementation under test misbehaved as a process. */
-    errors: number;
+    errors?: number;
     /** --expectations: failures (and errors) the baseline expected; not counted in `failed` / `errors`. */
-    expectedFailures: number;
+    expectedFailures?: number;
     /** --expectations: cases the baseline expected to fail that passed (they fail the run). */
-    unexpectedPasses: number;
-    suites: Partial<Record<SuiteName, Record<Verdict, number>>>;
+    unexpectedPasses?: number;
+    /** `error` only when a case of the suite was one (runs against an implementation under test). */
+    suites: Partial<Record<SuiteName, Record<'pass' | 'fail' | 'skip', number> & { error?: number }>>;
     /**
      * The bench's own detection power: knob cases (forms detect, observe, accept) whose deviation it
      * told apart from conforming behaviour, of those run; and the tolerate-form cases that passed.
@@ -79,13 +80,18 @@ export function buildReport(input: {
   cases: CaseResult[];
   timings: RunReport['timings'];
   iut?: IutRunInfo;
+  /** Add errors, expectedFailures, unexpectedPasses to the summary (runs against an IUT, or with --expectations). */
+  extended?: boolean;
 }): RunReport {
   const count = (v: Verdict, list: readonly CaseResult[] = input.cases): number =>
     list.filter((c) => c.verdict === v && !((v === 'fail' || v === 'error') && c.expectedFailure !== undefined)).length;
   const suites: RunReport['summary']['suites'] = {};
   for (const suite of SUITES) {
     const inSuite = input.cases.filter((c) => c.suite === suite);
-    if (inSuite.length > 0) suites[suite] = { pass: count('pass', inSuite), fail: count('fail', inSuite), skip: count('skip', inSuite), error: count('error', inSuite) };
+    if (inSuite.length > 0) {
+      const errors = count('error', inSuite);
+      suites[suite] = { pass: count('pass', inSuite), fail: count('fail', inSuite), skip: count('skip', inSuite), ...(errors > 0 ? { error: errors } : {}) };
+    }
   }
   const knobCases = input.cases.filter((c) => c.suite === 'knobs' && c.verdict !== 'skip' && c.form !== 'tolerate');
   const tolerateCases = input.cases.filter((c) => c.suite === 'knobs' && c.verdict !== 'skip' && c.form === 'tolerate');
@@ -103,9 +109,13 @@ export function buildReport(input: {
       passed: count('pass'),
       failed: count('fail'),
       skipped: count('skip'),
-      errors: count('error'),
-      expectedFailures: input.cases.filter((c) => c.expectedFailure !== undefined && !c.unexpectedPass).length,
-      unexpectedPasses: input.cases.filter((c) => c.unexpectedPass === true).length,
+      ...(input.extended || input.iut
+        ? {
+            errors: count('error'),
+            expectedFailures: input.cases.filter((c) => c.expectedFailure !== undefined && !c.unexpectedPass).length,
+            unexpectedPasses: input.cases.filter((c) => c.unexpectedPass === true).length,
+          }
+        : {}),
       suites,
       knobs: {
         detected: count('pass', knobCases),
@@ -185,7 +195,7 @@ export function formatSummary(report: RunReport, opts: { color: boolean; reportF
   }
   lines.push('');
   for (const [name, v] of Object.entries(report.summary.suites)) {
-    lines.push(`${name}: ${v.pass} passed, ${v.fail} failed, ${v.skip} skipped${v.error > 0 ? `, ${v.error} error(s)` : ''}`);
+    lines.push(`${name}: ${v.pass} passed, ${v.fail} failed, ${v.skip} skipped${v.error ? `, ${v.error} error(s)` : ''}`);
   }
   const k = report.summary.knobs;
   if (report.summary.suites.knobs) {
@@ -200,12 +210,11 @@ export function formatSummary(report: RunReport, opts: { color: boolean; reportF
   if (opts.reportFile) lines.push(`report: ${opts.reportFile}`);
   const s = report.summary;
   if (report.iut) lines.push(`not applicable to an implementation under test: ${report.iut.notApplicable.length} case(s) (listed with the reason in the report, iut.notApplicable)`);
-  const extra = [
-    s.errors > 0 ? `${s.errors} error(s)` : '',
-    s.expectedFailures > 0 ? `${s.expectedFailures} expected failure(s)` : '',
-    s.unexpectedPasses > 0 ? `${s.unexpectedPasses} unexpected pass(es)` : '',
-  ].filter(Boolean);
+  const errors = s.errors ?? 0;
+  const xfail = s.expectedFailures ?? 0;
+  const xpass = s.unexpectedPasses ?? 0;
+  const extra = [errors > 0 ? `${errors} error(s)` : '', xfail > 0 ? `${xfail} expected failure(s)` : '', xpass > 0 ? `${xpass} unexpected pass(es)` : ''].filter(Boolean);
   const closing = `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped${extra.length > 0 ? `, ${extra.join(', ')}` : ''}`;
-  lines.push(s.failed + s.errors + s.unexpectedPasses > 0 ? c.red(closing) : c.green(closing));
+  lines.push(s.failed + errors + xpass > 0 ? c.red(closing) : c.green(closing));
   return `${lines.join('\n')}\n`;
 }

@@ -129,7 +129,7 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunReport> 
   const interrupted = opts.signal?.aborted === true;
   if (opts.expectations) applyExpectations(results, opts.expectations.entries);
   const finished = interrupted ? results.filter((r) => r !== undefined) : results;
-  const report: RunReport = buildReport({ seed, started, requirements, cases: finished, timings: { totalMs: Date.now() - started.getTime(), setupMs, cases: durations }, ...(iutInfo ? { iut: iutInfo } : {}) });
+  const report: RunReport = buildReport({ seed, started, requirements, cases: finished, timings: { totalMs: Date.now() - started.getTime(), setupMs, cases: durations }, ...(iutInfo ? { iut: iutInfo } : {}), extended: opts.expectations !== undefined });
   report.provenance = provenance(REPO_ROOT, opts.specPath ?? SPEC_PATH);
   report.captures = { mode: opts.captures ?? 'none' };
   if (opts.shard) report.shard = { index: opts.shard.index, count: opts.shard.count };
