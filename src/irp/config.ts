@@ -29,7 +29,31 @@ export type IrpEvent =
   | { event: 'refused'; remote: string; reason: string }
   | { event: 'closed'; remote: string };
 
+/**
+ * The stub's limits (docs/spec.md 14.14 and 14.15); every one has a default and can be changed
+ * through IrpServerOptions.limits.
+ */
+export interface IrpServerLimits {
+  /** IRP-CONN-1: a connection with no complete request for this long is closed (default 300 s). */
+  idleTimeoutMs: number;
+}
+
+export const DEFAULT_IRP_LIMITS: Readonly<IrpServerLimits> = {
+  idleTimeoutMs: 300_000,
+};
+
+/** The limits with the defaults filled in; a value that is not a positive integer is refused. */
+export function resolveLimits(given: Partial<IrpServerLimits> = {}): IrpServerLimits {
+  const limits = { ...DEFAULT_IRP_LIMITS, ...given };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value <= 0) throw new ConfigError(`limit ${name} must be a positive whole number, got ${String(value)}`);
+  }
+  return limits;
+}
+
 export interface IrpServerOptions {
+  /** Limits on connections, frames, logins and enrolments; defaults in DEFAULT_IRP_LIMITS. */
+  limits?: Partial<IrpServerLimits>;
   /** Default 4604; 0 binds an ephemeral port (see IrpServer.port). */
   port?: number;
   /** Default '::' (falling back to '0.0.0.0' without IPv6). */

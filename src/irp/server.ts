@@ -19,7 +19,9 @@ import {
   IRP_DEFAULT_HOST,
   IRP_DEFAULT_PORT,
   IRP_FALLBACK_HOST,
+  resolveLimits,
   resolveSeed,
+  type IrpServerLimits,
   type IrpEvent,
   type IrpServerOptions,
 } from './config.js';
@@ -29,8 +31,6 @@ import { IRP_TLS_CIPHERS, IRP_TLS_MIN_VERSION } from './tls-policy.js';
 
 /** Requests read ahead of the one being answered before the stub stops reading a connection. */
 const MAX_QUEUED_REQUESTS = 256;
-/** An idle connection is closed after this long. */
-const IDLE_TIMEOUT_MS = 300_000;
 
 export class IrpServer {
   private readonly sockets = new Set<tls.TLSSocket>();
@@ -55,6 +55,7 @@ export class IrpServer {
 
   /** Builds (or loads, with dataDir) the registry and listens. Resolves once the port is bound. */
   static async start(opts: IrpServerOptions = {}): Promise<IrpServer> {
+    const limits = resolveLimits(opts.limits);
     const seed = opts.dataDir ? await resolveSeed(opts.dataDir, opts.seed) : (opts.seed ?? DEFAULT_SEED);
     const pki = opts.pki ?? createTestPki({ seed, domain: opts.domain });
     const store: RegistryStore = opts.dataDir
@@ -78,7 +79,7 @@ export class IrpServer {
       honorCipherOrder: true,
     });
     const instance = new IrpServer(server, registry, pki, store);
-    server.on('secureConnection', (socket) => instance.serve(socket, maxLength, emit));
+    server.on('secureConnection', (socket) => instance.serve(socket, maxLength, limits, emit));
     // A failed TLS handshake is the client's problem, not the stub's: report it and go on.
     server.on('tlsClientError', (err, socket) => emit({ event: 'refused', remote: remoteOf(socket), reason: err.message }));
 
@@ -124,7 +125,7 @@ export class IrpServer {
     await this.store.close();
   }
 
-  private serve(socket: tls.TLSSocket, maxLength: number, emit: (e: IrpEvent) => void): void {
+  private serve(socket: tls.TLSSocket, maxLength: number, limits: IrpServerLimits, emit: (e: IrpEvent) => void): void {
     const remote = remoteOf(socket);
     this.sockets.add(socket);
     emit({ event: 'connection', remote });
@@ -153,7 +154,9 @@ export class IrpServer {
         });
     };
 
-    socket.setTimeout(IDLE_TIMEOUT_MS, () => socket.end());
+    // IRP-CONN-1: an idle connection is closed with a TLS close_notify; the client opens a new
+    // one when it needs it (IRP-CONN-2).
+    socket.setTimeout(limits.idleTimeoutMs, () => socket.end());
     socket.on('data', (chunk: Buffer) => {
       if (closing) return;
       let frames;

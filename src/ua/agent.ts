@@ -15,8 +15,8 @@ import { Connection, type EngineConfig, type Output, type PeerVerification } fro
 import { DEFAULT_MAX_FRAME_LENGTH, FRAME_HEADER_LENGTH, FrameType } from '../protocol/frame.js';
 import type { EngineEvent, ReceivedApplicationMessage } from '../protocol/handshake/events.js';
 import { seededRandom, systemRandom, type RandomSource } from '../protocol/random.js';
-import { validateChain } from '../pki/validator.js';
-import type { IrpClient } from '../irp/client.js';
+import { validateChain, type RevocationStatus } from '../pki/validator.js';
+import type { IrpClient, RegistryAvailability } from '../irp/client.js';
 import { serialOfCertificate } from '../irp/verify.js';
 import type { Bugs } from '../protocol/bugs.js';
 import { closeKindOf, engineEventToUa, type CloseKind, type EventSink, type Role, type UaEventBody } from './events.js';
@@ -38,8 +38,15 @@ export interface PeerRecord {
 export interface PeerDirectory {
   /** A verified look-up; throws when the registry does not know the user or the answer fails verification. */
   lookup(userId: string): Promise<PeerRecord>;
-  /** Whether the certificate with this serial (IRP's hex spelling, serialOfCertificate) is revoked, from a verified status answer. */
-  isRevoked(serialHex: string): Promise<boolean>;
+  /**
+   * The verified status of the certificate with this serial (IRP's hex spelling,
+   * serialOfCertificate); throws when no verified answer can be had (E2ED-CERT-30).
+   */
+  status?(serialHex: string): Promise<'good' | 'revoked' | 'unknown'>;
+  /** The older two-valued form, for directories without `status` (true: revoked, false: good). */
+  isRevoked?(serialHex: string): Promise<boolean>;
+  /** IRP-CONN-6: reports of the registry becoming unreachable and reachable again; returns a function that removes the listener. */
+  onAvailability?(listener: (a: RegistryAvailability) => void): () => void;
 }
 
 export interface UaIdentity {
@@ -154,12 +161,15 @@ const SEEDED_EPOCH_MS = Date.UTC(2026, 0, 1);
 /**
  * Revocation status per certificate serial, fetched asynchronously from the directory before the
  * (synchronous) chain validation runs, and reused for a short while ("revocation via IRP status
- * with a small cache"). A serial with no fresh verified answer counts as revoked: a UA that cannot
- * learn the status must not accept the certificate (E2ED-CERT-24).
+ * with a small cache"; IRP-STATUS-6 allows reusing a `good` answer). A serial with no fresh
+ * verified answer is `unavailable`: the UA refuses the certificate (fail closed, E2ED-CERT-30)
+ * with internal_error, not certificate_revoked: nobody said it is revoked. A failed fetch is not
+ * cached, so the next handshake asks again (the IRP client's back-off, IRP-CONN-5, decides whether
+ * that touches the network).
  */
 class StatusCache {
   /** Keyed by the leaf's DER (base64): a hit costs no certificate parse on the handshake path. */
-  private readonly entries = new Map<string, { revoked: boolean; fetchedAt: number }>();
+  private readonly entries = new Map<string, { status: Exclude<RevocationStatus, 'unavailable'>; fetchedAt: number }>();
   private static readonly MAX_ENTRIES = 256;
 
   constructor(
@@ -167,7 +177,7 @@ class StatusCache {
     private readonly ttlMs: number,
   ) {}
 
-  private fresh(key: string): { revoked: boolean } | undefined {
+  private fresh(key: string): { status: RevocationStatus } | undefined {
     const e = this.entries.get(key);
     return e !== undefined && Date.now() - e.fetchedAt < this.ttlMs ? e : undefined;
   }
@@ -187,25 +197,33 @@ class StatusCache {
 
   private async fetch(key: string, serial: string): Promise<void> {
     try {
-      const revoked = await this.directory.isRevoked(serial);
+      const d = this.directory;
+      if (!d.status && !d.isRevoked) throw new Error('the directory gives no certificate status');
+      const status = d.status ? await d.status(serial) : (await d.isRevoked!(serial)) ? 'revoked' : 'good';
+      this.entries.delete(key);
       if (this.entries.size >= StatusCache.MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-      this.entries.set(key, { revoked, fetchedAt: Date.now() });
+      this.entries.set(key, { status, fetchedAt: Date.now() });
     } catch {
-      // No verified answer: isRevoked() below fails closed.
+      // No verified answer: status() below says `unavailable`, and the handshake fails closed.
+      this.entries.delete(key);
     }
   }
 
-  isRevoked(leaf: X509Certificate): boolean {
-    return this.fresh(leaf.raw.toString('base64'))?.revoked ?? true;
+  status(leaf: X509Certificate): RevocationStatus {
+    return this.fresh(leaf.raw.toString('base64'))?.status ?? 'unavailable';
   }
 }
 
-/** The reference UA's directory: verified IRP look-ups and verified status answers. */
+/**
+ * The reference UA's directory: verified IRP look-ups and verified status answers. The client
+ * reconnects on demand (IRP-CONN-2); its reports of the registry becoming unreachable and
+ * reachable again are passed on (IRP-CONN-6).
+ */
 export function irpDirectory(client: IrpClient): PeerDirectory {
   return {
     lookup: (userId) => client.lookup(userId),
-    // "unknown" (a serial the registry never issued) is not "good": fail closed.
-    isRevoked: async (serial) => (await client.status(serial)).status !== 'good',
+    status: async (serial) => (await client.status(serial)).status,
+    onAvailability: (listener) => client.onAvailability(listener),
   };
 }
 
@@ -219,12 +237,19 @@ export class UserAgent {
   private nextConnectionId = 1;
   private keyLogFd: number | undefined;
   private readonly connectionListeners: Array<(c: UaConnection) => void> = [];
+  private readonly stopAvailability: (() => void) | undefined;
 
   constructor(opts: UserAgentOptions) {
     this.opts = opts;
     this.userId = opts.identity.userId;
     this.rng = opts.seed !== undefined ? seededRandom(opts.seed) : systemRandom;
     this.statusCache = opts.directory ? new StatusCache(opts.directory, opts.statusCacheMs ?? 60_000) : undefined;
+    // IRP-CONN-6: while the registry is unreachable every peer is refused (E2ED-CERT-30); the
+    // events say why, once when it happens and once when it is over.
+    this.stopAvailability = opts.directory?.onAvailability?.((a) => {
+      if (a.state === 'unreachable') this.emit({ event: 'registry_unreachable', registry: a.registry, reason: a.reason, retry_in_ms: a.retryInMs });
+      else this.emit({ event: 'registry_reachable', registry: a.registry, unreachable_for_ms: a.unreachableForMs });
+    });
     if (opts.keyLogFile !== undefined) {
       const isNew = !fs.existsSync(opts.keyLogFile);
       this.keyLogFd = fs.openSync(opts.keyLogFile, 'a', 0o600);
@@ -304,6 +329,7 @@ export class UserAgent {
     const closing = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     await Promise.all([...this.connections].map((c) => c.close()));
     await closing;
+    this.stopAvailability?.();
     if (this.keyLogFd !== undefined) {
       fs.closeSync(this.keyLogFd);
       this.keyLogFd = undefined;
@@ -327,7 +353,7 @@ export class UserAgent {
         profile: 'e2ed',
         expectedUserId: ctx.expectedUserId,
         requireKeyEncipherment: ctx.requireKeyEncipherment,
-        isRevoked: statusCache ? (leaf) => statusCache.isRevoked(leaf) : undefined,
+        revocationStatus: statusCache ? (leaf) => statusCache.status(leaf) : undefined,
       });
       if (result.ok) {
         return { ok: true, userId: result.userId ?? ctx.expectedUserId ?? '', publicKey: result.publicKey };
