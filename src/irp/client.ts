@@ -302,10 +302,14 @@ export class IrpClient {
   private currentLink(): Promise<IrpLink> {
     if (this.closedByUser) return Promise.reject(new IrpError('connection_failed', 'the client closed the connection'));
     if (this.link?.usable) return Promise.resolve(this.link);
+    const ended = this.link;
     this.link = undefined;
     if (this.opening) return this.opening;
-    const backoff = this.backoff;
     const now = this.clock();
+    // IRP-CONN-5: a connection the client had to fail (a bad answer, IRP-FRAME-8; no answer in
+    // time, IRP-FRAME-9) counts as a failed attempt: no new connection at once to that registry.
+    if (ended?.end === 'failed') this.attemptFailed(ended.failureMessage ?? 'the connection failed', now);
+    const backoff = this.backoff;
     if (backoff !== undefined && now < backoff.nextAttemptAt) {
       return Promise.reject(
         new IrpError(
@@ -331,18 +335,22 @@ export class IrpClient {
       },
       (err: unknown) => {
         this.opening = undefined;
-        const failures = (this.backoff?.failures ?? 0) + 1;
-        const delay = Math.min(this.maxDelayMs, this.initialDelayMs * 2 ** Math.min(failures - 1, 30));
-        const reason = err instanceof Error ? err.message : String(err);
-        const first = this.backoff === undefined;
-        this.backoff = { failures, nextAttemptAt: this.clock() + delay, since: this.backoff?.since ?? now, reason };
-        // IRP-CONN-6: reported once when the registry becomes unreachable, not on every retry.
-        if (first) this.announce({ state: 'unreachable', registry: this.registry, reason, retryInMs: delay });
+        this.attemptFailed(err instanceof Error ? err.message : String(err), now);
         throw err;
       },
     );
     this.opening = opening;
     return opening;
+  }
+
+  /** IRP-CONN-5: one more consecutive failure; the wait before the next attempt doubles, up to its bound. */
+  private attemptFailed(reason: string, startedAt: number): void {
+    const failures = (this.backoff?.failures ?? 0) + 1;
+    const delay = Math.min(this.maxDelayMs, this.initialDelayMs * 2 ** Math.min(failures - 1, 30));
+    const first = this.backoff === undefined;
+    this.backoff = { failures, nextAttemptAt: this.clock() + delay, since: this.backoff?.since ?? startedAt, reason };
+    // IRP-CONN-6: reported once when the registry becomes unreachable, not on every retry.
+    if (first) this.announce({ state: 'unreachable', registry: this.registry, reason, retryInMs: delay });
   }
 
   private announce(a: RegistryAvailability): void {

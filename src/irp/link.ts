@@ -35,7 +35,9 @@ export interface LinkOptions {
 /**
  * Why a link is no longer usable. `lost`: the transport ended or failed without the client
  * asking (the registry's idle close, IRP-CONN-1, or a restart): an idempotent request that was
- * outstanding may be sent again on a new connection (IRP-CONN-3).
+ * outstanding may be sent again on a new connection (IRP-CONN-3). `failed`: the client ended it
+ * because the registry misbehaved (IRP-FRAME-8) or did not answer in time (IRP-FRAME-9): that
+ * counts as a failed attempt (IRP-CONN-5). `closed`: the client's own close.
  */
 export type LinkEnd = 'lost' | 'closed' | 'failed';
 
@@ -97,6 +99,11 @@ export class IrpLink {
 
   get usable(): boolean {
     return this.failure === undefined;
+  }
+
+  /** Why the link ended, when it has. */
+  get failureMessage(): string | undefined {
+    return this.failure?.message;
   }
 
   request<K extends IrpResponse['kind']>(message: IrpRequest, expect: K): Promise<Extract<IrpResponse, { kind: K }>> {

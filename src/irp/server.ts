@@ -7,9 +7,14 @@
 // Malformed input never crashes the stub: an XML or message error gets an <Error> answer and the
 // connection goes on; a framing error (length 0 or over the limit, unknown frame type) leaves the
 // stream without a frame boundary to resume at, so it gets an <Error> answer and the connection closes.
+//
+// Hostile load (docs/spec.md 14.15): a connection must finish its TLS handshake within a deadline
+// (IRP-LIM-1); connections are capped in total and per client address, and past the cap a new
+// TCP connection is closed at once, before TLS (IRP-LIM-2); a frame must be complete within a
+// deadline from its first byte, so a trickle of bytes cannot hold a connection (IRP-LIM-3).
 import { promises as fs } from 'node:fs';
 import tls from 'node:tls';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { createTestPki, type TestPki } from '../pki/ca.js';
 import { toPem } from '../pki/cert-builder.js';
 import { DEFAULT_MAX_FRAME_LENGTH, FrameDecoder, encodeFrame, FrameType } from '../protocol/frame.js';
@@ -22,6 +27,7 @@ import {
   resolveLimits,
   resolveSeed,
   type IrpServerLimits,
+  type LimitName,
   type IrpEvent,
   type IrpServerOptions,
 } from './config.js';
@@ -34,6 +40,13 @@ const MAX_QUEUED_REQUESTS = 256;
 
 export class IrpServer {
   private readonly sockets = new Set<tls.TLSSocket>();
+  /** Every accepted TCP connection until it closes, TLS handshakes included (IRP-LIM-2). */
+  private readonly raw = new Set<Socket>();
+  private readonly perAddress = new Map<string, number>();
+  /** TCP connections the stub closed for a limit (so that their TLS hang-up is not reported twice). */
+  readonly closedByLimit = new WeakSet<Socket>();
+  /** IRP-LIM-1 deadlines of connections whose TLS handshake is still running, by remote address and port. */
+  private readonly handshakeDeadlines = new Map<string, NodeJS.Timeout>();
 
   private constructor(
     private readonly server: tls.Server,
@@ -69,6 +82,7 @@ export class IrpServer {
       lies: opts.lies ?? {},
       now: opts.now ?? Date.now,
       sleep: opts.sleep,
+      limits,
     });
     const maxLength = opts.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH;
     const server = tls.createServer({
@@ -79,9 +93,21 @@ export class IrpServer {
       honorCipherOrder: true,
     });
     const instance = new IrpServer(server, registry, pki, store);
-    server.on('secureConnection', (socket) => instance.serve(socket, maxLength, limits, emit));
-    // A failed TLS handshake is the client's problem, not the stub's: report it and go on.
-    server.on('tlsClientError', (err, socket) => emit({ event: 'refused', remote: remoteOf(socket), reason: err.message }));
+    server.on('connection', (raw: Socket) => instance.admit(raw, limits, emit));
+    server.on('secureConnection', (socket) => {
+      instance.handshakeDone(socket);
+      instance.serve(socket, maxLength, limits, emit);
+    });
+    // A failed TLS handshake is the client's problem, not the stub's: report it, and close the
+    // connection whatever node:tls would do with it.
+    server.on('tlsClientError', (err, socket) => {
+      instance.handshakeDone(socket);
+      // A connection the stub itself closed (a limit) was reported then; node:tls reports it
+      // again as a hang-up (`_parent` is the TCP socket under the TLS one).
+      const parent = (socket as unknown as { _parent?: Socket })._parent;
+      if (parent === undefined || !instance.closedByLimit.has(parent)) emit({ event: 'refused', remote: remoteOf(socket), reason: err.message });
+      socket.destroy();
+    });
 
     const port = opts.port ?? IRP_DEFAULT_PORT;
     let host = opts.host ?? IRP_DEFAULT_HOST;
@@ -121,15 +147,72 @@ export class IrpServer {
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
+    for (const raw of this.raw) raw.destroy();
+    for (const timer of this.handshakeDeadlines.values()) clearTimeout(timer);
+    this.handshakeDeadlines.clear();
     await closed;
     await this.store.close();
+  }
+
+  /** Open TCP connections, TLS handshakes included (for tests and the bench). */
+  get connectionCount(): number {
+    return this.raw.size;
+  }
+
+  /**
+   * IRP-LIM-2: past the cap (total or per address) a new TCP connection is closed at once, before
+   * any TLS: nothing of it is read, nothing is allocated for it. IRP-LIM-1: otherwise its TLS
+   * handshake must complete within the deadline.
+   */
+  private admit(raw: Socket, limits: IrpServerLimits, emit: (e: IrpEvent) => void): void {
+    const address = raw.remoteAddress ?? '?';
+    const remote = remoteOf(raw);
+    const refuse = (limit: LimitName, reason: string): void => {
+      emit({ event: 'refused', remote, reason, limit });
+      this.closedByLimit.add(raw);
+      raw.destroy();
+    };
+    if (this.raw.size >= limits.maxConnections) return refuse('maxConnections', `connection limit (${limits.maxConnections}) reached`);
+    const fromAddress = this.perAddress.get(address) ?? 0;
+    if (fromAddress >= limits.maxConnectionsPerAddress) {
+      return refuse('maxConnectionsPerAddress', `connection limit per address (${limits.maxConnectionsPerAddress}) reached`);
+    }
+    this.raw.add(raw);
+    this.perAddress.set(address, fromAddress + 1);
+    const key = `${address}|${raw.remotePort ?? 0}`;
+    const deadline = setTimeout(() => {
+      this.handshakeDeadlines.delete(key);
+      refuse('handshakeTimeoutMs', `no TLS connection within ${limits.handshakeTimeoutMs} ms`);
+    }, limits.handshakeTimeoutMs);
+    this.handshakeDeadlines.set(key, deadline);
+    raw.once('close', () => {
+      this.raw.delete(raw);
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left <= 0) this.perAddress.delete(address);
+      else this.perAddress.set(address, left);
+      const timer = this.handshakeDeadlines.get(key);
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        this.handshakeDeadlines.delete(key);
+      }
+    });
+  }
+
+  /** The TLS handshake of this connection is over (done or failed): its IRP-LIM-1 deadline ends. */
+  private handshakeDone(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined }): void {
+    const key = `${socket.remoteAddress ?? '?'}|${socket.remotePort ?? 0}`;
+    const timer = this.handshakeDeadlines.get(key);
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      this.handshakeDeadlines.delete(key);
+    }
   }
 
   private serve(socket: tls.TLSSocket, maxLength: number, limits: IrpServerLimits, emit: (e: IrpEvent) => void): void {
     const remote = remoteOf(socket);
     this.sockets.add(socket);
     emit({ event: 'connection', remote });
-    const session = new Session();
+    const session = new Session(socket.remoteAddress ?? '?');
     const decoder = new FrameDecoder({ maxLength });
     let queue: Promise<void> = Promise.resolve();
     let queued = 0;
@@ -156,7 +239,17 @@ export class IrpServer {
 
     // IRP-CONN-1: an idle connection is closed with a TLS close_notify; the client opens a new
     // one when it needs it (IRP-CONN-2).
-    socket.setTimeout(limits.idleTimeoutMs, () => socket.end());
+    socket.setTimeout(limits.idleTimeoutMs, () => {
+      emit({ event: 'refused', remote, reason: `idle for ${limits.idleTimeoutMs} ms`, limit: 'idleTimeoutMs' });
+      socket.end();
+    });
+    // IRP-LIM-3: runs from the first byte of a frame until the frame is complete; unlike the idle
+    // timer, bytes arriving do not reset it.
+    let frameDeadline: NodeJS.Timeout | undefined;
+    const stopFrameDeadline = (): void => {
+      if (frameDeadline !== undefined) clearTimeout(frameDeadline);
+      frameDeadline = undefined;
+    };
     socket.on('data', (chunk: Buffer) => {
       if (closing) return;
       let frames;
@@ -164,6 +257,7 @@ export class IrpServer {
         frames = decoder.push(chunk);
       } catch (err) {
         closing = true;
+        stopFrameDeadline();
         socket.pause();
         enqueue(async () => {
           send(this.registry.framingError(err));
@@ -171,6 +265,23 @@ export class IrpServer {
           socket.end();
         });
         return;
+      }
+      if (decoder.bufferedBytes === 0) stopFrameDeadline();
+      else if (frames.length > 0 || frameDeadline === undefined) {
+        // A new frame began in this chunk: its own deadline starts now.
+        stopFrameDeadline();
+        frameDeadline = setTimeout(() => {
+          frameDeadline = undefined;
+          if (closing) return;
+          closing = true;
+          socket.pause();
+          enqueue(async () => {
+            // IRP-FRAME-1's answer to a frame fault: bad_request without id, then close.
+            send(this.registry.framingError(new Error(`frame not complete within ${limits.frameTimeoutMs} ms`)));
+            emit({ event: 'refused', remote, reason: `frame not complete within ${limits.frameTimeoutMs} ms`, limit: 'frameTimeoutMs' });
+            socket.end();
+          });
+        }, limits.frameTimeoutMs);
       }
       for (const frame of frames) {
         enqueue(async () => {
@@ -187,6 +298,7 @@ export class IrpServer {
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
+      stopFrameDeadline();
       this.sockets.delete(socket);
       emit({ event: 'closed', remote });
     });

@@ -262,3 +262,22 @@ t.test('E2ED-CERT-30: a leaf the registry never issued (status unknown) is bad_c
   t.same(await call(t, dave, listener), { ok: false, alert: 'bad_certificate', by: 'peer' });
   t.match(listener.events.filter((e) => e.event === 'alert_sent'), [{ alert: 'bad_certificate', requirement: 'E2ED-CERT-30' }]);
 });
+
+t.test('IRP-CONN-5: a connection the client failed itself (no answer in time) counts as a failed attempt', async (t) => {
+  const registry = await startRegistry(0);
+  t.teardown(() => registry.server.close());
+  let clock = 0;
+  const client = await IrpClient.connect({ host: '::1', port: registry.server.port, caCertificates: pki.anchors, clock: () => clock, timeoutMs: 200 });
+  t.teardown(() => client.close());
+  const reports: string[] = [];
+  client.onAvailability((a) => reports.push(a.state));
+  registry.server.setLies({ slowMs: 2_000 });
+  await t.rejects(client.capabilities(), { code: 'timeout', requirement: 'IRP-FRAME-9' });
+  registry.server.setLies({});
+  await t.rejects(client.capabilities(), { code: 'connection_failed', message: /next attempt in 1000 ms/ }, 'not at once to the registry that did not answer');
+  t.equal(client.connectionsOpened, 1);
+  t.same(reports, ['unreachable']);
+  clock += 1000;
+  t.ok((await client.capabilities()).versions.includes(1), 'after the wait, a new connection');
+  t.same(reports, ['unreachable', 'reachable']);
+});
