@@ -7,17 +7,20 @@
 // `rate_limited` without any work.
 //
 // Unknown users (IRP-LOGIN-2: indistinguishable from a wrong password) cost no scrypt: their
-// check takes a slot of the same queue for as long as the recent real checks took (a moving
-// average), then fails. So they wait in the same queue, are answered after the same time as
-// a wrong password under the same load, and cost a timer instead of 16 MiB and a core for a
-// few ms each. Measured on the bench (docs/performance.md); a timing test would be flaky, so
-// the test checks the path instead: no scrypt for an unknown user.
-import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
+// check takes a slot of the same queue and holds it for the duration of one of the recent real
+// checks, picked at random, then fails. So they wait in the same queue and their times follow
+// the distribution of real checks under the same load (a mean would not: on a loaded machine
+// scrypt's times are skewed, and a mean sits above their median), at the cost of a timer instead
+// of 1 MiB and a core for a few ms. Measured on the bench (docs/performance.md); a timing test
+// would be flaky, so the test checks the path instead: no scrypt for an unknown user.
+import { randomBytes, randomInt, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 
 // IRP-LOGIN-4: scrypt's cost is kept low: the stub's passwords are test fixtures, and the rate
 // limits (IRP-LOGIN-3/5/6) bound guessing.
 export const SCRYPT_OPTIONS = { N: 1024, r: 8, p: 1 };
 const HASH_LENGTH = 32;
+/** How many recent real check durations an unknown user's check draws from. */
+const RECENT_SAMPLES = 64;
 
 export interface PasswordHash {
   salt: Buffer;
@@ -34,8 +37,9 @@ export type CheckResult = 'match' | 'mismatch' | 'busy';
 export class PasswordChecker {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
-  /** Moving average of recent real checks (ms): how long an unknown user's check holds its slot. */
-  private averageMs: number;
+  /** Durations of the most recent real checks (ms): an unknown user's check holds its slot for one of them. */
+  private readonly recentMs: number[] = [];
+  private nextSample = 0;
   /** Real scrypt evaluations so far (tests check that unknown users cost none). */
   hashes = 0;
 
@@ -46,12 +50,8 @@ export class PasswordChecker {
       hasher?: Hasher;
       clock?: () => number;
       sleep?: (ms: number) => Promise<void>;
-      /** Initial cost estimate until real checks were measured (ms). */
-      initialEstimateMs?: number;
     },
-  ) {
-    this.averageMs = opts.initialEstimateMs ?? 5;
-  }
+  ) {}
 
   /** Hashes a password for storage (at start-up, for the configured accounts); the time it takes seeds the estimate. */
   hashSync(password: string): PasswordHash {
@@ -68,7 +68,8 @@ export class PasswordChecker {
     await this.slot();
     try {
       if (stored === undefined) {
-        await this.sleep(this.averageMs);
+        if (this.recentMs.length === 0) this.hashSync(randomBytes(16).toString('hex')); // no real check measured yet
+        await this.sleep(this.recentMs[randomInt(this.recentMs.length)]!);
         return 'mismatch';
       }
       const started = this.clock();
@@ -98,7 +99,8 @@ export class PasswordChecker {
   }
 
   private observe(ms: number): void {
-    this.averageMs = this.averageMs * 0.8 + Math.max(0, ms) * 0.2;
+    this.recentMs[this.nextSample] = Math.max(0, ms);
+    this.nextSample = (this.nextSample + 1) % RECENT_SAMPLES;
   }
 
   private slot(): Promise<void> {

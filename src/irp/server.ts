@@ -35,6 +35,13 @@ import { Registry, Session } from './operations.js';
 import { FileRegistryStore, MemoryRegistryStore, type RegistryStore } from './store.js';
 import { IRP_TLS_CIPHERS, IRP_TLS_MIN_VERSION } from './tls-policy.js';
 
+/**
+ * After the stub ends a connection (close_notify and FIN), how long it waits for the client to
+ * close its side before it destroys the socket: a client that never reads would otherwise keep
+ * the connection, and what it sent, for ever.
+ */
+const CLOSE_GRACE_MS = 2_000;
+
 /** Requests read ahead of the one being answered before the stub stops reading a connection. */
 const MAX_QUEUED_REQUESTS = 256;
 
@@ -218,13 +225,20 @@ export class IrpServer {
     let queued = 0;
     let closing = false;
 
+    const finish = (): void => {
+      socket.end();
+      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+    };
     const send = (payload: Buffer): void => {
       if (!socket.destroyed) socket.write(encodeFrame(FrameType.Plaintext, payload));
     };
     const enqueue = (work: () => Promise<void>): void => {
       queued++;
       if (queued >= MAX_QUEUED_REQUESTS) socket.pause();
+      // One request per turn of the event loop: a connection with thousands of requests queued
+      // (a Login flood, say) must not keep every other connection waiting (issue 13 §3).
       queue = queue
+        .then(yieldToOthers)
         .then(work)
         .catch((err: unknown) => {
           // operations.ts answers every protocol failure itself; reaching here is a stub bug.
@@ -241,7 +255,7 @@ export class IrpServer {
     // one when it needs it (IRP-CONN-2).
     socket.setTimeout(limits.idleTimeoutMs, () => {
       emit({ event: 'refused', remote, reason: `idle for ${limits.idleTimeoutMs} ms`, limit: 'idleTimeoutMs' });
-      socket.end();
+      finish();
     });
     // IRP-LIM-3: runs from the first byte of a frame until the frame is complete; unlike the idle
     // timer, bytes arriving do not reset it.
@@ -262,7 +276,7 @@ export class IrpServer {
         enqueue(async () => {
           send(this.registry.framingError(err));
           emit({ event: 'refused', remote, reason: (err as Error).message });
-          socket.end();
+          finish();
         });
         return;
       }
@@ -279,7 +293,7 @@ export class IrpServer {
             // IRP-FRAME-1's answer to a frame fault: bad_request without id, then close.
             send(this.registry.framingError(new Error(`frame not complete within ${limits.frameTimeoutMs} ms`)));
             emit({ event: 'refused', remote, reason: `frame not complete within ${limits.frameTimeoutMs} ms`, limit: 'frameTimeoutMs' });
-            socket.end();
+            finish();
           });
         }, limits.frameTimeoutMs);
       }
@@ -291,7 +305,7 @@ export class IrpServer {
           send(answer.bytes);
           if (answer.close) {
             closing = true;
-            socket.end();
+            finish();
           }
         });
       }
@@ -303,6 +317,10 @@ export class IrpServer {
       emit({ event: 'closed', remote });
     });
   }
+}
+
+function yieldToOthers(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function remoteOf(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string {
