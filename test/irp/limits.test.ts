@@ -208,3 +208,13 @@ t.test('limits are checked when the stub starts', async (t) => {
   await t.rejects(startStub(t, { limits: { frameTimeoutMs: 1.5 } }), { name: 'ConfigError', message: /frameTimeoutMs/ });
 });
 
+
+t.test('IRP-LIM-3: a client that never reads is not kept once the stub has ended the connection', async (t) => {
+  const server = await startStub(t, { limits: { frameTimeoutMs: 200 } });
+  const socket = await tlsConnect(server);
+  t.teardown(() => socket.destroy());
+  socket.pause(); // never reads the stub's Error or its close_notify, never closes its side
+  socket.write(Buffer.from([0x00, 0x00, 0x01, 0x00, 0x01]));
+  for (let i = 0; i < 2000 && server.connectionCount > 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  t.equal(server.connectionCount, 0, 'the stub destroyed it after its grace period');
+});
