@@ -231,7 +231,7 @@ export class IrpClient {
   /** A verified status with a fresh nonce (IRP-STATUS-4, IRP-STATUS-5); a retry asks with a new nonce. */
   async status(serial: string): Promise<VerifiedStatus> {
     const trust = await this.trust();
-    let nonce = randomBytes(STATUS_NONCE_LENGTH);
+    let nonce = Buffer.alloc(0); // set by each attempt: a resent Status carries a fresh nonce (IRP-STATUS-1)
     const answer = await this.call(
       (id) => {
         nonce = randomBytes(STATUS_NONCE_LENGTH);

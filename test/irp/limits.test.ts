@@ -218,3 +218,27 @@ t.test('IRP-LIM-3: a client that never reads is not kept once the stub has ended
   for (let i = 0; i < 2000 && server.connectionCount > 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
   t.equal(server.connectionCount, 0, 'the stub destroyed it after its grace period');
 });
+
+t.test('one request per turn of the event loop: a connection with many requests queued does not hold up another', async (t) => {
+  // Every answer costs 5 ms of CPU (the slow lie with a busy "sleep"): a chain of 100 answers
+  // processed without yielding would hold the stub for 0.5 s, and another client would wait.
+  const server = await startStub(t, {
+    sleep: async (ms) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+    },
+  });
+  const other = await connect(t, server);
+  const flooder = await tlsConnect(server);
+  t.teardown(() => flooder.destroy());
+  const decoder = new FrameDecoder();
+  let floodAnswers = 0;
+  flooder.on('data', (chunk: Buffer) => (floodAnswers += decoder.push(chunk).length));
+  server.setLies({ slowMs: 5 });
+  const frames = Array.from({ length: 100 }, (_, i) => encodeFrame(FrameType.Plaintext, encodeIrp({ kind: 'CapabilitiesRequest', id: `f${i}` })));
+  flooder.write(Buffer.concat(frames)); // one write: the stub reads the 100 requests at once
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  await other.capabilities();
+  t.ok(floodAnswers < 100, `the other client was answered while the flood was still being served (${floodAnswers} of 100 flood answers had arrived)`);
+  while (floodAnswers < 100) await new Promise((resolve) => setTimeout(resolve, 10));
+});
