@@ -175,6 +175,8 @@ class StatusCache {
   constructor(
     private readonly directory: PeerDirectory,
     private readonly ttlMs: number,
+    /** How long a fetch may take: less than the handshake timer, so that a registry that does not answer is internal_error, not handshake_timeout (IRP-CONN-6). */
+    private readonly fetchDeadlineMs: number,
   ) {}
 
   private fresh(key: string): { status: RevocationStatus } | undefined {
@@ -199,7 +201,16 @@ class StatusCache {
     try {
       const d = this.directory;
       if (!d.status && !d.isRevoked) throw new Error('the directory gives no certificate status');
-      const status = d.status ? await d.status(serial) : (await d.isRevoked!(serial)) ? 'revoked' : 'good';
+      const asked: Promise<'good' | 'revoked' | 'unknown'> = d.status
+        ? d.status(serial)
+        : d.isRevoked!(serial).then((revoked) => (revoked ? 'revoked' : 'good'));
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no status within ${this.fetchDeadlineMs} ms`)), this.fetchDeadlineMs);
+        timer.unref();
+      });
+      asked.catch(() => undefined); // a late failure after the deadline is nobody's concern
+      const status = await Promise.race([asked, deadline]).finally(() => clearTimeout(timer));
       this.entries.delete(key);
       if (this.entries.size >= StatusCache.MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
       this.entries.set(key, { status, fetchedAt: Date.now() });
@@ -243,7 +254,10 @@ export class UserAgent {
     this.opts = opts;
     this.userId = opts.identity.userId;
     this.rng = opts.seed !== undefined ? seededRandom(opts.seed) : systemRandom;
-    this.statusCache = opts.directory ? new StatusCache(opts.directory, opts.statusCacheMs ?? 60_000) : undefined;
+    const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    this.statusCache = opts.directory
+      ? new StatusCache(opts.directory, opts.statusCacheMs ?? 60_000, Math.max(1, Math.floor(handshakeTimeoutMs / 2)))
+      : undefined;
     // IRP-CONN-6: while the registry is unreachable every peer is refused (E2ED-CERT-30); the
     // events say why, once when it happens and once when it is over.
     this.stopAvailability = opts.directory?.onAvailability?.((a) => {

@@ -205,11 +205,22 @@ t.test('IRP-CONN-4: a Register on a new connection authenticates again', async (
   t.equal((await client.lookup('bob@example.com')).port, 4606);
 });
 
-/** A TCP relay in front of the registry that can cut a connection as the client's next bytes arrive. */
-async function relay(t: Test, target: number): Promise<{ port: number; cutNext: () => void }> {
+/**
+ * A TCP relay in front of the registry that can cut a connection as the client's next bytes
+ * arrive, or turn into a black hole: every connection cut, new ones accepted and never answered.
+ */
+async function relay(t: Test, target: number): Promise<{ port: number; cutNext: () => void; blackHole: () => void }> {
   let cut = false;
+  let hole = false;
+  const open = new Set<net.Socket>();
   const server = net.createServer((inbound) => {
+    open.add(inbound);
+    inbound.on('close', () => open.delete(inbound));
+    inbound.on('error', () => undefined);
+    if (hole) return;
     const outbound = net.connect({ host: '::1', port: target });
+    open.add(outbound);
+    outbound.on('close', () => open.delete(outbound));
     inbound.on('data', (chunk) => {
       if (cut) {
         cut = false;
@@ -226,8 +237,18 @@ async function relay(t: Test, target: number): Promise<{ port: number; cutNext: 
     outbound.on('close', () => inbound.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, '::1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { port: (server.address() as net.AddressInfo).port, cutNext: () => (cut = true) };
+  t.teardown(() => {
+    for (const s of open) s.destroy();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    cutNext: () => (cut = true),
+    blackHole: () => {
+      hole = true;
+      for (const s of open) s.destroy();
+    },
+  };
 }
 
 t.test('IRP-CONN-3: a request lost under way is sent once more when idempotent, never when not', async (t) => {
@@ -280,4 +301,22 @@ t.test('IRP-CONN-5: a connection the client failed itself (no answer in time) co
   clock += 1000;
   t.ok((await client.capabilities()).versions.includes(1), 'after the wait, a new connection');
   t.same(reports, ['unreachable', 'reachable']);
+});
+
+t.test('IRP-CONN-6, E2ED-CERT-30: a registry that accepts and never answers is internal_error, not handshake_timeout', async (t) => {
+  const registry = await startRegistry(0);
+  t.teardown(() => registry.server.close());
+  const { alice, bob } = await identities(registry);
+  const via = await relay(t, registry.server.port);
+  const client = await IrpClient.connect({ host: '::1', port: via.port, caCertificates: pki.anchors, timeoutMs: 5_000 });
+  const events: UaEvent[] = [];
+  const ua = new UserAgent({ identity: bob, directory: irpDirectory(client), onEvent: (e) => events.push(e), handshakeTimeoutMs: 1_000 });
+  const { port } = await ua.listen({ port: 0, host: '::1' });
+  t.teardown(async () => {
+    await ua.close();
+    await client.close();
+  });
+  via.blackHole();
+  t.same(await call(t, alice, { ua, client, events, port }), { ok: false, alert: 'internal_error', by: 'peer' }, 'bob gives up on the status before his handshake timer');
+  t.notOk(events.some((e) => e.event === 'alert_sent' && e.alert === 'handshake_timeout'));
 });
