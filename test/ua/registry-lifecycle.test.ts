@@ -308,7 +308,7 @@ t.test('IRP-CONN-6, E2ED-CERT-30: a registry that accepts and never answers is i
   t.teardown(() => registry.server.close());
   const { alice, bob } = await identities(registry);
   const via = await relay(t, registry.server.port);
-  const client = await IrpClient.connect({ host: '::1', port: via.port, caCertificates: pki.anchors, timeoutMs: 5_000 });
+  const client = await IrpClient.connect({ host: '::1', port: via.port, caCertificates: pki.anchors, timeoutMs: 2_000 });
   const events: UaEvent[] = [];
   const ua = new UserAgent({ identity: bob, directory: irpDirectory(client), onEvent: (e) => events.push(e), handshakeTimeoutMs: 1_000 });
   const { port } = await ua.listen({ port: 0, host: '::1' });
