@@ -219,7 +219,7 @@ t.test('IRP-LIM-3: a client that never reads is not kept once the stub has ended
   t.equal(server.connectionCount, 0, 'the stub destroyed it after its grace period');
 });
 
-t.test('one request per turn of the event loop: a connection with many requests queued does not hold up another', async (t) => {
+t.test('the event loop turns every few ms of work: a connection with many requests queued does not hold up another', async (t) => {
   // Every answer costs 5 ms of CPU (the slow lie with a busy "sleep"): a chain of 100 answers
   // processed without yielding would hold the stub for 0.5 s, and another client would wait.
   const server = await startStub(t, {
