@@ -3,6 +3,7 @@
 //
 // The IRP and PKI benchmarks live in their owners' files (src/bench/irp.ts, src/bench/pki.ts);
 // they are loaded when present so this runner works while they are still being written.
+import type { IrpHostileResult } from './irp.js';
 import { benchMessagePath, benchUa, type UaBenchResult } from './ua.js';
 import type { CaptureCost } from './captures.js';
 import { benchListener, formatListenerBench } from './listener.js';
@@ -125,6 +126,33 @@ async function main(): Promise<void> {
     log('src/bench/irp.ts is not built: IRP look-ups skipped');
   }
 
+  const hostile = await loadOptional<IrpHostileResult>('./irp.js', 'benchIrpHostile');
+  let hostileLines: string[] = [];
+  if (hostile) {
+    log('IRP stub under hostile load ...');
+    const h = await hostile();
+    hostileLines = [
+      `  silent TCP connections (no TLS hello), ${h.silent.connections} opened:`,
+      `    stub RSS per held connection          ${h.silent.rssPerConnectionKiB.toFixed(1)} KiB`,
+      `    held with the default caps            ${h.silent.heldWithDefaults} (the rest refused before TLS)`,
+      `    time to refuse one past the cap       ${h.silent.refuseMs.toFixed(2)} ms (median)`,
+      `    longest lived (deadline 1 s)          ${h.silent.closedAfterMs.toFixed(0)} ms`,
+      `  TLS connections holding an almost-full 1 MiB frame, ${h.partialFrames.connections} opened:`,
+      `    stub RSS per held connection          ${h.partialFrames.rssPerConnectionKiB.toFixed(0)} KiB (caps raised)`,
+      `    held with the default caps            ${h.partialFrames.heldWithDefaults}, stub RSS +${h.partialFrames.peakRssDefaultsMiB.toFixed(1)} MiB`,
+      `    all closed after (frame deadline 3 s) ${h.partialFrames.closedAfterMs.toFixed(0)} ms`,
+      `  ${h.loginFlood.attempts} Logins, distinct unknown user IDs, one address:`,
+      `    checked / rate_limited                ${h.loginFlood.unauthenticated} / ${h.loginFlood.rateLimited} in ${h.loginFlood.seconds.toFixed(2)} s`,
+      `    another client's Capabilities         ${h.loginFlood.otherClientMs.toFixed(1)} ms`,
+      `  Login answer time, median of ${h.loginTiming.samples} (stub CPU per Login):`,
+      `    known user, wrong password            ${h.loginTiming.knownMedianMs.toFixed(2)} ms (${h.loginTiming.knownCpuMs.toFixed(2)} ms)`,
+      `    unknown user                          ${h.loginTiming.unknownMedianMs.toFixed(2)} ms (${h.loginTiming.unknownCpuMs.toFixed(2)} ms)`,
+      `  fsynced state commits per second:`,
+      `    with ${h.store.smallCertificates} certificates                ${h.store.smallCommitsPerSecond.toFixed(0)}/s`,
+      `    with ${h.store.largeCertificates} certificates             ${h.store.largeCommitsPerSecond.toFixed(0)}/s`,
+    ];
+  }
+
   const pki = await loadOptional<{ ms: number }>('./pki.js', 'benchPkiBuild');
   if (pki) {
     log('test PKI build ...');
@@ -170,6 +198,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\nWhere the full run's time goes (case durations summed per suite, ${fullRun.concurrency} at a time; set-up ${(fullRun.setupMs / 1000).toFixed(1)} s):\n`);
     for (const [suite, ms] of fullRun.bySuite) process.stdout.write(`  ${suite.padEnd(14)} ${(ms / 1000).toFixed(1).padStart(6)} s\n`);
   }
+  if (hostileLines.length > 0) process.stdout.write(`\nIRP stub under hostile load (loopback, docs/spec.md 14.15):\n${hostileLines.join('\n')}\n`);
 
   log('E2ED data path, one step at a time ...');
   const path = benchMessagePath();

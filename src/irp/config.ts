@@ -22,15 +22,69 @@ export interface IrpAccount {
   password: string;
 }
 
+/** The limit (a key of IrpServerLimits) that made the stub refuse or close a connection. */
+export type LimitName = 'handshakeTimeoutMs' | 'idleTimeoutMs' | 'maxConnections' | 'maxConnectionsPerAddress' | 'frameTimeoutMs';
+
 /** One thing the stub did, for `--json-events` and tests. */
 export type IrpEvent =
   | { event: 'listening'; host: string; port: number; domain: string }
   | { event: 'connection'; remote: string }
   | { event: 'request'; remote: string; operation: string; id: string; user?: string; outcome: 'ok' | 'error'; code?: string }
-  | { event: 'refused'; remote: string; reason: string }
+  | { event: 'refused'; remote: string; reason: string; limit?: LimitName }
   | { event: 'closed'; remote: string };
 
+/**
+ * The stub's limits (docs/spec.md 14.14 and 14.15); every one has a default and can be changed
+ * through IrpServerOptions.limits.
+ */
+export interface IrpServerLimits {
+  /** IRP-LIM-1: TCP accepted to TLS handshake complete, at most this long (default 10 s). */
+  handshakeTimeoutMs: number;
+  /** IRP-CONN-1: a connection with nothing received for this long is closed (default 300 s). */
+  idleTimeoutMs: number;
+  /** IRP-LIM-2: open connections, TLS handshakes included (default 128). */
+  maxConnections: number;
+  /** IRP-LIM-2: open connections from one client address (default 16). */
+  maxConnectionsPerAddress: number;
+  /** IRP-LIM-3: from the first byte of a frame to its last, at most this long (default 30 s). */
+  frameTimeoutMs: number;
+  /** IRP-LOGIN-3: failed Logins for one user within loginWindowMs before rate_limited (default 5). */
+  loginFailuresPerUser: number;
+  /** IRP-LOGIN-5: failed Logins from one client address, whatever the user IDs, within loginWindowMs (default 20). */
+  loginFailuresPerAddress: number;
+  /** The window of the two login limits (default 60 s). */
+  loginWindowMs: number;
+  /** IRP-LOGIN-6: password checks running or waiting, registry-wide, before rate_limited (default 32). */
+  maxPendingLogins: number;
+  /** IRP-ENROLL-6: certificates issued to one account, revoked ones included (default 32). */
+  maxCertificatesPerAccount: number;
+}
+
+export const DEFAULT_IRP_LIMITS: Readonly<IrpServerLimits> = {
+  handshakeTimeoutMs: 10_000,
+  idleTimeoutMs: 300_000,
+  maxConnections: 128,
+  maxConnectionsPerAddress: 16,
+  frameTimeoutMs: 30_000,
+  loginFailuresPerUser: 5,
+  loginFailuresPerAddress: 20,
+  loginWindowMs: 60_000,
+  maxPendingLogins: 32,
+  maxCertificatesPerAccount: 32,
+};
+
+/** The limits with the defaults filled in; a value that is not a positive integer is refused. */
+export function resolveLimits(given: Partial<IrpServerLimits> = {}): IrpServerLimits {
+  const limits = { ...DEFAULT_IRP_LIMITS, ...given };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isSafeInteger(value) || value <= 0) throw new ConfigError(`limit ${name} must be a positive whole number, got ${String(value)}`);
+  }
+  return limits;
+}
+
 export interface IrpServerOptions {
+  /** Limits on connections, frames, logins and enrolments; defaults in DEFAULT_IRP_LIMITS. */
+  limits?: Partial<IrpServerLimits>;
   /** Default 4604; 0 binds an ephemeral port (see IrpServer.port). */
   port?: number;
   /** Default '::' (falling back to '0.0.0.0' without IPv6). */

@@ -2,7 +2,7 @@
 // plus the lies of src/irp/adversary.ts, each read where the answer it falsifies is produced.
 // No sockets here: server.ts hands in one frame and a per-connection Session and writes back what
 // this returns. Every failure is an <Error> answer (IRP has no alerts, section 14.2).
-import { createHash, randomBytes, scryptSync, timingSafeEqual, X509Certificate, type KeyObject } from 'node:crypto';
+import { createHash, X509Certificate, type KeyObject } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import type { TestPki } from '../pki/ca.js';
 import { testName } from '../pki/cert-builder.js';
@@ -34,10 +34,11 @@ import {
 import { systemRandom, type RandomSource } from '../protocol/random.js';
 import { sign, signatureAlgorithmForKey, verify, type SignatureAlgorithm } from '../protocol/signature.js';
 import { corruptSignature, recordLieKey, type RegistryLies } from './adversary.js';
-import type { IrpAccount } from './config.js';
+import { DEFAULT_IRP_LIMITS, type IrpAccount, type IrpServerLimits } from './config.js';
 import { csrRfc822Names, CsrIdentityError } from './csr-identity.js';
 import { LoginLimiter, type Clock } from './login-limiter.js';
-import type { RegistryStore, SignedRecord, UserRecord } from './store.js';
+import { PasswordChecker, type Hasher, type PasswordHash } from './password-check.js';
+import type { RegistryStore, SignedRecord, StoreChange, UserRecord } from './store.js';
 import { IRP_REGISTRY_SIGNING_PURPOSE } from './verify.js';
 
 /** IRP-AUTH-1: a challenge is "valid for one AuthProve within 60 seconds". */
@@ -47,6 +48,8 @@ export const IRP_VERSION = 1;
 
 /** What one connection has proved so far (IRP-TLS-4: state "belongs to one TLS connection"). */
 export class Session {
+  /** The client's address, for the per-address login limit (IRP-LOGIN-5). */
+  constructor(readonly remoteAddress = '?') {}
   /** IRP-LOGIN-1: the user of the last successful Login, for enrolment only. */
   loggedInUser: string | undefined;
   challenge: { user: string; bytes: Buffer; expires: number } | undefined;
@@ -68,16 +71,6 @@ interface Refusal {
 const refuse = (code: IrpErrorCode, text: string): Refusal => ({ code, text });
 const isRefusal = (x: unknown): x is Refusal => typeof x === 'object' && x !== null && 'code' in x && 'text' in x && !(x instanceof Error);
 
-interface PasswordHash {
-  salt: Buffer;
-  hash: Buffer;
-}
-
-// IRP-LOGIN-4: "compare it in constant time against a stored salted hash". scrypt's cost is kept
-// low: the stub's passwords are test fixtures, and the rate limit (IRP-LOGIN-3) bounds guessing.
-const SCRYPT_OPTIONS = { N: 1024, r: 8, p: 1 };
-const hashPassword = (password: string, salt: Buffer): Buffer => scryptSync(password, salt, 32, SCRYPT_OPTIONS);
-
 export interface RegistryOptions {
   pki: TestPki;
   store: RegistryStore;
@@ -87,6 +80,10 @@ export interface RegistryOptions {
   rng?: RandomSource;
   /** How the slow lie waits; injected by tests so that they never wait for real time. */
   sleep?: (ms: number) => Promise<void>;
+  /** The login and enrolment limits (section 14.15); the rest of IrpServerLimits is the transport's. */
+  limits?: Partial<IrpServerLimits>;
+  /** The password hash of Login checks (tests count its calls); default async scrypt. */
+  hasher?: Hasher;
 }
 
 const ENROLLED_SERIAL_OCTETS = 16;
@@ -110,8 +107,13 @@ export class Registry {
   private readonly rng: RandomSource;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly passwords = new Map<string, PasswordHash>();
-  private readonly dummyPassword: PasswordHash;
   private readonly limiter: LoginLimiter;
+  private readonly addressLimiter: LoginLimiter;
+  readonly passwordChecker: PasswordChecker;
+  private readonly maxCertificatesPerAccount: number;
+  /** Certificates issued per canonical user ID, and serials per certified key: lookups that cost the same whatever the registry's size. */
+  private readonly issuedPerUser = new Map<string, number>();
+  private readonly serialsBySpki = new Map<string, string[]>();
   readonly signer: RegistrySigner;
   private readonly caCertificates: CaCertificate[];
   /** Falsified records, signed once per (lie setting, genuine record) and then served as-is. */
@@ -124,13 +126,15 @@ export class Registry {
     this.now = opts.now;
     this.rng = opts.rng ?? systemRandom;
     this.sleep = opts.sleep ?? delay;
-    this.limiter = new LoginLimiter(this.now);
+    const limits = { ...DEFAULT_IRP_LIMITS, ...opts.limits };
+    this.limiter = new LoginLimiter(this.now, limits.loginFailuresPerUser, limits.loginWindowMs);
+    this.addressLimiter = new LoginLimiter(this.now, limits.loginFailuresPerAddress, limits.loginWindowMs);
+    this.passwordChecker = new PasswordChecker({ maxPending: limits.maxPendingLogins, hasher: opts.hasher });
+    this.maxCertificatesPerAccount = limits.maxCertificatesPerAccount;
     for (const account of opts.accounts) {
-      const salt = randomBytes(16);
-      this.passwords.set(canonicalUserId(account.userId), { salt, hash: hashPassword(account.password, salt) });
+      this.passwords.set(canonicalUserId(account.userId), this.passwordChecker.hashSync(account.password));
     }
-    const dummySalt = randomBytes(16);
-    this.dummyPassword = { salt: dummySalt, hash: hashPassword(randomBytes(16).toString('hex'), dummySalt) };
+    for (const issued of Object.values(this.store.state.certificates)) this.indexCertificate(issued.serial, issued.userId, issued.spkiSha256);
     this.signer = issueRegistrySigner(this.pki);
     this.caCertificates = [
       { role: 'root', der: this.pki.root.der },
@@ -232,22 +236,32 @@ export class Registry {
 
   // ---- 14.4 Login ----
 
-  private login(session: Session, id: string, user: string, password: string): IrpResponse {
+  private async login(session: Session, id: string, user: string, password: string): Promise<IrpResponse> {
     const key = canonicalUserId(user);
     // IRP-LOGIN-3: after 5 failures within 60 s "every further Login for that user" is
     // rate_limited, "even with the right password"; those refusals do not count as failures.
-    if (this.limiter.isLimited(key)) throw refuse('rate_limited', 'too many failed logins; try again later');
-    const stored = this.passwords.get(key);
+    // IRP-LOGIN-5: the same from one client address, whatever the user IDs it tries.
+    if (this.limiter.isLimited(key) || this.addressLimiter.isLimited(session.remoteAddress)) {
+      throw refuse('rate_limited', 'too many failed logins; try again later');
+    }
     // IRP-LOGIN-2: a wrong password and an unknown user are answered indistinguishably; the
-    // unknown user's attempt is checked against a dummy hash so it costs the same time.
-    const against = stored ?? this.dummyPassword;
-    const matches = timingSafeEqual(hashPassword(password, against.salt), against.hash) && stored !== undefined;
-    if (!matches) {
+    // unknown user's check costs no scrypt but takes as long (src/irp/password-check.ts).
+    const verdict = await this.passwordChecker.check(password, this.passwords.get(key));
+    // IRP-LOGIN-6: too many checks running or waiting registry-wide.
+    if (verdict === 'busy') throw refuse('rate_limited', 'too many logins in progress; try again later');
+    if (verdict !== 'match') {
       this.limiter.recordFailure(key);
+      this.addressLimiter.recordFailure(session.remoteAddress);
       throw refuse('unauthenticated', 'login failed');
     }
     session.loggedInUser = user;
     return { kind: 'LoggedIn', id, user };
+  }
+
+  private indexCertificate(serial: string, userId: string, spkiSha256: string | undefined): void {
+    const user = canonicalUserId(userId);
+    this.issuedPerUser.set(user, (this.issuedPerUser.get(user) ?? 0) + 1);
+    if (spkiSha256 !== undefined) this.serialsBySpki.set(spkiSha256, [...(this.serialsBySpki.get(spkiSha256) ?? []), serial]);
   }
 
   // ---- 14.5 Enrolment ----
@@ -268,10 +282,16 @@ export class Registry {
     // rfc822Name is not the logged-in user".
     if (names.length !== 1) throw refuse('bad_request', `the CSR must ask for exactly one rfc822Name, not ${names.length}`);
     if (!sameUserId(names[0]!, user)) throw refuse('forbidden', 'the CSR names another user than the one logged in');
+    // IRP-ENROLL-6: at most so many certificates per account, revoked ones included (each stays
+    // in the status database for good).
+    if ((this.issuedPerUser.get(canonicalUserId(user)) ?? 0) >= this.maxCertificatesPerAccount) {
+      throw refuse('conflict', `the account already has ${this.maxCertificatesPerAccount} certificates, the registry's limit`);
+    }
     const spkiHash = createHash('sha256').update(spki).digest('hex');
     // IRP-ENROLL-5: "If the CSR's public key is already certified for another user, or was
     // certified before and that certificate has been revoked, ... conflict".
-    const certified = Object.values(this.store.state.certificates).filter((c) => c.spkiSha256 === spkiHash);
+    const certificates = this.store.state.certificates;
+    const certified = (this.serialsBySpki.get(spkiHash) ?? []).map((serial) => certificates[serial]!).filter((c) => c !== undefined);
     if (certified.some((c) => !sameUserId(c.userId, user))) throw refuse('conflict', 'this key is already certified for another user');
     if (certified.some((c) => c.revoked)) throw refuse('conflict', 'this key was certified and revoked; enrol a new key');
     // IRP-ENROLL-4: "a random positive serial of at most 20 octets ... a validity period it
@@ -294,15 +314,25 @@ export class Registry {
       throw err;
     }
     const serial = serialOf(chain[0]!);
-    await this.store.commit((state) => {
-      state.certificates[serial] = {
-        serial,
-        userId: canonicalUserId(user),
-        certificate: chain[0]!.toString('base64'),
-        revoked: false,
-        spkiSha256: spkiHash,
-      };
-    });
+    const issued = {
+      serial,
+      userId: canonicalUserId(user),
+      certificate: chain[0]!.toString('base64'),
+      revoked: false,
+      spkiSha256: spkiHash,
+    };
+    // The account's count is taken before the write, so that concurrent enrolments on several
+    // connections cannot pass IRP-ENROLL-6 together; a failed write gives it back.
+    const account = canonicalUserId(user);
+    this.issuedPerUser.set(account, (this.issuedPerUser.get(account) ?? 0) + 1);
+    try {
+      await this.store.commit(() => [{ kind: 'certificate', certificate: issued }]);
+    } catch (err) {
+      this.issuedPerUser.set(account, (this.issuedPerUser.get(account) ?? 1) - 1);
+      throw err;
+    }
+    this.issuedPerUser.set(account, (this.issuedPerUser.get(account) ?? 1) - 1);
+    this.indexCertificate(serial, account, spkiHash);
     return { kind: 'Enrolled', id, certificates: chain };
   }
 
@@ -373,7 +403,7 @@ export class Registry {
         const { previous: _older, ...withoutHistory } = previous;
         entry.previous = withoutHistory;
       }
-      state.records[key] = entry;
+      return [{ kind: 'record', key, record: entry }];
     });
     // IRP-REG-4: acknowledged only now that the record is stored (durably, with --data).
     return { kind: 'Registered', id, timestamp };
@@ -469,14 +499,13 @@ export class Registry {
     if (!sameUserId(issued.userId, auth.user)) throw refuse('forbidden', 'that certificate belongs to another user');
     await this.store.commit((state) => {
       const certificate = state.certificates[serial]!;
-      if (!certificate.revoked) {
-        certificate.revoked = true;
-        certificate.revokedAt = rfc3339(this.now());
-      }
+      const changes: StoreChange[] = [];
+      if (!certificate.revoked) changes.push({ kind: 'certificate', certificate: { ...certificate, revoked: true, revokedAt: rfc3339(this.now()) } });
       // IRP-REVOKE-3: "When the certificate of a user's current record is revoked, the registry
       // MUST remove that record".
       const key = canonicalUserId(issued.userId);
-      if (state.records[key]?.serial === serial) delete state.records[key];
+      if (state.records[key]?.serial === serial) changes.push({ kind: 'removeRecord', key });
+      return changes;
     });
     return { kind: 'Revoked', id, serial };
   }

@@ -7,9 +7,15 @@
 // Malformed input never crashes the stub: an XML or message error gets an <Error> answer and the
 // connection goes on; a framing error (length 0 or over the limit, unknown frame type) leaves the
 // stream without a frame boundary to resume at, so it gets an <Error> answer and the connection closes.
+//
+// Hostile load (docs/spec.md 14.15): a connection must finish its TLS handshake within a deadline
+// (IRP-LIM-1); connections are capped in total and per client address, and past the cap a new
+// TCP connection is closed at once, before TLS (IRP-LIM-2); a frame must be complete within a
+// deadline from its first byte, so a trickle of bytes cannot hold a connection (IRP-LIM-3).
 import { promises as fs } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { createTestPki, type TestPki } from '../pki/ca.js';
 import { toPem } from '../pki/cert-builder.js';
 import { DEFAULT_MAX_FRAME_LENGTH, FrameDecoder, encodeFrame, FrameType } from '../protocol/frame.js';
@@ -19,7 +25,10 @@ import {
   IRP_DEFAULT_HOST,
   IRP_DEFAULT_PORT,
   IRP_FALLBACK_HOST,
+  resolveLimits,
   resolveSeed,
+  type IrpServerLimits,
+  type LimitName,
   type IrpEvent,
   type IrpServerOptions,
 } from './config.js';
@@ -27,13 +36,25 @@ import { Registry, Session } from './operations.js';
 import { FileRegistryStore, MemoryRegistryStore, type RegistryStore } from './store.js';
 import { IRP_TLS_CIPHERS, IRP_TLS_MIN_VERSION } from './tls-policy.js';
 
+/**
+ * After the stub ends a connection (close_notify and FIN), how long it waits for the client to
+ * close its side before it destroys the socket: a client that never reads would otherwise keep
+ * the connection, and what it sent, for ever.
+ */
+const CLOSE_GRACE_MS = 2_000;
+
 /** Requests read ahead of the one being answered before the stub stops reading a connection. */
 const MAX_QUEUED_REQUESTS = 256;
-/** An idle connection is closed after this long. */
-const IDLE_TIMEOUT_MS = 300_000;
 
 export class IrpServer {
   private readonly sockets = new Set<tls.TLSSocket>();
+  /** Every accepted TCP connection until it closes, TLS handshakes included (IRP-LIM-2). */
+  private readonly raw = new Set<Socket>();
+  private readonly perAddress = new Map<string, number>();
+  /** TCP connections the stub closed for a limit (so that their TLS hang-up is not reported twice). */
+  readonly closedByLimit = new WeakSet<Socket>();
+  /** IRP-LIM-1 deadlines of connections whose TLS handshake is still running, by remote address and port. */
+  private readonly handshakeDeadlines = new Map<string, NodeJS.Timeout>();
 
   private constructor(
     private readonly server: tls.Server,
@@ -55,6 +76,7 @@ export class IrpServer {
 
   /** Builds (or loads, with dataDir) the registry and listens. Resolves once the port is bound. */
   static async start(opts: IrpServerOptions = {}): Promise<IrpServer> {
+    const limits = resolveLimits(opts.limits);
     const seed = opts.dataDir ? await resolveSeed(opts.dataDir, opts.seed) : (opts.seed ?? DEFAULT_SEED);
     const pki = opts.pki ?? createTestPki({ seed, domain: opts.domain });
     const store: RegistryStore = opts.dataDir
@@ -69,6 +91,7 @@ export class IrpServer {
       now: opts.now ?? Date.now,
       sleep: opts.sleep,
       ...(opts.rng ? { rng: opts.rng } : {}),
+      limits,
     });
     const maxLength = opts.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH;
     const server = tls.createServer({
@@ -79,9 +102,21 @@ export class IrpServer {
       honorCipherOrder: true,
     });
     const instance = new IrpServer(server, registry, pki, store);
-    server.on('secureConnection', (socket) => instance.serve(socket, maxLength, emit));
-    // A failed TLS handshake is the client's problem, not the stub's: report it and go on.
-    server.on('tlsClientError', (err, socket) => emit({ event: 'refused', remote: remoteOf(socket), reason: err.message }));
+    server.on('connection', (raw: Socket) => instance.admit(raw, limits, emit));
+    server.on('secureConnection', (socket) => {
+      instance.handshakeDone(socket);
+      instance.serve(socket, maxLength, limits, emit);
+    });
+    // A failed TLS handshake is the client's problem, not the stub's: report it, and close the
+    // connection whatever node:tls would do with it.
+    server.on('tlsClientError', (err, socket) => {
+      instance.handshakeDone(socket);
+      // A connection the stub itself closed (a limit) was reported then; node:tls reports it
+      // again as a hang-up (`_parent` is the TCP socket under the TLS one).
+      const parent = (socket as unknown as { _parent?: Socket })._parent;
+      if (parent === undefined || !instance.closedByLimit.has(parent)) emit({ event: 'refused', remote: remoteOf(socket), reason: err.message });
+      socket.destroy();
+    });
 
     const port = opts.port ?? IRP_DEFAULT_PORT;
     let host = opts.host ?? IRP_DEFAULT_HOST;
@@ -121,27 +156,91 @@ export class IrpServer {
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
+    for (const raw of this.raw) raw.destroy();
+    for (const timer of this.handshakeDeadlines.values()) clearTimeout(timer);
+    this.handshakeDeadlines.clear();
     await closed;
     await this.store.close();
   }
 
-  private serve(socket: tls.TLSSocket, maxLength: number, emit: (e: IrpEvent) => void): void {
+  /** Open TCP connections, TLS handshakes included (for tests and the bench). */
+  get connectionCount(): number {
+    return this.raw.size;
+  }
+
+  /**
+   * IRP-LIM-2: past the cap (total or per address) a new TCP connection is closed at once, before
+   * any TLS: nothing of it is read, nothing is allocated for it. IRP-LIM-1: otherwise its TLS
+   * handshake must complete within the deadline.
+   */
+  private admit(raw: Socket, limits: IrpServerLimits, emit: (e: IrpEvent) => void): void {
+    const address = raw.remoteAddress ?? '?';
+    const remote = remoteOf(raw);
+    const refuse = (limit: LimitName, reason: string): void => {
+      emit({ event: 'refused', remote, reason, limit });
+      this.closedByLimit.add(raw);
+      raw.destroy();
+    };
+    if (this.raw.size >= limits.maxConnections) return refuse('maxConnections', `connection limit (${limits.maxConnections}) reached`);
+    const fromAddress = this.perAddress.get(address) ?? 0;
+    if (fromAddress >= limits.maxConnectionsPerAddress) {
+      return refuse('maxConnectionsPerAddress', `connection limit per address (${limits.maxConnectionsPerAddress}) reached`);
+    }
+    this.raw.add(raw);
+    this.perAddress.set(address, fromAddress + 1);
+    const key = `${address}|${raw.remotePort ?? 0}`;
+    const deadline = setTimeout(() => {
+      this.handshakeDeadlines.delete(key);
+      refuse('handshakeTimeoutMs', `no TLS connection within ${limits.handshakeTimeoutMs} ms`);
+    }, limits.handshakeTimeoutMs);
+    this.handshakeDeadlines.set(key, deadline);
+    raw.once('close', () => {
+      this.raw.delete(raw);
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left <= 0) this.perAddress.delete(address);
+      else this.perAddress.set(address, left);
+      const timer = this.handshakeDeadlines.get(key);
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        this.handshakeDeadlines.delete(key);
+      }
+    });
+  }
+
+  /** The TLS handshake of this connection is over (done or failed): its IRP-LIM-1 deadline ends. */
+  private handshakeDone(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined }): void {
+    const key = `${socket.remoteAddress ?? '?'}|${socket.remotePort ?? 0}`;
+    const timer = this.handshakeDeadlines.get(key);
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      this.handshakeDeadlines.delete(key);
+    }
+  }
+
+  private serve(socket: tls.TLSSocket, maxLength: number, limits: IrpServerLimits, emit: (e: IrpEvent) => void): void {
     const remote = remoteOf(socket);
     this.sockets.add(socket);
     emit({ event: 'connection', remote });
-    const session = new Session();
+    const session = new Session(socket.remoteAddress ?? '?');
     const decoder = new FrameDecoder({ maxLength });
     let queue: Promise<void> = Promise.resolve();
     let queued = 0;
     let closing = false;
 
+    const finish = (): void => {
+      socket.end();
+      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+    };
     const send = (payload: Buffer): void => {
       if (!socket.destroyed) socket.write(encodeFrame(FrameType.Plaintext, payload));
     };
     const enqueue = (work: () => Promise<void>): void => {
       queued++;
       if (queued >= MAX_QUEUED_REQUESTS) socket.pause();
+      // A connection with thousands of requests queued (a Login flood, say) must not keep every
+      // other connection waiting (issue 13 §3): the loop turns every SLICE_MS of work.
       queue = queue
+        .then(yieldToOthers)
         .then(work)
         .catch((err: unknown) => {
           // operations.ts answers every protocol failure itself; reaching here is a stub bug.
@@ -154,7 +253,19 @@ export class IrpServer {
         });
     };
 
-    socket.setTimeout(IDLE_TIMEOUT_MS, () => socket.end());
+    // IRP-CONN-1: an idle connection is closed with a TLS close_notify; the client opens a new
+    // one when it needs it (IRP-CONN-2).
+    socket.setTimeout(limits.idleTimeoutMs, () => {
+      emit({ event: 'refused', remote, reason: `idle for ${limits.idleTimeoutMs} ms`, limit: 'idleTimeoutMs' });
+      finish();
+    });
+    // IRP-LIM-3: runs from the first byte of a frame until the frame is complete; unlike the idle
+    // timer, bytes arriving do not reset it.
+    let frameDeadline: NodeJS.Timeout | undefined;
+    const stopFrameDeadline = (): void => {
+      if (frameDeadline !== undefined) clearTimeout(frameDeadline);
+      frameDeadline = undefined;
+    };
     socket.on('data', (chunk: Buffer) => {
       if (closing) return;
       let frames;
@@ -162,13 +273,31 @@ export class IrpServer {
         frames = decoder.push(chunk);
       } catch (err) {
         closing = true;
+        stopFrameDeadline();
         socket.pause();
         enqueue(async () => {
           send(this.registry.framingError(err));
           emit({ event: 'refused', remote, reason: (err as Error).message });
-          socket.end();
+          finish();
         });
         return;
+      }
+      if (decoder.bufferedBytes === 0) stopFrameDeadline();
+      else if (frames.length > 0 || frameDeadline === undefined) {
+        // A new frame began in this chunk: its own deadline starts now.
+        stopFrameDeadline();
+        frameDeadline = setTimeout(() => {
+          frameDeadline = undefined;
+          if (closing) return;
+          closing = true;
+          socket.pause();
+          enqueue(async () => {
+            // IRP-FRAME-1's answer to a frame fault: bad_request without id, then close.
+            send(this.registry.framingError(new Error(`frame not complete within ${limits.frameTimeoutMs} ms`)));
+            emit({ event: 'refused', remote, reason: `frame not complete within ${limits.frameTimeoutMs} ms`, limit: 'frameTimeoutMs' });
+            finish();
+          });
+        }, limits.frameTimeoutMs);
       }
       for (const frame of frames) {
         enqueue(async () => {
@@ -178,17 +307,40 @@ export class IrpServer {
           send(answer.bytes);
           if (answer.close) {
             closing = true;
-            socket.end();
+            finish();
           }
         });
       }
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
+      stopFrameDeadline();
       this.sockets.delete(socket);
       emit({ event: 'closed', remote });
     });
   }
+}
+
+/** How long requests may run back to back before the stub lets the event loop turn. */
+const SLICE_MS = 2;
+let sliceStartedAt: number | undefined;
+
+/**
+ * Lets the event loop turn once requests have run for SLICE_MS since it last did, so that one
+ * connection with thousands of requests queued cannot keep the others waiting; below that, no
+ * cost (a yield per request cost pipelined look-ups a third of their rate).
+ */
+function yieldToOthers(): Promise<void> | undefined {
+  const now = performance.now();
+  if (sliceStartedAt === undefined) {
+    sliceStartedAt = now;
+    setImmediate(() => {
+      sliceStartedAt = undefined;
+    });
+    return undefined;
+  }
+  if (now - sliceStartedAt < SLICE_MS) return undefined;
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function remoteOf(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string {

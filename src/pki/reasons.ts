@@ -48,6 +48,11 @@ export const REASONS = {
   'path-too-long': { alert: 'bad_certificate', requirement: 'E2ED-CERT-21', summary: 'path longer than the maximum depth' },
   'bad-serial-number': { alert: 'bad_certificate', requirement: 'E2ED-CERT-22', summary: 'serialNumber zero, negative or longer than 20 octets' },
   revoked: { alert: 'certificate_revoked', requirement: 'E2ED-CERT-24', summary: 'certificate revoked' },
+  // E2ED-CERT-30: "unknown" is the registry's verified answer about a serial it never issued; a
+  // status that cannot be obtained is a local failure (the registry, or the way to it), not the
+  // peer's: internal_error (E2ED-ALERT-12), never certificate_revoked, which would say it is revoked.
+  'status-unknown': { alert: 'bad_certificate', requirement: 'E2ED-CERT-30', summary: 'the registry did not issue the leaf (status unknown)' },
+  'status-unavailable': { alert: 'internal_error', requirement: 'E2ED-CERT-30', summary: 'the status of the leaf could not be obtained' },
   'bad-revocation-data': { alert: 'certificate_revoked', requirement: 'E2ED-CERT-24', summary: 'revocation data (CRL) invalid, so status cannot be established' },
   'bad-key-identifier': { alert: 'bad_certificate', requirement: 'E2ED-CERT-26', summary: 'AKI/SKI missing or malformed (enforced by profile rfc5280 only)' },
 } as const satisfies Record<string, { alert: AlertName; requirement: string; summary: string }>;

@@ -41,6 +41,8 @@ export interface ValidationOptions {
   requireKeyEncipherment?: boolean; // E2ED-CERT-11
   maxDepth?: number; // default 8 including the anchor (E2ED-CERT-21)
   isRevoked?: (leaf: X509Certificate) => boolean; // E2ED-CERT-24 (status from IRP)
+  /** E2ED-CERT-24/30 with the registry's three answers and "no answer"; takes precedence over isRevoked. */
+  revocationStatus?: (leaf: X509Certificate) => RevocationStatus;
   profile?: 'e2ed' | 'rfc5280';
   /** At most this many intermediates that are not self-issued (x509-limbo's max_chain_depth). */
   maxIntermediates?: number;
@@ -51,6 +53,13 @@ export interface ValidationOptions {
   /** DER CRLs to check every non-anchor certificate of the path against (RFC 5280 6.3). */
   crls?: readonly Buffer[];
 }
+
+/**
+ * The status of a leaf as a UA knows it: a verified registry answer (IRP-STATUS-2), or
+ * `unavailable` when none could be obtained (registry unreachable, no answer in time, an answer
+ * that fails IRP-STATUS-5): E2ED-CERT-30.
+ */
+export type RevocationStatus = 'good' | 'revoked' | 'unknown' | 'unavailable';
 
 export type ValidationResult =
   | { ok: true; userId: string | undefined; leaf: X509Certificate; publicKey: KeyObject; path: X509Certificate[] }
@@ -753,8 +762,19 @@ function validateUnsafe(presented: readonly Buffer[], opts: ValidationOptions): 
     if (state.exhausted && state.best === undefined) return result(failure('path-building-limit', 'path building budget exhausted'));
     return result(state.best ?? failure('unknown-issuer', 'no path to a trust anchor'));
   }
-  // E2ED-CERT-24: "the leaf is not revoked according to IRP status".
-  if (opts.isRevoked !== undefined) {
+  // E2ED-CERT-24: "the leaf is not revoked according to IRP status"; E2ED-CERT-30: `unknown` is
+  // bad_certificate, a status that cannot be established fails closed with internal_error.
+  if (opts.revocationStatus !== undefined) {
+    let status: RevocationStatus;
+    try {
+      status = opts.revocationStatus(leaf.x509);
+    } catch {
+      status = 'unavailable';
+    }
+    if (status === 'revoked') return result(failure('revoked', 'leaf revoked according to the registry'));
+    if (status === 'unknown') return result(failure('status-unknown', 'the registry did not issue the leaf (status unknown)'));
+    if (status === 'unavailable') return result(failure('status-unavailable', 'the status of the leaf could not be obtained from the registry'));
+  } else if (opts.isRevoked !== undefined) {
     let revoked: boolean;
     try {
       revoked = opts.isRevoked(leaf.x509);

@@ -17,8 +17,8 @@ import { Connection, type EngineConfig, type Output, type PeerVerification } fro
 import { checkLengthPrefix, DEFAULT_MAX_FRAME_LENGTH, FRAME_HEADER_LENGTH, FrameType } from '../protocol/frame.js';
 import type { EngineEvent, ReceivedApplicationMessage } from '../protocol/handshake/events.js';
 import { seededRandom, systemRandom, type RandomSource } from '../protocol/random.js';
-import { validateChain } from '../pki/validator.js';
-import type { IrpClient } from '../irp/client.js';
+import { validateChain, type RevocationStatus } from '../pki/validator.js';
+import type { IrpClient, RegistryAvailability } from '../irp/client.js';
 import { serialOfCertificate } from '../irp/verify.js';
 import type { Bugs } from '../protocol/bugs.js';
 import { closeKindOf, engineEventToUa, type CloseKind, type EventSink, type Role, type UaEventBody } from './events.js';
@@ -61,8 +61,15 @@ export interface PeerRecord {
 export interface PeerDirectory {
   /** A verified look-up; throws when the registry does not know the user or the answer fails verification. */
   lookup(userId: string): Promise<PeerRecord>;
-  /** Whether the certificate with this serial (IRP's hex spelling, serialOfCertificate) is revoked, from a verified status answer. */
-  isRevoked(serialHex: string): Promise<boolean>;
+  /**
+   * The verified status of the certificate with this serial (IRP's hex spelling,
+   * serialOfCertificate); throws when no verified answer can be had (E2ED-CERT-30).
+   */
+  status?(serialHex: string): Promise<'good' | 'revoked' | 'unknown'>;
+  /** The older two-valued form, for directories without `status` (true: revoked, false: good). */
+  isRevoked?(serialHex: string): Promise<boolean>;
+  /** IRP-CONN-6: reports of the registry becoming unreachable and reachable again; returns a function that removes the listener. */
+  onAvailability?(listener: (a: RegistryAvailability) => void): () => void;
 }
 
 export interface UaIdentity {
@@ -202,20 +209,25 @@ const SEEDED_EPOCH_MS = Date.UTC(2026, 0, 1);
 /**
  * Revocation status per certificate serial, fetched asynchronously from the directory before the
  * (synchronous) chain validation runs, and reused for a short while ("revocation via IRP status
- * with a small cache"). A serial with no fresh verified answer counts as revoked: a UA that cannot
- * learn the status must not accept the certificate (E2ED-CERT-24).
+ * with a small cache"; IRP-STATUS-6 allows reusing a `good` answer). A serial with no fresh
+ * verified answer is `unavailable`: the UA refuses the certificate (fail closed, E2ED-CERT-30)
+ * with internal_error, not certificate_revoked: nobody said it is revoked. A failed fetch is not
+ * cached, so the next handshake asks again (the IRP client's back-off, IRP-CONN-5, decides whether
+ * that touches the network).
  */
 class StatusCache {
   /** Keyed by the leaf's DER (base64): a hit costs no certificate parse on the handshake path. */
-  private readonly entries = new Map<string, { revoked: boolean; fetchedAt: number }>();
+  private readonly entries = new Map<string, { status: Exclude<RevocationStatus, 'unavailable'>; fetchedAt: number }>();
   private static readonly MAX_ENTRIES = 256;
 
   constructor(
     private readonly directory: PeerDirectory,
     private readonly ttlMs: number,
+    /** How long a fetch may take: less than the handshake timer, so that a registry that does not answer is internal_error, not handshake_timeout (IRP-CONN-6). */
+    private readonly fetchDeadlineMs: number,
   ) {}
 
-  private fresh(key: string): { revoked: boolean } | undefined {
+  private fresh(key: string): { status: RevocationStatus } | undefined {
     const e = this.entries.get(key);
     return e !== undefined && Date.now() - e.fetchedAt < this.ttlMs ? e : undefined;
   }
@@ -235,16 +247,29 @@ class StatusCache {
 
   private async fetch(key: string, serial: string): Promise<void> {
     try {
-      const revoked = await this.directory.isRevoked(serial);
+      const d = this.directory;
+      if (!d.status && !d.isRevoked) throw new Error('the directory gives no certificate status');
+      const asked: Promise<'good' | 'revoked' | 'unknown'> = d.status
+        ? d.status(serial)
+        : d.isRevoked!(serial).then((revoked) => (revoked ? 'revoked' : 'good'));
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no status within ${this.fetchDeadlineMs} ms`)), this.fetchDeadlineMs);
+        timer.unref();
+      });
+      asked.catch(() => undefined); // a late failure after the deadline is nobody's concern
+      const status = await Promise.race([asked, deadline]).finally(() => clearTimeout(timer));
+      this.entries.delete(key);
       if (this.entries.size >= StatusCache.MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-      this.entries.set(key, { revoked, fetchedAt: Date.now() });
+      this.entries.set(key, { status, fetchedAt: Date.now() });
     } catch {
-      // No verified answer: isRevoked() below fails closed.
+      // No verified answer: status() below says `unavailable`, and the handshake fails closed.
+      this.entries.delete(key);
     }
   }
 
-  isRevoked(leaf: X509Certificate): boolean {
-    return this.fresh(leaf.raw.toString('base64'))?.revoked ?? true;
+  status(leaf: X509Certificate): RevocationStatus {
+    return this.fresh(leaf.raw.toString('base64'))?.status ?? 'unavailable';
   }
 }
 
@@ -272,12 +297,16 @@ class AnchoredLeaves {
   }
 }
 
-/** The reference UA's directory: verified IRP look-ups and verified status answers. */
+/**
+ * The reference UA's directory: verified IRP look-ups and verified status answers. The client
+ * reconnects on demand (IRP-CONN-2); its reports of the registry becoming unreachable and
+ * reachable again are passed on (IRP-CONN-6).
+ */
 export function irpDirectory(client: IrpClient): PeerDirectory {
   return {
     lookup: (userId) => client.lookup(userId),
-    // "unknown" (a serial the registry never issued) is not "good": fail closed.
-    isRevoked: async (serial) => (await client.status(serial)).status !== 'good',
+    status: async (serial) => (await client.status(serial)).status,
+    onAvailability: (listener) => client.onAvailability(listener),
   };
 }
 
@@ -300,6 +329,7 @@ export class UserAgent {
   private ended = false;
   /** The listener an aborted signal closed: close() still waits for it. */
   private serverClosing: Promise<void> | undefined;
+  private readonly stopAvailability: (() => void) | undefined;
 
   constructor(opts: UserAgentOptions) {
     this.opts = opts;
@@ -307,8 +337,17 @@ export class UserAgent {
     if (opts.signal?.aborted) this.abortAll();
     this.userId = opts.identity.userId;
     this.rng = opts.seed !== undefined ? seededRandom(opts.seed) : systemRandom;
-    this.statusCache = opts.directory ? new StatusCache(opts.directory, opts.statusCacheMs ?? 60_000) : undefined;
     this.anchoredLeaves = new AnchoredLeaves(opts.statusCacheMs ?? 60_000);
+    const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    this.statusCache = opts.directory
+      ? new StatusCache(opts.directory, opts.statusCacheMs ?? 60_000, Math.max(1, Math.floor(handshakeTimeoutMs / 2)))
+      : undefined;
+    // IRP-CONN-6: while the registry is unreachable every peer is refused (E2ED-CERT-30); the
+    // events say why, once when it happens and once when it is over.
+    this.stopAvailability = opts.directory?.onAvailability?.((a) => {
+      if (a.state === 'unreachable') this.emit({ event: 'registry_unreachable', registry: a.registry, reason: a.reason, retry_in_ms: a.retryInMs });
+      else this.emit({ event: 'registry_reachable', registry: a.registry, unreachable_for_ms: a.unreachableForMs });
+    });
     if (opts.keyLogFile !== undefined) {
       const isNew = !fs.existsSync(opts.keyLogFile);
       this.keyLogFd = fs.openSync(opts.keyLogFile, 'a', 0o600);
@@ -433,6 +472,7 @@ export class UserAgent {
     const closing = server ? new Promise<void>((resolve) => server.close(() => resolve())) : (this.serverClosing ?? Promise.resolve());
     await Promise.all([...this.connections].map((c) => c.close()));
     await closing;
+    this.stopAvailability?.();
     if (this.keyLogFd !== undefined) {
       fs.closeSync(this.keyLogFd);
       this.keyLogFd = undefined;
@@ -474,7 +514,7 @@ export class UserAgent {
         profile: 'e2ed',
         expectedUserId: ctx.expectedUserId,
         requireKeyEncipherment: ctx.requireKeyEncipherment,
-        isRevoked: statusCache ? (leaf) => statusCache.isRevoked(leaf) : undefined,
+        revocationStatus: statusCache ? (leaf) => statusCache.status(leaf) : undefined,
       });
       if (result.ok) {
         return { ok: true, userId: result.userId ?? ctx.expectedUserId ?? '', publicKey: result.publicKey };

@@ -17,6 +17,9 @@ export type UaEventBody =
   | { event: 'connection_refused'; remote: string; limit: 'connections' | 'handshakes'; max: number }
   | { event: 'registered'; user: string; address: string; port: number }
   | { event: 'looked_up'; peer: string; address: string; port: number }
+  /** IRP-CONN-6: the registry could not be reached; peers are refused until it can (E2ED-CERT-30). */
+  | { event: 'registry_unreachable'; registry: string; reason: string; retry_in_ms: number }
+  | { event: 'registry_reachable'; registry: string; unreachable_for_ms: number }
   | { event: 'handshake_started'; role: Role; remote: string; peer?: string }
   | { event: 'parameters_negotiated'; version: string; method: string; cipher: string }
   | { event: 'peer_verified'; peer: string }

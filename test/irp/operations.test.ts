@@ -43,7 +43,7 @@ t.test('a look-up answer is signed once, at registration, and served as-is', asy
     const record = state.records['alice@example.com']!;
     const signature = Buffer.from(record.signature, 'base64');
     signature[signature.length - 1] ^= 1;
-    record.signature = signature.toString('base64');
+    return [{ kind: 'record', key: 'alice@example.com', record: { ...record, signature: signature.toString('base64') } }];
   });
   await t.rejects(reader.lookup('alice@example.com'), { code: 'bad_signature' });
 });

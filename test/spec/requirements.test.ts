@@ -19,7 +19,7 @@ const AREAS = [
   'E2ED-FRAME', 'E2ED-XML', 'E2ED-HS', 'E2ED-VER', 'E2ED-KS', 'E2ED-REC', 'E2ED-CERT', 'E2ED-ID',
   'E2ED-ALERT', 'E2ED-APP', 'E2ED-LIM', 'E2ED-KEYLOG',
   'IRP-FRAME', 'IRP-TLS', 'IRP-CAP', 'IRP-LOGIN', 'IRP-ENROLL', 'IRP-AUTH', 'IRP-REG', 'IRP-LOOKUP',
-  'IRP-CA', 'IRP-REVOKE', 'IRP-STATUS', 'IRP-DISC',
+  'IRP-CA', 'IRP-REVOKE', 'IRP-STATUS', 'IRP-DISC', 'IRP-CONN', 'IRP-LIM',
 ];
 
 // The certificate-profile ids are fixed by the project (PKI code and defect catalogue cite them).
