@@ -82,7 +82,7 @@ export const FAULT_ALERTS = {
   'id.fromNotCertificate': { alert: 'identity_mismatch', requirements: ['E2ED-ID-5', 'E2ED-CERT-14'] },
   'id.responderFrom': { alert: 'identity_mismatch', requirements: ['E2ED-ID-6'] },
   'id.responderTo': { alert: 'identity_mismatch', requirements: ['E2ED-ID-7'] },
-  'cert.statusUnavailable': { alert: 'certificate_revoked', requirements: ['E2ED-CERT-30', 'E2ED-CERT-24'] },
+  'cert.statusUnavailable': { alert: 'internal_error', requirements: ['E2ED-CERT-30'] },
   'cert.outsideValidity': { alert: 'certificate_expired', requirements: ['E2ED-CERT-2', 'E2ED-CERT-27'] },
   'cert.statusUnknown': { alert: 'bad_certificate', requirements: ['E2ED-CERT-30'] },
   'cert.untrustedRoot': { alert: 'unknown_ca', requirements: ['E2ED-CERT-3', 'E2ED-CERT-29'] },
