@@ -100,6 +100,13 @@ interface RegistrySigner {
 }
 
 export class Registry {
+  /**
+   * Certificates the domain CA issued outside enrolment (the test PKI's defect catalogue), whose
+   * status the bench tells the registry so that an implementation under test that asks it gets
+   * the case's answer (`revoked` for the revoked defect, `good` otherwise), as a real domain's
+   * registry would for every certificate its CA issued. In memory only; never on the wire.
+   */
+  readonly vouched = new Map<string, 'good' | 'revoked'>();
   lies: RegistryLies;
   private readonly pki: TestPki;
   private readonly store: RegistryStore;
@@ -516,7 +523,8 @@ export class Registry {
     const issued = this.store.state.certificates[serial];
     // IRP-STATUS-2: "good (issued by the registry and not revoked)": revocation only, as in OCSP;
     // an expired certificate is still good here, and its expiry the relying party's check.
-    let status: CertificateStatus = issued === undefined ? 'unknown' : issued.revoked ? 'revoked' : 'good';
+    const vouched = this.vouched.get(serial.toLowerCase());
+    let status: CertificateStatus = issued !== undefined ? (issued.revoked ? 'revoked' : 'good') : vouched !== undefined ? vouched : 'unknown';
     if (this.lies.revokedStatus) status = 'revoked';
     // IRP-STATUS-2/3: the requester's serial and nonce, the time of the answer, signed each time
     // (the nonce makes every answer unique).

@@ -147,6 +147,11 @@ export class IrpServer {
     return this.registry.lies;
   }
 
+  /** Tells the registry the status of a certificate its CA issued outside enrolment (serial in IRP's hex spelling). */
+  vouchFor(serialHex: string, status: 'good' | 'revoked'): void {
+    this.registry.vouched.set(serialHex.toLowerCase(), status);
+  }
+
   /** Replaces the adversarial settings; `{}` makes the registry honest again. Applies to the next answer. */
   setLies(lies: RegistryLies): void {
     this.registry.lies = { ...lies };

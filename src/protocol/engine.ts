@@ -184,6 +184,10 @@ export class Connection {
           // further frame of that connection"; likewise after close_notify (E2ED-ALERT-7).
           if (this.isClosed()) return;
         }
+        // E2ED-FRAME-6: frames that arrive in one read are processed as if each had arrived alone,
+        // so a framing fault behind good frames of the same read is raised now, not on the next read
+        // (which a peer that waits for our answer never sends).
+        this.decoder.throwIfFailed();
       },
       { peerDriven: true },
     );

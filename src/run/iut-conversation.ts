@@ -11,7 +11,10 @@
 //   own keys prove the IUT's.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { caseTime } from '../pki/defects.js';
+import { X509Certificate } from 'node:crypto';
+import { caseTime, type DefectCase } from '../pki/defects.js';
+import { serialOfCertificate } from '../irp/verify.js';
+import type { RunEnvironment } from './environment.js';
 import { HandshakeFailedError, irpDirectory, UserAgent, type UaConnection } from '../ua/agent.js';
 import { parseBugs } from '../protocol/bugs.js';
 import { parseKeyLog, type KeyLogEntry } from '../protocol/keylog.js';
@@ -176,6 +179,7 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
     trustAnchors: facingDefect ? facingDefect.anchors : iutParty.identity.trustAnchors,
   });
 
+  if (facingDefect) vouchForDefectLeaf(env, facingDefect);
   const endpoint = iut.endpoint;
   const iutUserId = endpoint ? endpoint.userId : iutParty.identity.userId;
   const ref = new UserAgent({
@@ -500,4 +504,22 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
     }
     await ref.close().catch(() => undefined);
   }
+}
+
+/**
+ * An implementation under test asks the run's registry for the status of the defect holder's leaf
+ * (E2ED-CERT-24): the registry answers as the domain's registry would for a certificate its CA
+ * issued, `revoked` for the case's revoked serials and `good` otherwise, so that the verdict rests
+ * on the defect the case is about (the in-process reference gets the same answers from a static
+ * directory).
+ */
+function vouchForDefectLeaf(env: RunEnvironment, defect: DefectCase): void {
+  let serial: string;
+  try {
+    serial = serialOfCertificate(new X509Certificate(defect.chain[0]!));
+  } catch {
+    return; // an unparseable leaf is refused before any status question
+  }
+  const revoked = (defect.revokedSerials ?? []).some((s) => s.toLowerCase() === serial.toLowerCase());
+  env.stub.vouchFor(serial, revoked ? 'revoked' : 'good');
 }

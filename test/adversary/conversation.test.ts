@@ -99,7 +99,7 @@ t.test('the sanity conversation fails against a peer that is not there, and the 
 
 t.test('a known defect of the reference: a skip while the case fails, a failure once it passes, judged as usual for another implementation', async (t) => {
   const all = adversaryCases(SUITES_DIR, readFileSync(path.join(REPO_ROOT, 'docs', 'spec.md'), 'utf8'));
-  const known = all.find((c) => c.id === 'records.responder.aes.shorter-than-tag')!;
+  const known = all.find((c) => c.id === 'syntax.responder.KeyUpdate.request.empty')!;
   const ev = (m: string[]) => ({ requirements: [], expected: '', mismatches: m });
   const ctx = { env, slot: env.slots[0]!, seed: 'known/x', signal: AbortSignal.timeout(8000) };
   const stillFails = await runAdversaryCase(known, known.action as never, ctx, ev);

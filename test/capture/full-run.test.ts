@@ -100,6 +100,7 @@ const VISIBLE_KNOBS: Record<string, string[]> = Object.fromEntries([
   ['hello.keyShareOffCurve', ['E2ED-KS-8', 'E2ED-KS-9']],
   ['hello.selectUnofferedCipher', ['E2ED-HS-24']],
   ['hello.selectUnofferedMethod', ['E2ED-HS-24']],
+  ['keyUpdate.misspellRequest', ['E2ED-REC-11']],
 ]);
 
 t.test('pcap check: no violation between conforming UAs; the knob\'s requirement on each knob case', async (t) => {

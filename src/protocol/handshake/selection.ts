@@ -114,12 +114,13 @@ export function checkResponderSelection(
   sel: ResponderSelection,
   opts: { ignoreDowngradeSentinel?: boolean } = {},
 ): { version: Version; method: MethodName; cipher: CipherName } {
-  // E2ED-HS-23: "the selected version is one it supports (else protocol_version) and ... it
-  // offered it (else illegal_parameter)".
-  if (!isVersion(sel.version) || !supported.includes(sel.version)) {
+  // E2ED-HS-23: "a registered version (1.0 or 0.9) that the initiator does not support is
+  // protocol_version; any other version it did not offer (including unregistered ones such as
+  // 2.0) is illegal_parameter".
+  if (isVersion(sel.version) && !supported.includes(sel.version)) {
     throw peerIncompatible('protocol_version', `responder selected version ${sel.version}, which is not supported here`, 'E2ED-HS-23');
   }
-  if (!offer.versions.includes(sel.version)) {
+  if (!isVersion(sel.version) || !offer.versions.includes(sel.version)) {
     throw peerMisbehaved('illegal_parameter', `responder selected version ${sel.version}, which was not offered`, 'E2ED-HS-23');
   }
   // E2ED-VER-5: "An initiator that supports 1.0 and receives a Hello_R selecting 0.9 whose
