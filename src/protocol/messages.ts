@@ -485,7 +485,12 @@ function decodeIdOnly(root: XmlElement, kind: 'Receipt' | 'Ping' | 'Pong', later
 function decodeKeyUpdate(root: XmlElement, later: LaterFaults): KeyUpdate {
   // E2ED-REC-11: "another value is illegal_parameter, a missing one decode_error", as
   // E2ED-XML-16 says of any enumeration value outside its set.
-  const request = checkEnum(requiredAttribute(root, 'request'), ['true', 'false'] as const, 'KeyUpdate request', 'E2ED-REC-11', later);
+  // Any other value, empty or not a token included: E2ED-XML-27's token syntax covers names in
+  // offer lists, methods, ciphers and algorithms, not this attribute.
+  const request = requiredAttribute(root, 'request');
+  if (request !== 'true' && request !== 'false') {
+    later.note(illegalParameter('KeyUpdate request must be one of true, false', 'E2ED-REC-11'));
+  }
   requireNoText(root);
   collectChildren(root, NO_CHILDREN, later);
   return { kind: 'KeyUpdate', request: request === 'true' };

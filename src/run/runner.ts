@@ -2,10 +2,12 @@
 // cites an unknown requirement id), builds the run's environment from the seed, runs the selected
 // cases with bounded concurrency and a per-case timeout, and returns the results in catalogue order.
 //
-// Determinism: worker w runs the cases whose position in the selection is w modulo the
-// concurrency, always with the same slot of users, and every UA is seeded from the run's seed and
-// the case id; so a seed gives the same verdicts and the same `cases` run after run. Timings are
+// Determinism: worker w runs the cases whose id hashes to w modulo the concurrency, always with
+// the same slot of users, and every UA is seeded from the run's seed and the case id; so a seed
+// gives the same verdicts and the same `cases` run after run, and a case observes the same bytes
+// whichever other cases are selected or sharded with it. Timings are
 // kept apart (RunReport.timings).
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadRequirements, type Requirement } from '../spec/requirements.js';
@@ -110,8 +112,9 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunReport> 
       iutInfo = await runIutCases({ iut: opts.iut, plan: iutSelection, env, seed, concurrency, results, durations, onResult: opts.onResult,
         run: (spec, slot, workRoot) => runCase(spec, { env, slot, seed, timeoutMs, byId, vectorsDir: opts.vectorsDir ?? VECTORS_DIR, iut: opts.iut, workRoot, interrupt: opts.signal, captures: opts.captures ?? 'none', runDir: opts.runDir }) });
     } else await Promise.all(
-      Array.from({ length: Math.min(concurrency, selected.length) }, async (_, w) => {
-        for (let i = w; i < selected.length && !opts.signal?.aborted; i += concurrency) {
+      Array.from({ length: concurrency }, async (_, w) => {
+        for (const i of workerShare(selected, w, concurrency)) {
+          if (opts.signal?.aborted) break;
           const spec = selected[i]!;
           const t0 = Date.now();
           const result = await runCase(spec, { env, slot: env?.slots[w], seed, timeoutMs, byId, vectorsDir: opts.vectorsDir ?? VECTORS_DIR, interrupt: opts.signal, captures: opts.captures ?? 'none', runDir: opts.runDir });
@@ -135,6 +138,23 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunReport> 
   if (opts.shard) report.shard = { index: opts.shard.index, count: opts.shard.count };
   if (interrupted) report.interrupted = true;
   return report;
+}
+
+/**
+ * The positions of the cases worker `w` runs, in catalogue order. A case's worker, and so its slot
+ * of users (their certificates, whose sizes show in what a case observes), follows from its id
+ * alone: the same case observes the same bytes whatever else is selected or sharded with it.
+ */
+function workerShare(selected: readonly CaseSpec[], w: number, concurrency: number): number[] {
+  const share: number[] = [];
+  selected.forEach((c, i) => {
+    if (slotOfCase(c.id, concurrency) === w) share.push(i);
+  });
+  return share;
+}
+
+function slotOfCase(id: string, concurrency: number): number {
+  return createHash('sha256').update(id).digest().readUInt32BE(0) % concurrency;
 }
 
 interface CaseContext {

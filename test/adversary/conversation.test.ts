@@ -99,10 +99,14 @@ t.test('the sanity conversation fails against a peer that is not there, and the 
 
 t.test('a known defect of the reference: a skip while the case fails, a failure once it passes, judged as usual for another implementation', async (t) => {
   const all = adversaryCases(SUITES_DIR, readFileSync(path.join(REPO_ROOT, 'docs', 'spec.md'), 'utf8'));
-  const known = all.find((c) => c.id === 'syntax.responder.KeyUpdate.request.empty')!;
+  // A reference defect made to order: the reference that skips its identity check (a knob) still
+  // carries the reference's name, and the case it fails is marked as its known defect.
+  const failing = all.find((c) => c.id === 'reflection.responder.from-not-certificate')!;
+  const known = { ...failing, action: { ...(failing.action as object), knownDefect: 'made to order: validation.skipIdentityCheck' } } as typeof failing;
+  const defective = referenceImplementation({ knobs: ['validation.skipIdentityCheck'] });
   const ev = (m: string[]) => ({ requirements: [], expected: '', mismatches: m });
   const ctx = { env, slot: env.slots[0]!, seed: 'known/x', signal: AbortSignal.timeout(8000) };
-  const stillFails = await runAdversaryCase(known, known.action as never, ctx, ev);
+  const stillFails = await runAdversaryCase(known, known.action as never, { ...ctx, iut: defective }, ev);
   t.equal(stillFails.verdict, 'skip');
   t.match(stillFails.reason, /known defect of the reference: .*still fails/);
   const passing = all.find((c) => c.id === 'records.responder.aes.wrong-tag')!;
@@ -110,7 +114,7 @@ t.test('a known defect of the reference: a skip while the case fails, a failure 
   const now = await runAdversaryCase(fixed, fixed.action as never, ctx, ev);
   t.equal(now.verdict, 'fail');
   t.match(now.reason, /no longer fails this case/);
-  const other = await runAdversaryCase(known, known.action as never, { ...ctx, iut: referenceImplementation({ name: 'another implementation' }) }, ev);
+  const other = await runAdversaryCase(known, known.action as never, { ...ctx, iut: referenceImplementation({ name: 'another implementation', knobs: ['validation.skipIdentityCheck'] }) }, ev);
   t.equal(other.verdict, 'fail', 'judged as usual: the defect is the reference\'s');
 });
 

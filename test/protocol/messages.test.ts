@@ -353,7 +353,9 @@ t.test('KeyUpdate request other than true/false is illegal_parameter, a missing 
   t.equal(alertOf(`<KeyUpdate ${NS} request="yes"/>`), 'illegal_parameter');
   t.equal(alertOf(`<KeyUpdate ${NS} request="TRUE"/>`), 'illegal_parameter');
   t.equal(alertOf(`<KeyUpdate ${NS} request="1"/>`), 'illegal_parameter');
-  t.equal(alertOf(`<KeyUpdate ${NS} request="not a token"/>`), 'decode_error', 'not even a token: syntax');
+  // E2ED-REC-11: "another value is illegal_parameter", a token or not (E2ED-XML-27 covers names, not this attribute).
+  t.equal(alertOf(`<KeyUpdate ${NS} request="not a token"/>`), 'illegal_parameter', 'not even a token: still another value');
+  t.equal(alertOf(`<KeyUpdate ${NS} request=""/>`), 'illegal_parameter', 'empty: another value');
   t.equal(alertOf(`<KeyUpdate ${NS}/>`), 'decode_error');
 });
 

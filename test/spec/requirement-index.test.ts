@@ -35,7 +35,7 @@ t.test('a case added to suites/ or a requirement added to the spec makes Appendi
   interop.checkCases[0].requirements.push('E2ED-FRAME-5');
   writeFileSync(path.join(dir, 'interop.json'), JSON.stringify(interop));
   t.match(staleRequirementIndex(spec, dir), /stale/);
-  t.match(expectedRequirementIndex(spec, dir), new RegExp(`\\| E2ED-FRAME-5 \\|.*\\| \`${interop.checkCases[0].id.replace(/\./g, '\\.')}\` \\|`));
+  t.match(expectedRequirementIndex(spec, dir), new RegExp(`\\| E2ED-FRAME-5 \\|[^\\n]*\`${interop.checkCases[0].id.replace(/\./g, '\\.')}\``));
   const added = spec.replace('- **E2ED-FRAME-10** SHOULD:', '- **E2ED-FRAME-11** MAY: A receiver MAY count frames.\n- **E2ED-FRAME-10** SHOULD:');
   t.match(staleRequirementIndex(added), /stale/);
 });

@@ -1,5 +1,5 @@
-// One adversary case as the runner sees it: the family's sanity conversation first (once per run
-// and family: when it fails, the family's cases are skipped as "implementation unreachable", not
+// One adversary case as the runner sees it: the family's sanity conversation first (once per run,
+// family and slot of users: when it fails, the family's cases are skipped as "implementation unreachable", not
 // failed one by one), then the script against the implementation, judged by its expectations.
 import type { ImplementationUnderTest } from '../../iut/door.js';
 import type { RunEnvironment, Slot } from '../environment.js';
@@ -45,13 +45,16 @@ export interface AdversaryCaseContext {
 function sanityBefore(family: string, ctx: AdversaryCaseContext, iut: ImplementationUnderTest): Promise<AdversaryRecord> {
   let memo = sanityOfRun.get(ctx.env);
   if (!memo) sanityOfRun.set(ctx.env, (memo = new Map()));
-  let p = memo.get(`${iut.name}/${family}`);
+  // Once per slot of users: the conversation's bytes (certificate sizes among them) then depend on
+  // the slot, which follows from the case id, and not on which case of the family came first.
+  const key = `${iut.name}/${family}/${ctx.slot.index}`;
+  let p = memo.get(key);
   if (!p) {
     // Its own clock: the sanity conversation must not inherit the first case's timeout.
     p = runAdversaryScript(sanityScript('initiator'), { env: ctx.env, slot: ctx.slot, seed: `${ctx.seed.split('/')[0]}/${family}.sanity.before`, signal: AbortSignal.timeout(5000), iut }).catch(
       (err: unknown): AdversaryRecord => ({ mismatch: `the implementation could not be brought up: ${(err as Error).message}`, log: [] }),
     );
-    memo.set(`${iut.name}/${family}`, p);
+    memo.set(key, p);
   }
   return p;
 }
