@@ -5,6 +5,8 @@ import path from 'node:path';
 import { LIE_KINDS, LIE_SYNTAX, LieSyntaxError, parseLie, type RegistryLies } from '../irp/adversary.js';
 import {
   ConfigError,
+  DEFAULT_IRP_LIMITS,
+  type IrpServerLimits,
   IRP_DEFAULT_PORT,
   parseAccount,
   parseAccountsFile,
@@ -29,7 +31,23 @@ interface ServeOptions {
   usersFile?: string;
   caOut?: string;
   lie: string[];
+  limit: string[];
   jsonEvents?: boolean;
+}
+
+/**
+ * `--limit NAME=VALUE`: one of the stub's limits (docs/spec.md 14.14, 14.15), a positive whole
+ * number, checked when parsed so that a typo starts nothing.
+ */
+export function parseLimit(text: string, into: Partial<IrpServerLimits>): Partial<IrpServerLimits> {
+  const m = /^([A-Za-z]+)=([0-9]+)$/.exec(text);
+  const names = Object.keys(DEFAULT_IRP_LIMITS) as (keyof IrpServerLimits)[];
+  if (!m) throw new UsageError(`--limit takes NAME=VALUE with a whole number, got "${text}"; the names are ${names.join(', ')}.`);
+  const name = m[1] as keyof IrpServerLimits;
+  if (!names.includes(name)) throw new UsageError(`--limit: there is no limit "${m[1]}"; the names are ${names.join(', ')}.`);
+  const value = Number(m[2]);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new UsageError(`--limit ${name} must be a positive whole number, got "${m[2]}".`);
+  return { ...into, [name]: value };
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -57,6 +75,7 @@ function describeEvent(e: IrpEvent): string | null {
 async function serve(opts: ServeOptions): Promise<void> {
   const accounts: IrpAccount[] = [];
   let lies: RegistryLies = {};
+  let limits: Partial<IrpServerLimits> = {};
   try {
     for (const text of opts.user) accounts.push(parseAccount(text));
     for (const name of [opts.users, opts.usersFile]) {
@@ -65,6 +84,7 @@ async function serve(opts: ServeOptions): Promise<void> {
       accounts.push(...parseAccountsFile(text, name === '-' ? 'standard input' : path.resolve(name)));
     }
     for (const text of opts.lie) lies = parseLie(text, lies);
+    for (const text of opts.limit) limits = parseLimit(text, limits);
   } catch (err) {
     if (err instanceof ConfigError || err instanceof LieSyntaxError) throw new UsageError(err.message);
     throw err;
@@ -82,6 +102,7 @@ async function serve(opts: ServeOptions): Promise<void> {
       dataDir,
       accounts,
       lies,
+      limits,
       onEvent: (e) => {
         if (opts.jsonEvents) return print(JSON.stringify(e));
         const line = describeEvent(e);
@@ -138,6 +159,7 @@ export function registerIrpCommands(program: Command): void {
     .option('--users <file>', 'the same as --users-file (kept for existing scripts)')
     .option('--ca-out <file>', 'write the root CA certificate (PEM) a client must trust')
     .option('--lie <kind>', `adversarial setting (repeatable): ${LIE_KINDS.map((k) => LIE_SYNTAX[k]).join(', ')}`, collect, [])
+    .option('--limit <name=value>', `change one of the stub's limits (repeatable; docs/spec.md 14.14, 14.15): ${Object.entries(DEFAULT_IRP_LIMITS).map(([k, v]) => `${k} (default ${v})`).join(', ')}`, collect, [])
     .option('--json-events', 'print one JSON object per event on stdout instead of text')
     .action(serve);
 }

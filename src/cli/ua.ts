@@ -18,6 +18,8 @@ import { DEFAULT_MAX_FRAME_LENGTH } from '../protocol/frame.js';
 import {
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_HANDSHAKES,
   E2ED_PORT,
   HandshakeFailedError,
   irpDirectory,
@@ -182,6 +184,8 @@ export interface AgentCliOptions {
   handshakeTimeout?: number;
   idleTimeout?: number;
   maxFrame?: number;
+  maxConnections?: number;
+  maxHandshakes?: number;
   method?: string[];
   cipher?: string[];
   legacy?: boolean;
@@ -225,6 +229,8 @@ async function openSession(opts: AgentCliOptions, io: CliIo, eventsToStdout: boo
     handshakeTimeoutMs: opts.handshakeTimeout,
     idleTimeoutMs: opts.idleTimeout,
     maxFrameLength: opts.maxFrame,
+    maxConnections: opts.maxConnections,
+    maxHandshakes: opts.maxHandshakes,
     methods: opts.method,
     ciphers: opts.cipher,
     versions: opts.legacy ? ['1.0', '0.9'] : undefined,
@@ -252,7 +258,9 @@ function addAgentOptions(cmd: Command): Command {
     .option('--legacy', 'also offer and accept version 0.9')
     .option('--handshake-timeout <MS>', `handshake timeout in ms (default ${DEFAULT_HANDSHAKE_TIMEOUT_MS})`, parseWholeNumber)
     .option('--idle-timeout <MS>', `idle timeout in ms (default ${DEFAULT_IDLE_TIMEOUT_MS})`, parseWholeNumber)
-    .option('--max-frame <BYTES>', `frame length limit (default ${DEFAULT_MAX_FRAME_LENGTH})`, parseWholeNumber);
+    .option('--max-frame <BYTES>', `frame length limit (default ${DEFAULT_MAX_FRAME_LENGTH})`, parseWholeNumber)
+    .option('--max-connections <N>', `incoming connections kept at once, more are closed unread (E2ED-LIM-8; default ${DEFAULT_MAX_CONNECTIONS})`, parseWholeNumber)
+    .option('--max-handshakes <N>', `incoming connections not yet Connected at once (E2ED-LIM-8; default ${DEFAULT_MAX_HANDSHAKES})`, parseWholeNumber);
 }
 
 /** `--list-bugs` is accepted by every agent command; it prints the catalogue and ends the command. */

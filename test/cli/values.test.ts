@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseHostPort } from '../../src/ua/identity-store.js';
+import { parseLimit } from '../../src/cli/irp.js';
 import { sixbench } from './sixbench.js';
 
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sixbench-values-'));
@@ -107,4 +108,27 @@ t.test('irp serve --users-file: accounts from a file; a missing one is named', a
   const r = await serving;
   t.equal(r.exitCode, 0);
   t.match(r.stdout, /2 password account\(s\)/);
+});
+
+t.test('irp serve --limit takes a known limit and a positive whole number, checked before anything starts', async (t) => {
+  for (const [arg, message] of [
+    ['nope=1', /--limit: there is no limit "nope"; the names are handshakeTimeoutMs, /],
+    ['maxConnections=0', /--limit maxConnections must be a positive whole number, got "0"/],
+    ['maxConnections', /--limit takes NAME=VALUE with a whole number, got "maxConnections"/],
+  ] as const) {
+    const r = await sixbench(['irp', 'serve', '--port', '0', '--limit', arg]);
+    t.equal(r.exitCode, 2, `--limit ${arg}: exit 2`);
+    t.match(r.stderr, message, `--limit ${arg}: names the problem`);
+    t.equal(r.stdout, '', 'nothing started');
+  }
+});
+
+t.test('ua listen --max-connections / --max-handshakes are checked when parsed', async (t) => {
+  const r = await sixbench(['ua', 'listen', '--dir', nowhere, '--max-connections', 'many']);
+  t.equal(r.exitCode, 2);
+  t.match(r.stderr, /option '--max-connections <N>' argument 'many' is invalid/);
+});
+
+t.test('--limit values reach the stub options, several at once', async (t) => {
+  t.same(parseLimit('frameTimeoutMs=5000', parseLimit('maxConnections=8', {})), { maxConnections: 8, frameTimeoutMs: 5000 });
 });
