@@ -36,10 +36,31 @@ export interface ConversationRecord {
 }
 
 /** The case ran out of time while waiting: `waitingFor` says on what. */
-class Aborted extends Error {
+export class Aborted extends Error {
   constructor(readonly waitingFor: string) {
     super(`timed out waiting for ${waitingFor}`);
   }
+}
+
+/**
+ * Resolves when `done()` holds, re-checked each time a listener of `listeners` is called (on every
+ * event of either side); rejects with Aborted when the case's signal fires first.
+ */
+export function waitUntil(listeners: Set<() => void>, signal: AbortSignal, waitingFor: string, done: () => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      if (signal.aborted) {
+        listeners.delete(check);
+        reject(new Aborted(waitingFor));
+      } else if (done()) {
+        listeners.delete(check);
+        resolve();
+      }
+    };
+    listeners.add(check);
+    signal.addEventListener('abort', check, { once: true });
+    check();
+  });
 }
 
 /** One side: its observation, built from its UA's events, and its connection once known. */
@@ -241,21 +262,7 @@ export async function runConversation(conv: Conversation, ctx: ConversationConte
   agents.responder.onConnection((c) => watch.responder.watch(c));
 
   /** Resolves when `done()` holds, re-checked on every event of either side. */
-  const until = (waitingFor: string, done: () => boolean): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const check = (): void => {
-        if (ctx.signal.aborted) {
-          listeners.delete(check);
-          reject(new Aborted(waitingFor));
-        } else if (done()) {
-          listeners.delete(check);
-          resolve();
-        }
-      };
-      listeners.add(check);
-      ctx.signal.addEventListener('abort', check, { once: true });
-      check();
-    });
+  const until = (waitingFor: string, done: () => boolean): Promise<void> => waitUntil(listeners, ctx.signal, waitingFor, done);
   /** `p`, or Aborted once the case's time is up: for waits that no UA event ends (set-up, the initiator's attempt). */
   const orAbort = <T>(waitingFor: string, p: Promise<T>): Promise<T> => {
     p.catch(() => undefined);

@@ -21,7 +21,7 @@ import { parseKeyLog, type KeyLogEntry } from '../protocol/keylog.js';
 import type { ImplementationUnderTest, IutDiagnostics, IutExit, IutInstance, IutStartRequest } from '../iut/door.js';
 import { IutStartError } from '../iut/errors.js';
 import { issueCredentials, pemOf } from '../iut/credentials.js';
-import { describeStep, partyFor, SideWatch, staticDirectory, type ConversationContext } from './conversation.js';
+import { Aborted, describeStep, partyFor, SideWatch, staticDirectory, waitUntil, type ConversationContext } from './conversation.js';
 import { judgeConversation } from './judge.js';
 import { openLoggedRecords } from './iut-keys.js';
 import { recordingRelay, type RecordingRelay } from './relay.js';
@@ -62,12 +62,6 @@ export interface IutConversationRecord {
 
 /** How long the IUT's own report of the end may lag behind the reference's. */
 export const IUT_EVENT_GRACE_MS = 1000;
-
-class Aborted extends Error {
-  constructor(readonly waitingFor: string) {
-    super(`timed out waiting for ${waitingFor}`);
-  }
-}
 
 /** Steps the IUT takes in this conversation (those need level 3, or its own script). */
 export function iutSteps(conv: Conversation, iutSide: Side): Step[] {
@@ -238,21 +232,7 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
   const iutConnected = (): boolean => (level >= 2 ? watch[iutSide].obs.connected : watch[refSide].obs.connected);
   const anyClosed = (): boolean => watch[refSide].closed || iutClosed();
 
-  const until = (waitingFor: string, done: () => boolean): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const check = (): void => {
-        if (ctx.signal.aborted) {
-          listeners.delete(check);
-          reject(new Aborted(waitingFor));
-        } else if (done()) {
-          listeners.delete(check);
-          resolve();
-        }
-      };
-      listeners.add(check);
-      ctx.signal.addEventListener('abort', check, { once: true });
-      check();
-    });
+  const until = (waitingFor: string, done: () => boolean): Promise<void> => waitUntil(listeners, ctx.signal, waitingFor, done);
   /**
    * Both ends, where the reference's end is known at once and the IUT's comes as an event from
    * another process: once the reference has ended, the IUT's `closed` event gets a bounded grace;

@@ -1,41 +1,15 @@
 // `sixbench run` at the command line: usage errors exit 2 with one clear sentence, a run writes
 // DIR/run-<seed>.json and ends with the closing line, --json prints the report, exit 0 when all pass.
 import t from 'tap';
-import { Command } from 'commander';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { registerRunCommand } from '../../src/cli/run.js';
-import { runMain } from '../../src/cli/run-main.js';
+import { sixbenchWith, type Outcome } from '../helpers/cli.js';
 import type { RunReport } from '../../src/run/report.js';
 
-interface Outcome {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function sixbench(args: string[]): Promise<Outcome> {
-  const program = new Command().name('sixbench');
-  registerRunCommand(program);
-  program.configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
-  let stdout = '';
-  let stderr = '';
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  const previous = process.exitCode;
-  process.exitCode = undefined;
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    await runMain(program, ['node', 'sixbench', 'run', ...args]);
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-  const exitCode = Number(process.exitCode ?? 0);
-  process.exitCode = previous;
-  return { exitCode, stdout, stderr };
+function sixbench(args: string[]): Promise<Outcome> {
+  return sixbenchWith([registerRunCommand], ['run', ...args]);
 }
 
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sixbench-run-'));

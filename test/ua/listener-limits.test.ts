@@ -5,11 +5,10 @@
 // Loopback only; every wait is bounded by an event or a short timer.
 import t, { type Test } from 'tap';
 import net from 'node:net';
-import { createTestPki, type TestPki } from '../../src/pki/ca.js';
-import { Connection } from '../../src/protocol/engine.js';
+import { probeHello } from '../../src/bench/listener.js';
+import { createTestPki } from '../../src/pki/ca.js';
 import { encodeFrame, FrameDecoder, FrameType } from '../../src/protocol/frame.js';
 import { decodeE2ed } from '../../src/protocol/messages.js';
-import { seededRandom } from '../../src/protocol/random.js';
 import { HandshakeFailedError, UserAgent, type PeerDirectory, type UaConnection, type UaTimer, type UaTimers, type UserAgentOptions } from '../../src/ua/agent.js';
 import type { UaEvent } from '../../src/ua/events.js';
 
@@ -61,20 +60,8 @@ function alice(t: Test, extra: Partial<UserAgentOptions> = {}): UserAgent {
   return ua;
 }
 
-/** The Hello_I a correct initiator with this chain sends to bob. */
-function helloI(from: TestPki, chain?: Buffer[]): Buffer {
-  const u = from.user('alice@example.com');
-  const c = new Connection({
-    role: 'initiator',
-    userId: u.userId,
-    certificateChain: chain ?? u.chain,
-    privateKey: u.privateKey,
-    peerUserId: 'bob@example.com',
-    verifyPeer: () => ({ ok: false, alert: 'bad_certificate', reason: 'this test never reads Hello_R' }),
-    rng: seededRandom('listener limits hello'),
-  });
-  return Buffer.concat(c.start().frames);
-}
+/** The Hello_I a correct initiator with this chain sends to bob (the bench's probe builds the same). */
+const helloI = probeHello;
 
 /** A raw TCP client: the first plaintext frame the listener sends, decoded (Alert or Hello), or 'closed'. */
 async function rawClient(t: Test, port: number): Promise<{ socket: net.Socket; firstReply: Promise<string> }> {
