@@ -96,9 +96,15 @@ async function stubProcess(
 ): Promise<{ port: number; rootPem: string; sample(afterGc?: boolean): Promise<StubSample>; stop(): Promise<void> }> {
   const script = fileURLToPath(new URL('./irp-stub-process.js', import.meta.url));
   const child: ChildProcess = fork(script, [JSON.stringify({ limits, ...options })], { execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  // Each awaited answer listens for the exit too, and lets go of that listener once answered, so
+  // that a stub sampled many times does not pile up exit listeners.
   const next = <T>(): Promise<T> => new Promise((resolve, reject) => {
-    child.once('message', (m) => resolve(m as T));
-    child.once('exit', (code) => reject(new Error(`the stub process exited (${code})`)));
+    const onExit = (code: number | null): void => reject(new Error(`the stub process exited (${code})`));
+    child.once('exit', onExit);
+    child.once('message', (m) => {
+      child.off('exit', onExit);
+      resolve(m as T);
+    });
   });
   const { port, rootPem } = await next<{ port: number; rootPem: string }>();
   return {
