@@ -139,6 +139,17 @@ export class SideWatch {
   }
 }
 
+/** Both sides' observations as they stand (a copy), and whether their exporters agree. */
+export function observationOf(watch: Record<Side, SideWatch>, notes: string[]): ConversationObservation {
+  return {
+    initiator: structuredClone(watch.initiator.obs),
+    responder: structuredClone(watch.responder.obs),
+    exportersEqual:
+      watch.initiator.exporter !== undefined && watch.responder.exporter !== undefined ? watch.initiator.exporter === watch.responder.exporter : null,
+    notes,
+  };
+}
+
 /** A stable one-line form of a UA event: no times, ports or message ids. */
 export function describeEvent(ev: UaEvent): string {
   switch (ev.event) {
@@ -299,13 +310,7 @@ export async function runConversation(conv: Conversation, ctx: ConversationConte
     else notes.push(`the case could not be run: ${(err as Error).message}`);
   }
   // Snapshot before clean-up: closing what is left is not part of the case.
-  const observation: ConversationObservation = {
-    initiator: structuredClone(watch.initiator.obs),
-    responder: structuredClone(watch.responder.obs),
-    exportersEqual:
-      watch.initiator.exporter !== undefined && watch.responder.exporter !== undefined ? watch.initiator.exporter === watch.responder.exporter : null,
-    notes,
-  };
+  const observation = observationOf(watch, notes);
   if (timedOut !== undefined) observation.notes.push(`timed out waiting for ${timedOut}`);
   for (const side of SIDES) if (!watch[side].closed) watch[side].events.push('(end of the case: the runner closes what is left)');
   await cleanUp();

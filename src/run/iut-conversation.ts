@@ -21,7 +21,7 @@ import { parseKeyLog, type KeyLogEntry } from '../protocol/keylog.js';
 import type { ImplementationUnderTest, IutDiagnostics, IutExit, IutInstance, IutStartRequest } from '../iut/door.js';
 import { IutStartError } from '../iut/errors.js';
 import { issueCredentials, pemOf } from '../iut/credentials.js';
-import { Aborted, describeStep, partyFor, SideWatch, staticDirectory, waitUntil, type ConversationContext } from './conversation.js';
+import { Aborted, describeStep, observationOf, partyFor, SideWatch, staticDirectory, waitUntil, type ConversationContext } from './conversation.js';
 import { judgeConversation } from './judge.js';
 import { openLoggedRecords } from './iut-keys.js';
 import { recordingRelay, type RecordingRelay } from './relay.js';
@@ -279,13 +279,7 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
       else error = `the IUT could not be brought up: ${err.message}`;
     } else error = `the case could not be run: ${(err as Error).message}`;
   }
-  const observation: ConversationObservation = {
-    initiator: structuredClone(watch.initiator.obs),
-    responder: structuredClone(watch.responder.obs),
-    exportersEqual:
-      watch.initiator.exporter !== undefined && watch.responder.exporter !== undefined ? watch.initiator.exporter === watch.responder.exporter : null,
-    notes,
-  };
+  const observation = observationOf(watch, notes);
   // An IUT that died on its own during the case, by a signal, or (a responder) at all, is an error of the IUT.
   const died = iutEnded && (iutEnded.how === 'crashed' || (iutSide === 'responder' && iutEnded.how === 'exited' && !iutEnded.unsupported));
   if (iutEnded?.unsupported && !unsupported) unsupported = 'it exited with status 127: this case is not supported';
