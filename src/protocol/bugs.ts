@@ -206,6 +206,24 @@ const CATALOGUE = {
       requirement: 'E2ED-HS-32',
       conformingPeer: 'Refuses with unexpected_message.',
     },
+    skipAuthentication: {
+      role: 'both',
+      description: 'The receiver decrypts each record without checking its AEAD tag (a tampered or forged record is read as it is).',
+      requirement: 'E2ED-REC-3',
+      conformingPeer: 'Not observable by the peer; a record with a flipped tag bit is now accepted.',
+    },
+    skipSequenceCheck: {
+      role: 'both',
+      description: 'A record that fails under the expected sequence number is opened under any sequence number from 0 to 16 past it, and the receive sequence goes on after the one that worked (dropped, reordered and replayed records are accepted).',
+      requirement: 'E2ED-REC-2, E2ED-REC-3',
+      conformingPeer: 'Not observable by the peer; a record sent twice under one sequence number is now accepted.',
+    },
+    acceptTruncation: {
+      role: 'both',
+      description: 'A transport end without close_notify after the handshake (FIN, reset or a frame cut short) is reported as a clean end, not as truncated.',
+      requirement: 'E2ED-ALERT-9',
+      conformingPeer: 'Not observable by the peer; a deleted close_notify now passes for a clean end.',
+    },
     plaintextAfterHandshake: {
       role: 'both',
       description: 'Application messages are sent in plaintext frames (type 0x01) after the handshake.',

@@ -225,7 +225,9 @@ export class Connection {
       () => {
         if (this.st.name === 'Closed') return;
         if (this.st.name === 'Connected' || this.st.name === 'Closing') {
-          this.closeWith('truncated', { by: 'peer', reason: 'transport ended without close_notify' });
+          // record.acceptTruncation: the deviation E2ED-ALERT-9 forbids (a cut connection passes for a clean end).
+          if (this.bugs.record?.acceptTruncation) this.closeWith('clean', { by: 'peer', reason: 'transport ended without close_notify, taken as a clean end (record.acceptTruncation)' });
+          else this.closeWith('truncated', { by: 'peer', reason: 'transport ended without close_notify' });
         } else {
           this.closeWith('error', { by: 'peer', reason: `transport ended before the handshake completed (in ${this.st.name})` });
         }

@@ -117,3 +117,20 @@ export function openRecord(cipher: CipherName, key: Buffer, iv: Buffer, seq: big
   if (plaintext === null) throw peerMisbehaved('bad_record_mac', `record ${seq} failed authentication`, 'E2ED-REC-3');
   return plaintext;
 }
+
+/**
+ * The plaintext of a record decrypted WITHOUT checking its tag: what a receiver that skips
+ * E2ED-REC-3's authentication would read. Only the record.skipAuthentication knob (a careless
+ * receiver, src/protocol/bugs.ts) calls it; a record shorter than the tag is still refused.
+ */
+export function decryptRecordUnauthenticated(cipher: CipherName, key: Buffer, iv: Buffer, seq: bigint, frame: Frame): Buffer {
+  checkRecordKey(key, iv);
+  if (frame.payload.byteLength < AEAD_TAG_LENGTH) {
+    throw peerMisbehaved('bad_record_mac', `record payload of ${frame.payload.byteLength} bytes is shorter than the tag`, 'E2ED-REC-3');
+  }
+  const family = familyOf(cipher);
+  const decipher = createDecipheriv(nodeCipherName(family, key) as CipherGCMTypes, key, recordNonce(iv, seq), { authTagLength: AEAD_TAG_LENGTH });
+  decipher.setAAD(frame.header);
+  // update() alone: final(), which checks the tag, is never called.
+  return decipher.update(frame.payload.subarray(0, frame.payload.byteLength - AEAD_TAG_LENGTH));
+}

@@ -317,7 +317,11 @@ export async function runRelayCase(plan: RelayPlan, ctx: RelayContext): Promise<
     events[p] = w.events;
   }
   if (plan.steer) events.attacker = attackerEvents;
-  const mismatches = [...notes, ...judgeRelay(plan.expect, observed)];
+  // The attack's success heads the list, before any wait it caused (a careless side may then wait
+  // for a record the relay dropped, and the case times out behind the success).
+  const judged = judgeRelay(plan.expect, observed);
+  const success = judged[0]?.startsWith('the attack succeeded: ') ? judged.splice(0, 1) : [];
+  const mismatches = [...success, ...notes, ...judged];
   const attacker = (relay?.log ?? []).map(describeLogEntry);
   if (steeredTo) attacker.unshift(`a registry lying with wrongAddress answered the initiator's look-up of ${responderUser.identity.userId} with ${steeredTo}`);
   return { observed, mismatches, attacker, events };

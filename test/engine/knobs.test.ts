@@ -201,6 +201,29 @@ const CASES: Record<string, (t: Test) => void> = {
     firstMessages(p, 1);
     refused(t, p, 'r', 'bad_record_mac');
   },
+  'record.skipAuthentication': (t) => {
+    // The conforming receiver refuses a record whose tag bit is flipped; the careless one reads it.
+    const p = connect(bugs('record.corruptTag'), bugs('record.skipAuthentication'));
+    firstMessages(p, 1);
+    t.equal(alertSent(p.r), undefined, 'no bad_record_mac');
+    t.same(eventsOf(p.r, 'message_received').map((e) => (e.message as { id: string }).id), ['m0'], 'the tampered record is delivered');
+  },
+  'record.skipSequenceCheck': (t) => {
+    // Two records under sequence 0: the second is a replay of the sequence the receiver already used.
+    const p = connect(bugs('record.reuseSequence'), bugs('record.skipSequenceCheck'));
+    firstMessages(p, 2);
+    t.equal(alertSent(p.r), undefined, 'no bad_record_mac');
+    t.same(eventsOf(p.r, 'message_received').map((e) => (e.message as { id: string }).id), ['m0', 'm1'], 'the record under a used sequence is delivered');
+    // A record under another key still fails: the knob drops the order check, not authentication.
+    const q = connect(bugs('record.reuseNonceAcrossDirections'), bugs('record.skipSequenceCheck'));
+    firstMessages(q, 1);
+    refused(t, q, 'r', 'bad_record_mac');
+  },
+  'record.acceptTruncation': (t) => {
+    const p = connect(bugs('alert.skipCloseNotify'), bugs('record.acceptTruncation'));
+    t.same(p.i.conn.close().frames, [], 'no close_notify');
+    t.match(p.r.conn.transportEnded().events, [{ type: 'closed', how: 'clean' }], 'the end without close_notify is reported clean');
+  },
   'record.sendAppDataBeforeFinished': (t) => {
     const p = connect(bugs('record.sendAppDataBeforeFinished'), {});
     t.same(plaintextMessages(p.i.sent).slice(1, 4).map((m) => (m === 'record' ? m : m.kind)), ['CertificateVerify', 'record', 'Finished']);
