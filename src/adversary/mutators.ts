@@ -81,6 +81,32 @@ export const MUTATOR_FIELDS: Record<string, { required: string[]; optional: stri
   overwrite: { required: ['at', 'hex'], optional: [] },
 };
 
+/**
+ * What is wrong with a mutator given as data, as the field it concerns and the problem, or
+ * undefined when it is well formed: the one check of the vocabulary, for the adversary's scripts
+ * and the relay's (src/run/adversary/catalogue.ts, src/relay/check.ts).
+ */
+export function mutatorProblem(m: unknown): { field: string; problem: string } | undefined {
+  if (typeof m !== 'object' || m === null) return { field: 'op', problem: 'a mutator is an object { "op": ... }' };
+  const op = (m as { op?: unknown }).op;
+  if (typeof op !== 'string' || !MUTATOR_OPS.includes(op)) return { field: 'op', problem: `unknown mutator "${String(op)}" (known: ${MUTATOR_OPS.join(', ')})` };
+  const spec = MUTATOR_FIELDS[op]!;
+  const fields = m as Record<string, unknown>;
+  for (const r of spec.required) if (fields[r] === undefined) return { field: r, problem: `the mutator ${op} needs it` };
+  for (const k of Object.keys(fields)) if (k !== 'op' && !spec.required.includes(k) && !spec.optional.includes(k)) return { field: k, problem: `the mutator ${op} has no such field` };
+  if (op === 'inject' && !(INJECTABLE as readonly string[]).includes(String(fields['what']))) return { field: 'what', problem: `unknown injection "${String(fields['what'])}"` };
+  return undefined;
+}
+
+export const isByteMutator = (m: Mutator): m is ByteMutator => (BYTE_OPS as readonly string[]).includes(m.op);
+
+/** The bytes after the byte mutators of the list (the others are skipped), in list order. */
+export function applyByteMutators(bytes: Buffer, mutators: readonly Mutator[]): Buffer {
+  let out = bytes;
+  for (const m of mutators) if (isByteMutator(m)) out = mutateBytes(out, m);
+  return out;
+}
+
 const isTree = (m: Mutator): m is TreeMutator => (TREE_OPS as readonly string[]).includes(m.op);
 const isText = (m: Mutator): m is TextMutator => (TEXT_OPS as readonly string[]).includes(m.op);
 

@@ -84,6 +84,19 @@ export function template(name: MessageName, ctx: TemplateContext): XNode {
     case 'Finished':
       // Without a handshake secret (a Finished out of its place) any 32 bytes will do.
       return root('Finished', {}, toHex(s.hs ? s.finished() : Buffer.alloc(32)));
+    default:
+      return sessionlessTemplate(resolved, f);
+  }
+}
+
+/** The messages whose template needs no session (no nonce, key share or transcript): what a relay, which holds no handshake keys, can build. */
+export const SESSIONLESS_NAMES = ['Alert', 'Message', 'Receipt', 'Ping', 'Pong', 'KeyUpdate', 'Unknown'] as const satisfies readonly MessageName[];
+export type SessionlessName = (typeof SESSIONLESS_NAMES)[number];
+
+export function sessionlessTemplate(name: SessionlessName, f: TemplateContext['fields']): XNode {
+  const root = (n: string, attrs: Record<string, string | undefined>, content: XNode[] | string = []): XNode =>
+    node(n, { xmlns: E2ED_NAMESPACE, ...attrs }, content);
+  switch (name) {
     case 'Alert': {
       const reason = f['reason'];
       return root('Alert', { level: str(f['level'], 'fatal'), code: str(f['code'], 'handshake_failure') }, reason === undefined ? [] : [node('Reason', {}, String(reason))]);
@@ -93,12 +106,14 @@ export function template(name: MessageName, ctx: TemplateContext): XNode {
     case 'Receipt':
     case 'Ping':
     case 'Pong':
-      return root(resolved, { id: str(f['id'], resolved === 'Ping' ? 'p1' : 'm1') });
+      return root(name, { id: str(f['id'], name === 'Ping' ? 'p1' : 'm1') });
     case 'KeyUpdate':
       return root('KeyUpdate', { request: str(f['request'], 'false') });
     case 'Unknown':
       return root(str(f['name'], 'Unheard'), { critical: f['critical'] === true || f['critical'] === 'true' ? 'true' : undefined }, str(f['text'], ''));
-    default:
-      throw new Error(`no template for ${String(resolved)}`);
+    default: {
+      const never: never = name;
+      throw new Error(`no template for ${String(never)}`);
+    }
   }
 }

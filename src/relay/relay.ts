@@ -9,7 +9,7 @@
 import net from 'node:net';
 import { FrameDecoder, FrameType, type Frame } from '../protocol/frame.js';
 import { decodeE2ed } from '../protocol/messages.js';
-import { editFrame, type ChainTable } from './edit.js';
+import { buildSendFrame, editFrame, mutateFrame, type ChainTable } from './edit.js';
 import { describeAction, type Action, type Direction, type FrameMatch, type FrameName, type RelayScript } from './script.js';
 
 /** One frame the relay saw, as its sender sent it. */
@@ -202,15 +202,10 @@ export class RelaySession {
         return this.cut();
       case 'edit':
         return this.forward(dir, editFrame(frame, action.edits, this.relay.chains), name);
-      case 'flip': {
-        const wire = Buffer.from(frame.wire);
-        const payloadLength = wire.length - 5;
-        const at = 5 + (((action.byte % payloadLength) + payloadLength) % payloadLength);
-        wire[at] = wire[at]! ^ (1 << (action.bit ?? 0));
-        return this.forward(dir, wire, name);
-      }
+      case 'mutate':
+        return this.forward(dir, mutateFrame(frame, action.mutate), name);
       case 'inject': {
-        const extra = action.recorded ? this.relay.awaitRecorded(action.recorded) : Promise.resolve(Buffer.from(action.hex ?? '', 'hex'));
+        const extra = action.recorded ? this.relay.awaitRecorded(action.recorded) : Promise.resolve(buildSendFrame(action.send ?? {}));
         if ((action.position ?? 'before') === 'before') {
           this.forward(dir, extra, name);
           return this.forward(dir, frame.wire, name);

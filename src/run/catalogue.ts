@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFECTS } from '../pki/defects.js';
 import { KNOBS } from '../protocol/bugs.js';
-import { relayCases, type RelaySuiteData } from './relay-cases.js';
+import { relayCases, RelaySuiteError, type RelaySuiteData } from './relay-cases.js';
 import { VECTOR_KINDS } from '../vectors/all.js';
 import { adversaryCases } from './adversary/catalogue.js';
 import { AdversaryDataError } from './adversary/data-error.js';
@@ -357,7 +357,7 @@ export function loadCatalogue(dir: string = SUITES_DIR): CaseSpec[] {
     ...vectorCases(readSuite<VectorData>(dir, 'vectors')),
     ...irpCases(readSuite<IrpData>(dir, 'irp')),
     ...adversarySuites(dir),
-    ...relayCases(readSuite<RelaySuiteData>(dir, 'relay')),
+    ...relaySuite(dir),
   ];
   const seen = new Set<string>();
   for (const c of cases) {
@@ -365,6 +365,16 @@ export function loadCatalogue(dir: string = SUITES_DIR): CaseSpec[] {
     seen.add(c.id);
   }
   return cases;
+}
+
+/** The relay suite: a script the relay does not know stops the run before it starts. */
+function relaySuite(dir: string): CaseSpec[] {
+  try {
+    return relayCases(readSuite<RelaySuiteData>(dir, 'relay'));
+  } catch (err) {
+    if (err instanceof RelaySuiteError) throw new CatalogueError(err.message);
+    throw err;
+  }
 }
 
 /** The adversary's families (suites/adversary.json with the state tables of docs/spec.md). */

@@ -4,7 +4,7 @@
 // never from a position. Each case names the attack, the requirement ids that defeat it, and what
 // each honest side must show; `careless` names the knobs that switch that defence off on the
 // detecting side (the self-test, test/relay/selftest.test.ts, shows the attack then succeeds).
-import type { RelayScript, Rule } from '../relay/script.js';
+import { checkRelayScript, RelayScriptError, type RelayScript, type Rule } from '../relay/script.js';
 import type { CaseSpec, SideExpectation } from './model.js';
 import type { HonestSetup, RelayParty, RelayPlan } from './relay-run.js';
 
@@ -227,8 +227,25 @@ export function relayPlanOf(c: RelayCaseData): RelayPlan {
   };
 }
 
+/** suites/relay.json says something the relay does not know: the message names the file, the case and the field. */
+export class RelaySuiteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RelaySuiteError';
+  }
+}
+
 export function relayCaseData(data: RelaySuiteData): RelayCaseData[] {
-  return [...versionCases(data.generators.versions.attacks), ...flipCases(data.generators.flips), ...data.cases];
+  const cases = [...versionCases(data.generators.versions.attacks), ...flipCases(data.generators.flips), ...data.cases];
+  for (const c of cases) {
+    try {
+      checkRelayScript(c.script);
+    } catch (err) {
+      if (err instanceof RelayScriptError) throw new RelaySuiteError(`suites/relay.json, case ${c.id}, ${err.message}`);
+      throw err;
+    }
+  }
+  return cases;
 }
 
 /** `relay.` and the data id, the transcript's underscores (Hello_I) spelt as hyphens (Hello-I). */

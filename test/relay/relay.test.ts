@@ -5,7 +5,9 @@ import net from 'node:net';
 import { encodeFrame, FrameType } from '../../src/protocol/frame.js';
 import { encodeE2ed } from '../../src/protocol/messages.js';
 import { Relay } from '../../src/relay/relay.js';
-import type { RelayScript } from '../../src/relay/script.js';
+import { checkRelayScript, type RelayScript } from '../../src/relay/script.js';
+import { parseXml } from '../../src/protocol/xml.js';
+import { E2ED_NAMESPACE } from '../../src/protocol/messages.js';
 
 const finished = (byte: number): Buffer => encodeFrame(FrameType.Plaintext, encodeE2ed({ kind: 'Finished', verifyData: Buffer.alloc(32, byte) }));
 const record = (byte: number): Buffer => encodeFrame(FrameType.Record, Buffer.alloc(20, byte));
@@ -56,11 +58,11 @@ t.test('frames are exact whatever the chunking, and rules act per frame', async 
   }
 });
 
-t.test('swapWithNext reorders, flip changes one bit, truncate ends the leg', async (t) => {
+t.test('swapWithNext reorders, the mutator flipBit changes one bit, truncate ends the leg', async (t) => {
   const frames = [record(1), record(2), record(3)];
   const swapped = await through([{ match: { dir: 'i2r', frame: 'record', nth: 0 }, action: { do: 'swapWithNext' } }], frames, 5);
   t.same(swapped.received, Buffer.concat([frames[1]!, frames[0]!, frames[2]!]));
-  const flipped = await through([{ match: { dir: 'i2r', frame: 'record', nth: 1 }, action: { do: 'flip', byte: -1, bit: 7 } }], frames, 5);
+  const flipped = await through([{ match: { dir: 'i2r', frame: 'record', nth: 1 }, action: { do: 'mutate', mutate: [{ op: 'flipBit', at: -1, bit: 7 }] } }], frames, 5);
   const expected = Buffer.concat(frames);
   expected[expected.length - frames[2]!.length - 1] ^= 0x80;
   t.same(flipped.received, expected);
@@ -73,4 +75,47 @@ t.test('an edit re-encodes the decoded handshake message', async (t) => {
   t.not(received.toString('hex'), finished(0).toString('hex'));
   t.equal(received.toString('hex'), encodeFrame(FrameType.Plaintext, encodeE2ed({ kind: 'Finished', verifyData: Buffer.concat([Buffer.from([1]), Buffer.alloc(31)]) })).toString('hex'));
   t.match(log[1] ?? '', /Hello_I edit finished bit 0 flipped/);
+});
+
+t.test("mutate: the adversary's tree, text and byte mutators on a plaintext frame; byte mutators only on a record", async (t) => {
+  const ping = encodeFrame(FrameType.Plaintext, encodeE2ed({ kind: 'Ping', id: 'p1' }));
+  const tree = await through([{ match: { dir: 'i2r', frame: 'Hello_I' }, action: { do: 'mutate', mutate: [{ op: 'set', path: '@id', value: 'p2' }, { op: 'addChild', name: 'Extra', critical: true }] } }], [ping], 3);
+  const payload = tree.received.subarray(5);
+  t.equal(tree.received.readUInt32BE(0), payload.length + 1, 'the header says the new length');
+  const el = parseXml(payload, E2ED_NAMESPACE);
+  t.same([el.name, el.attributes, el.children.map((c) => [c.name, c.attributes])], ['Ping', { id: 'p2' }, [['Extra', { critical: 'true' }]]], 'the XML as the mutators left it');
+  t.match(tree.log[1] ?? '', /Hello_I mutate set path=@id value=p2, addChild name=Extra critical=true/);
+  const text = await through([{ match: { dir: 'i2r', frame: 'Hello_I' }, action: { do: 'mutate', mutate: [{ op: 'inject', what: 'comment', where: 'inside' }, { op: 'prefix', hex: 'efbbbf' }] } }], [ping], 1000);
+  t.match(text.received.subarray(5).toString('utf8'), /^\ufeff<Ping [^>]*><!-- sixbench --><\/Ping>$/, 'text mutators, then bytes');
+  const sealed = await through([{ match: { dir: 'i2r', frame: 'record' }, action: { do: 'mutate', mutate: [{ op: 'set', path: '@id', value: 'x' }] } }], [record(7)], 1000);
+  t.same(sealed.received, record(7), 'a tree mutator on a record cannot apply: the record passes unchanged');
+  t.match(sealed.log[1] ?? '', /could not: a record's payload is sealed: only byte mutators apply to it, not set; forwarded unchanged/);
+  const truncated = await through([{ match: { dir: 'i2r', frame: 'record' }, action: { do: 'mutate', mutate: [{ op: 'truncate', keep: 4 }] } }], [record(7)], 1000);
+  t.same(truncated.received, encodeFrame(FrameType.Record, Buffer.alloc(4, 7)), 'a byte mutator shortens the sealed payload, header rewritten');
+});
+
+t.test("inject builds its frame as the adversary's send does", async (t) => {
+  const frames = [record(1)];
+  const alert = await through([{ match: { dir: 'i2r', frame: 'record' }, action: { do: 'inject', send: { message: 'Alert', fields: { level: 'warning', code: 'close_notify' } } } }], frames, 1000);
+  const injected = alert.received.subarray(0, alert.received.length - frames[0]!.length);
+  t.equal(injected[4], FrameType.Plaintext);
+  t.same(parseXml(injected.subarray(5), E2ED_NAMESPACE).attributes, { level: 'warning', code: 'close_notify' }, 'the template with its fields');
+  t.match(alert.log[1] ?? '', /inject Alert as plaintext before/);
+  const forged = await through([{ match: { dir: 'i2r', frame: 'record' }, action: { do: 'inject', send: { raw: { hex: '0102' }, as: 'record', mutate: [{ op: 'extend', hex: '03' }] }, position: 'after' } }], frames, 1000);
+  t.same(forged.received, Buffer.concat([frames[0]!, encodeFrame(FrameType.Record, Buffer.from('010203', 'hex'))]), 'a raw record after the frame');
+});
+
+t.test('the check of a script names the field it does not know', async (t) => {
+  const rule = (action: unknown): unknown => [{ match: { dir: 'i2r', frame: 'Hello_I' }, action }];
+  t.doesNotThrow(() => checkRelayScript(rule({ do: 'mutate', mutate: [{ op: 'flipBit', at: 3 }] })));
+  t.doesNotThrow(() => checkRelayScript(rule({ do: 'inject', send: { message: 'Ping' } })));
+  t.throws(() => checkRelayScript(rule({ do: 'flip', byte: 0 })), /^script\[0\]\.action\.do: unknown action "flip" \(known: pass, /);
+  t.throws(() => checkRelayScript(rule({ do: 'mutate', mutate: [{ op: 'flipbit', at: 3 }] })), /^script\[0\]\.action\.mutate\[0\]\.op: unknown mutator "flipbit"/);
+  t.throws(() => checkRelayScript(rule({ do: 'mutate', mutate: [{ op: 'flipBit', byte: 3 }] })), /^script\[0\]\.action\.mutate\[0\]\.at: the mutator flipBit needs it/);
+  t.throws(() => checkRelayScript(rule({ do: 'mutate', mutate: [{ op: 'flipBit', at: 3, bits: 1 }] })), /mutate\[0\]\.bits: the mutator flipBit has no such field/);
+  t.throws(() => checkRelayScript(rule({ do: 'drop', ms: 3 })), /^script\[0\]\.action\.ms: the action drop has no such field/);
+  t.throws(() => checkRelayScript(rule({ do: 'inject', send: { message: 'Hello' } })), /action\.send\.message: "Hello" is not a message the relay can build without a session/);
+  t.throws(() => checkRelayScript(rule({ do: 'inject', send: { message: 'Ping', as: 'record' } })), /action\.send\.as: the relay has no record keys/);
+  t.throws(() => checkRelayScript(rule({ do: 'inject', send: { message: 'Ping', mutate: [{ op: 'shred' }] } })), /action\.send\.mutate\[0\]\.op: unknown mutator "shred"/);
+  t.throws(() => checkRelayScript([{ match: { dir: 'i2x', frame: 'Hello_I' }, action: { do: 'pass' } }]), /^script\[0\]\.match\.dir: unknown direction "i2x"/);
 });

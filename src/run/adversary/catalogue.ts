@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isAlertName } from '../../protocol/alerts.js';
 import { REACHABLE_STATES } from '../../adversary/adversary.js';
-import { MUTATOR_FIELDS, MUTATOR_OPS, INJECTABLE } from '../../adversary/mutators.js';
+import { mutatorProblem } from '../../adversary/mutators.js';
 import { STEP_KINDS, type ExpectStep, type ScriptStep } from '../../adversary/script.js';
 import { MESSAGE_NAMES } from '../../adversary/templates.js';
 import type { CaseSpec } from '../model.js';
@@ -100,11 +100,8 @@ export function checkScript(caseId: string, steps: readonly ScriptStep[], where 
         for (const k of Object.keys(s.fields ?? {})) if (!FIELD_NAMES.includes(k)) fail(i, `fields.${k}`, `unknown template field (known: ${FIELD_NAMES.join(', ')})`);
         if (s.fields?.['code'] !== undefined && s.message === 'Alert' && !/^[a-z_]{1,32}$/.test(String(s.fields['code']))) fail(i, 'fields.code', 'not an alert name');
         for (const [j, m] of (s.mutate ?? []).entries()) {
-          if (!MUTATOR_OPS.includes(m.op)) fail(i, `mutate[${j}].op`, `unknown mutator "${m.op}" (known: ${MUTATOR_OPS.join(', ')})`);
-          const spec = MUTATOR_FIELDS[m.op]!;
-          for (const r of spec.required) if ((m as unknown as Record<string, unknown>)[r] === undefined) fail(i, `mutate[${j}].${r}`, `the mutator ${m.op} needs it`);
-          for (const k of Object.keys(m)) if (k !== 'op' && !spec.required.includes(k) && !spec.optional.includes(k)) fail(i, `mutate[${j}].${k}`, `the mutator ${m.op} has no such field`);
-          if (m.op === 'inject' && !(INJECTABLE as readonly string[]).includes(m.what)) fail(i, `mutate[${j}].what`, `unknown injection "${m.what}"`);
+          const wrong = mutatorProblem(m);
+          if (wrong) fail(i, `mutate[${j}].${wrong.field}`, wrong.problem);
         }
         if (s.as !== undefined && s.as !== 'plaintext' && s.as !== 'record') fail(i, 'as', 'plaintext or record');
         if (s.record?.keys !== undefined && !['current', 'previous', 'next', 'other-direction'].includes(s.record.keys)) fail(i, 'record.keys', `unknown keys "${s.record.keys}"`);
