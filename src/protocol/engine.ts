@@ -325,6 +325,14 @@ export class Connection {
     // the first record from the responder; any other plaintext frame, or a plaintext frame after
     // that record, is unexpected_message."
     if (msg.kind === 'Alert' && this.ctx.role === 'initiator' && !st.peerRecordSeen) {
+      // "Such an Alert can only come from a responder that is not Connected (E2ED-ALERT-4), so a
+      // close_notify or user_canceled among them aborts the handshake as E2ED-ALERT-8 says ...
+      // never as a clean end (E2ED-ALERT-9)."
+      if (msg.code === 'close_notify' || msg.code === 'user_canceled') {
+        this.out.events.push(alertReceivedEvent(msg));
+        this.closeWith('error', { by: 'peer', alert: msg.code, reason: `handshake aborted by the peer (plaintext ${msg.code} before its first record)` });
+        return;
+      }
       this.onAlert(msg);
       return;
     }
@@ -407,9 +415,7 @@ export class Connection {
 
   private onAlert(alert: Alert): void {
     const known = isAlertName(alert.code);
-    const event: EngineEvent = { type: 'alert_received', alert: alert.code, code: known ? alertCode(alert.code as AlertName) : null, level: alert.level };
-    if (alert.reason !== undefined) event.reason = alert.reason;
-    this.out.events.push(event);
+    this.out.events.push(alertReceivedEvent(alert));
     const established = this.st.name === 'Connected' || this.st.name === 'Closing';
     if (alert.code === 'close_notify' || alert.code === 'user_canceled') {
       if (!established) {
@@ -515,4 +521,11 @@ export class Connection {
     if (detail.reason !== undefined) event.reason = detail.reason;
     this.out.events.push(event);
   }
+}
+
+function alertReceivedEvent(alert: Alert): EngineEvent {
+  const known = isAlertName(alert.code);
+  const event: EngineEvent = { type: 'alert_received', alert: alert.code, code: known ? alertCode(alert.code as AlertName) : null, level: alert.level };
+  if (alert.reason !== undefined) event.reason = alert.reason;
+  return event;
 }

@@ -69,6 +69,25 @@ t.test('after the handshake: plaintext frames, handshake messages in records, ba
   t.equal(alertSent(h.i), 'unexpected_message', 'plaintext Alert after the first record');
 });
 
+t.test('a Connected initiator before the responder\'s first record: a plaintext close_notify or user_canceled aborts, never a clean end (E2ED-HS-33, -ALERT-8, -ALERT-9)', async (t) => {
+  for (const code of ['close_notify', 'user_canceled']) {
+    const p = connect();
+    const sentBefore = p.i.sent.length;
+    p.from('i', p.i.conn.receive(plain({ kind: 'Alert', level: 'warning', code })));
+    t.equal(p.i.sent.length, sentBefore, `${code}: nothing sent in answer (no close_notify of its own)`);
+    t.equal(alertReceived(p.i), code, `${code}: reported as received`);
+    const closed = eventsOf(p.i, 'closed')[0];
+    t.equal(closed?.how, 'error', `${code}: the handshake is aborted by the peer, not ended cleanly`);
+    t.equal(closed?.by, 'peer');
+    t.match(closed?.reason ?? '', /aborted by the peer/);
+  }
+  // In a record, once the responder is Connected, close_notify is the clean end it always was.
+  const c = connect();
+  c.from('r', c.r.conn.close());
+  c.pump();
+  t.equal(closedHow(c.i), 'clean', 'close_notify in a record: a clean end');
+});
+
 t.test('received alerts: fatal closes without an answer; unknown codes and levels (E2ED-ALERT-3, -5)', async (t) => {
   const check = (alert: string, level: 'fatal' | 'warning', expectClosed: boolean) => {
     const r = new Connection(responderConfig());

@@ -71,7 +71,7 @@ export function orderingCases(rows: readonly StateRow[], data: OrderingData): Ca
             }),
           );
         }
-        if (iutRole === 'initiator' && m.class === 'alert' && m.alert !== 'close_notify' && m.alert !== 'user_canceled') {
+        if (iutRole === 'initiator' && m.class === 'alert') {
           // E2ED-HS-33: "any other plaintext frame, or a plaintext frame after that record, is unexpected_message".
           cases.push(
             adversaryCase({
@@ -145,7 +145,9 @@ function beforeConnected(row: StateRow, m: OrderingMessage): Outcome | undefined
 function connectedPlaintext(row: StateRow, m: OrderingMessage): Outcome | undefined {
   if (m.class === 'alert' && row.acceptable.includes('Alert')) {
     // E2ED-HS-33: a Connected initiator accepts a plaintext Alert until the responder's first record.
-    if (m.alert === 'close_notify' || m.alert === 'user_canceled') return undefined;
+    // A close_notify or user_canceled there "aborts the handshake as E2ED-ALERT-8 says: the initiator
+    // closes without sending an alert ... never as a clean end": no close_notify of its own.
+    if (m.alert === 'close_notify' || m.alert === 'user_canceled') return silently(['E2ED-HS-33', 'E2ED-ALERT-8']);
     return silently(['E2ED-HS-33', 'E2ED-ALERT-5']);
   }
   return {
