@@ -7,30 +7,38 @@
 import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { capturePcap, type TcpConversation } from '../capture/pcap.js';
+import { capturePcap, type TcpConversation, type TcpEvent } from '../capture/pcap.js';
 import { readTcpStreams } from '../capture/read.js';
 import { formatConversation, readKeyLog, viewConversation } from '../capture/conversation.js';
 import { E2ED_PORT } from '../ua/agent.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import type { CapturedConnection } from './relay.js';
 
 export const CAPTURE_MODES = ['none', 'failed', 'all'] as const;
 export type CaptureMode = (typeof CAPTURE_MODES)[number];
 
-/** What a case recorded on the wire: the relay's connections and the UAs' key log texts. */
+/** One TCP connection as recorded (client = the side that connected). */
+export interface WireConnection { events: TcpEvent[]; /** the server's logical port in the capture: default 4605 (E2ED_PORT); 4604 for IRP */ serverPort?: number }
+/** One vantage point of the case; one pcap file per leg: captures/<stem>.<name>.pcap */
+export interface WireLeg { name: 'initiator' | 'responder' | 'adversary' | 'irp'; connections: WireConnection[] }
 export interface CaseWire {
-  connections: CapturedConnection[];
+  legs: WireLeg[];
+  /** E2ED key log texts (spec chapter 13 format), merged into captures/<stem>.keylog */
   keyLogs: string[];
+  /** TLS key log texts (NSS SSLKEYLOGFILE format) of IRP connections, merged into captures/<stem>.tls.keylog */
+  tlsKeyLogs?: string[];
 }
 
 /** Links from the report to a case's files, relative to the run folder. */
 export interface CaseCaptureFiles {
-  pcaps: { leg: 'initiator' | 'responder'; path: string; connections: number }[];
+  pcaps: { leg: WireLeg['name']; path: string; connections: number }[];
   keylog?: string;
   inspect?: string;
 }
 
-export const LEGS = ['initiator', 'responder'] as const;
+/** The wire of a relayed conversation: the relay's connections seen from both legs. */
+export function relayedWire(connections: readonly WireConnection[], keyLogs: string[]): CaseWire {
+  return { legs: [{ name: 'initiator', connections: [...connections] }, { name: 'responder', connections: [...connections] }], keyLogs };
+}
 
 function logicalPort(seed: string): number {
   return 49152 + (createHash('sha256').update(seed).digest().readUInt16BE(0) % 16383);
@@ -51,12 +59,12 @@ export function mergeKeyLogs(caseId: string, texts: readonly string[]): string {
 }
 
 /** The TCP conversations of one leg, with logical endpoints. */
-export function legConversations(host: string, seed: string, leg: 'initiator' | 'responder', connections: readonly CapturedConnection[]): { conversation: TcpConversation; seed: string }[] {
+export function legConversations(host: string, seed: string, leg: WireLeg['name'], connections: readonly WireConnection[]): { conversation: TcpConversation; seed: string }[] {
   return connections.map((c, n) => {
     const connSeed = `${seed}/${leg}/${n}`;
     return {
       seed: connSeed,
-      conversation: { client: { address: host, port: logicalPort(connSeed) }, server: { address: host, port: E2ED_PORT }, events: c.events },
+      conversation: { client: { address: host, port: logicalPort(connSeed) }, server: { address: host, port: c.serverPort ?? E2ED_PORT }, events: c.events },
     };
   });
 }
@@ -71,13 +79,13 @@ export async function writeCaseCaptures(runDir: string, caseId: string, seed: st
   await mkdir(dir, { recursive: true });
   const stem = caseFileStem(caseId);
   const files: CaseCaptureFiles = { pcaps: [] };
-  let firstLeg: Buffer | undefined;
-  for (const leg of LEGS) {
-    const pcap = capturePcap(legConversations(host, seed, leg, wire.connections));
-    firstLeg ??= pcap;
-    const rel = `captures/${stem}.${leg}.pcap`;
+  let firstLeg: { name: WireLeg['name']; pcap: Buffer } | undefined;
+  for (const leg of wire.legs) {
+    const pcap = capturePcap(legConversations(host, seed, leg.name, leg.connections));
+    firstLeg ??= { name: leg.name, pcap };
+    const rel = `captures/${stem}.${leg.name}.pcap`;
     await writeFileAtomic(path.join(runDir, rel), pcap);
-    files.pcaps.push({ leg, path: rel, connections: wire.connections.length });
+    files.pcaps.push({ leg: leg.name, path: rel, connections: leg.connections.length });
   }
   const keyLogText = mergeKeyLogs(caseId, wire.keyLogs);
   if (wire.keyLogs.some((t) => t.trim() !== '')) {
@@ -92,7 +100,7 @@ export async function writeCaseCaptures(runDir: string, caseId: string, seed: st
     } catch {
       log = undefined;
     }
-    const streams = await readTcpStreams(firstLeg);
+    const streams = await readTcpStreams(firstLeg.pcap);
     const text = streams.length > 0 ? streams.map((s) => formatConversation(viewConversation(s, log))).join('\n') : 'no connection was made\n';
     files.inspect = `captures/${stem}.inspect.txt`;
     await writeFileAtomic(path.join(runDir, files.inspect), text);
