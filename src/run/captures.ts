@@ -32,6 +32,8 @@ export interface CaseWire {
 export interface CaseCaptureFiles {
   pcaps: { leg: WireLeg['name']; path: string; connections: number }[];
   keylog?: string;
+  /** The IRP connections' TLS key log (NSS SSLKEYLOGFILE format). */
+  tlsKeylog?: string;
   inspect?: string;
 }
 
@@ -91,6 +93,11 @@ export async function writeCaseCaptures(runDir: string, caseId: string, seed: st
   if (wire.keyLogs.some((t) => t.trim() !== '')) {
     files.keylog = `captures/${stem}.keylog`;
     await writeFileAtomic(path.join(runDir, files.keylog), keyLogText, 0o600);
+  }
+  // The IRP connections' TLS secrets, beside the capture (Wireshark: tls.keylog_file).
+  if (wire.tlsKeyLogs?.some((t) => t.trim() !== '')) {
+    files.tlsKeylog = `captures/${stem}.tls.keylog`;
+    await writeFileAtomic(path.join(runDir, files.tlsKeylog), mergeKeyLogs(caseId, wire.tlsKeyLogs), 0o600);
   }
   // The conversation as `sixbench pcap inspect` prints it, for the HTML report and reviewers.
   if (firstLeg) {
