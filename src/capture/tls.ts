@@ -218,8 +218,15 @@ export function looksLikeTls(bytes: Buffer): boolean {
   return bytes.length >= 3 && bytes[0]! >= 20 && bytes[0]! <= 23 && bytes[1] === 3 && bytes[2]! <= 4;
 }
 
+/** RFC 8446 §6 alert descriptions the IRP transport meets. */
+const ALERTS: Record<number, string> = {
+  0: 'close_notify', 10: 'unexpected_message', 20: 'bad_record_mac', 40: 'handshake_failure', 42: 'bad_certificate', 46: 'certificate_unknown',
+  47: 'illegal_parameter', 48: 'unknown_ca', 50: 'decode_error', 51: 'decrypt_error', 70: 'protocol_version', 71: 'insufficient_security',
+  80: 'internal_error', 90: 'user_canceled', 109: 'missing_extension', 112: 'unrecognized_name', 116: 'certificate_required',
+};
+
 function describeAlert(p: Buffer): string {
-  return p.length === 2 ? `alert ${p[0] === 2 ? 'fatal' : p[0] === 1 ? 'warning' : `level ${p[0]}`} ${p[1]}` : `alert (${p.length} bytes)`;
+  return p.length === 2 ? `alert ${p[0] === 2 ? 'fatal' : p[0] === 1 ? 'warning' : `level ${p[0]}`} ${ALERTS[p[1]!] ?? p[1]}` : `alert (${p.length} bytes)`;
 }
 
 class Direction {

@@ -1,6 +1,7 @@
 // The evidence files of a case (docs/run.md "Captures"): for each TCP connection the recording
-// relay forwarded, one classic pcap per leg (initiator <-> relay, relay <-> responder), the case's
-// key log (both reference UAs' lines, each once), and the `pcap inspect` text of the first leg.
+// relay forwarded, one classic pcap per leg (initiator <-> relay, relay <-> responder; irp: the
+// bench <-> the registry on 4604), the case's key log (both reference UAs' lines, each once), the
+// IRP connections' TLS key log (NSS format), and the `pcap inspect` text of the first leg.
 // Addresses are the run's loopback host; ports are logical (the responder's side on 4605, the
 // spec's port, the connecting side an ephemeral port derived from the seed) and sequence numbers
 // and timestamps come from the seed, so one seed gives byte-identical files.
@@ -8,7 +9,9 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { capturePcap, type TcpConversation, type TcpEvent } from '../capture/pcap.js';
-import { readTcpStreams } from '../capture/read.js';
+import { readTcpStreams, type TcpStream } from '../capture/read.js';
+import { formatIrpConnection, isIrpStream, viewIrpConnection } from '../capture/irp.js';
+import { readTlsKeyLog } from '../capture/tls.js';
 import { formatConversation, readKeyLog, viewConversation } from '../capture/conversation.js';
 import { E2ED_PORT } from '../ua/agent.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -107,8 +110,10 @@ export async function writeCaseCaptures(runDir: string, caseId: string, seed: st
     } catch {
       log = undefined;
     }
+    const tlsLog = wire.tlsKeyLogs ? readTlsKeyLog(mergeKeyLogs(caseId, wire.tlsKeyLogs)) : undefined;
     const streams = await readTcpStreams(firstLeg.pcap);
-    const text = streams.length > 0 ? streams.map((s) => formatConversation(viewConversation(s, log))).join('\n') : 'no connection was made\n';
+    const view = (s: TcpStream): string => (isIrpStream(s) ? formatIrpConnection(viewIrpConnection(s, tlsLog)) : formatConversation(viewConversation(s, log)));
+    const text = streams.length > 0 ? streams.map(view).join('\n') : 'no connection was made\n';
     files.inspect = `captures/${stem}.inspect.txt`;
     await writeFileAtomic(path.join(runDir, files.inspect), text);
   }
