@@ -3,7 +3,7 @@
 // frames (section 2 framing, type 0x01) and the request or answer each carries, decoded with the
 // protocol core's IRP decoder. Frames, records and bytes that cannot be read are listed with the
 // reason, never dropped.
-import { FrameDecoder } from '../protocol/frame.js';
+import { FrameDecoder, FrameType } from '../protocol/frame.js';
 import { decodeIrpRequest, decodeIrpResponse, type IrpRequest, type IrpResponse, type IrpUnknown } from '../protocol/irp-messages.js';
 import type { TcpStream } from './read.js';
 import { CONTENT_TYPES, looksLikeTls, readTlsConnection, type TlsConnectionView, type TlsDirection, type TlsKeyLog, type TlsRecordView } from './tls.js';
@@ -61,6 +61,12 @@ export function viewIrpConnection(stream: TcpStream, log?: TlsKeyLog): IrpConnec
     }
     for (const f of frames) {
       const frame: IrpFrameView = { packet: a.packet, direction: a.direction, length: f.payload.length };
+      if (f.type !== FrameType.Plaintext) {
+        // IRP-FRAME-1: "IRP frames MUST follow section 2 with type 0x01".
+        frame.decodeError = `frame type 0x${f.type.toString(16).padStart(2, '0')}: IRP frames are type 0x01 (IRP-FRAME-1)`;
+        view.frames.push(frame);
+        continue;
+      }
       try {
         frame.message = a.direction === 'c2s' ? decodeIrpRequest(f.payload) : decodeIrpResponse(f.payload);
       } catch (err) {
