@@ -1,6 +1,7 @@
 // TLS records read back (src/capture/tls.ts) from real connections OpenSSL made, one per suite
 // IRP-TLS-1 allows (test/fixtures/tls/make-fixtures.ts), and the IRP view on top (src/capture/irp.ts).
 import t from 'tap';
+import { createCipheriv } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,6 +110,37 @@ t.test('an altered record fails alone: the records after it still open', async (
   t.equal(failed.length, 1);
   t.match(failed[0]!.error, /application keys, record 0: the tag does not verify/);
   t.equal(sent(broken.application, 's2c'), f.serverSent, 'the server side still reads');
+});
+
+/** A TLS 1.3 record sealed with ChaCha20-Poly1305 under `secret` at sequence `seq` (RFC 8446 §5.2, §5.3). */
+function seal13(secret: Buffer, seq: bigint, type: number, content: Buffer): Buffer {
+  const key = hkdfExpandLabel('sha256', secret, 'key', 32);
+  const nonce = hkdfExpandLabel('sha256', secret, 'iv', 12);
+  const s = Buffer.alloc(8);
+  s.writeBigUInt64BE(seq);
+  for (let i = 0; i < 8; i++) nonce[4 + i]! ^= s[i]!;
+  const inner = Buffer.concat([content, Buffer.from([type])]);
+  const header = Buffer.from([23, 3, 3, (inner.length + 16) >> 8, (inner.length + 16) & 0xff]);
+  const c = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: 16 });
+  c.setAAD(header, { plaintextLength: inner.length });
+  return Buffer.concat([header, c.update(inner), c.final(), c.getAuthTag()]);
+}
+
+t.test('TLS 1.3 KeyUpdate: the records after it open with the next application secret (RFC 8446 §7.2)', async (t) => {
+  const f = FIXTURES.find((x) => x.name === 'tls13-chacha20')!;
+  const log = readTlsKeyLog(f.keylog);
+  const before = readTlsConnection(chunksOf(f), log);
+  const s0 = [...log.values()][0]!.get('CLIENT_TRAFFIC_SECRET_0')!;
+  const used = BigInt(before.records.filter((r) => r.direction === 'c2s' && r.epoch === 'application').length);
+  const s1 = hkdfExpandLabel('sha256', s0, 'traffic upd', 32);
+  const extra: Chunk[] = [
+    { direction: 'c2s', packet: 900, bytes: seal13(s0, used, 22, Buffer.from([24, 0, 0, 1, 0])) },
+    { direction: 'c2s', packet: 901, bytes: seal13(s1, 0n, 23, Buffer.from('after the update')) },
+  ];
+  const view = readTlsConnection([...chunksOf(f), ...extra], log);
+  const last = view.records.slice(-2);
+  t.same(last.map((r) => [r.state, r.epoch, r.summary]), [['decrypted', 'application', 'KeyUpdate'], ['decrypted', 'application 1', undefined]]);
+  t.equal(sent(view.application, 'c2s'), `${f.clientSent}after the update`);
 });
 
 t.test('bytes that are not TLS are reported where they start, not dropped', async (t) => {
