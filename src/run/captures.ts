@@ -110,7 +110,13 @@ export async function writeCaseCaptures(runDir: string, caseId: string, seed: st
     } catch {
       log = undefined;
     }
-    const tlsLog = wire.tlsKeyLogs ? readTlsKeyLog(mergeKeyLogs(caseId, wire.tlsKeyLogs)) : undefined;
+    let tlsLog;
+    try {
+      tlsLog = wire.tlsKeyLogs ? readTlsKeyLog(mergeKeyLogs(caseId, wire.tlsKeyLogs)) : undefined;
+    } catch {
+      // A line this reader does not know: the records are listed undecrypted, with the reason.
+      tlsLog = undefined;
+    }
     const streams = await readTcpStreams(firstLeg.pcap);
     const view = (s: TcpStream): string => (isIrpStream(s) ? formatIrpConnection(viewIrpConnection(s, tlsLog)) : formatConversation(viewConversation(s, log)));
     const text = streams.length > 0 ? streams.map(view).join('\n') : 'no connection was made\n';
