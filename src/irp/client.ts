@@ -58,6 +58,8 @@ export interface IrpConnectOptions {
    * Capabilities, or the client closes the connection (IRP-CAP-2). Unset: no domain is checked.
    */
   domain?: string;
+  /** Receives each line of every connection's TLS secrets (NSS key log format): a test bench's captures decrypt with it. */
+  onTlsKeyLog?: (line: Buffer) => void;
 }
 
 /** IRP-CONN-5: the first wait after a failed connection attempt, and the bound of its doubling. */
@@ -275,6 +277,7 @@ export class IrpClient {
       servername: this.opts.servername,
       timeoutMs: this.timeoutMs,
       maxFrameLength: this.opts.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH,
+      onTlsKeyLog: this.opts.onTlsKeyLog,
     });
     this.connectionsOpened++;
     try {

@@ -30,6 +30,8 @@ export interface LinkOptions {
   servername: string | undefined;
   timeoutMs: number;
   maxFrameLength: number;
+  /** Receives each line of the connection's TLS secrets (NSS key log format), for captures that decrypt. */
+  onTlsKeyLog?: ((line: Buffer) => void) | undefined;
 }
 
 /**
@@ -77,6 +79,7 @@ export class IrpLink {
         minVersion: IRP_TLS_MIN_VERSION,
         ciphers: IRP_TLS_CIPHERS,
       });
+      if (opts.onTlsKeyLog) s.on('keylog', opts.onTlsKeyLog);
       const where = `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`;
       // A registry that accepts TCP but never completes TLS must not hold a caller forever.
       const timer = setTimeout(() => {

@@ -21,6 +21,7 @@ function yamlBlock(c: ReportCase, durationMs: number | undefined): string[] {
     lines.push('  captures:');
     for (const p of c.captures.pcaps) lines.push(`    - ${q(p.path)}`);
     if (c.captures.keylog) lines.push(`  keylog: ${q(c.captures.keylog)}`);
+    if (c.captures.tlsKeylog) lines.push(`  tlsKeylog: ${q(c.captures.tlsKeylog)}`);
   }
   lines.push('  ...');
   return lines;

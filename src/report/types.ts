@@ -11,6 +11,7 @@ export interface ReportEvidence {
 export interface ReportCaptureLinks {
   pcaps: { leg: string; path: string; connections: number }[];
   keylog?: string;
+  tlsKeylog?: string;
   inspect?: string;
 }
 

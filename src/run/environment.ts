@@ -163,6 +163,8 @@ export class RunEnvironment {
 /** The environment one case sees (RunEnvironment.forCase): what it opens is released with the case. */
 export interface CaseEnvironment extends RunEnvironment {
   readonly scope: CaseScope;
+  /** Set when the case is recorded (src/run/irp-capture.ts): where the bench's own TLS sockets put their secrets. */
+  readonly irpTlsKeyLog?: (line: Buffer) => void;
 }
 
 function slotUserNames(slot: number): [string, string, string] {

@@ -15,6 +15,8 @@ import { CLIENT_CHECKS } from './irp-client-checks.js';
 import { WIRE_CHECKS } from './irp-wire-checks.js';
 import type { IrpCheckName } from './model.js';
 import { irpOutcome as outcome } from './irp-outcome.js';
+import { IrpWireRecorder } from './irp-capture.js';
+import type { CaseWire } from './captures.js';
 
 export interface CheckResult {
   observed: Record<string, unknown>;
@@ -264,6 +266,10 @@ const CHECKS: Record<IrpCheckName, (ctx: CheckContext) => Promise<CheckResult>> 
   },
 };
 
-export function runIrpCheck(name: IrpCheckName, ctx: CheckContext): Promise<CheckResult> {
-  return CHECKS[name](ctx);
+/** Runs one check; `record`: through recording relays, returning the case's wire (leg irp and its TLS key log). */
+export async function runIrpCheck(name: IrpCheckName, ctx: CheckContext, record = false): Promise<CheckResult & { wire?: CaseWire }> {
+  if (!record) return CHECKS[name](ctx);
+  const recorder = new IrpWireRecorder(ctx.env);
+  const result = await CHECKS[name]({ ...ctx, env: await recorder.environment() });
+  return { ...result, wire: await recorder.wire() };
 }

@@ -14,6 +14,8 @@ export interface RawIrpOptions {
   servername?: string;
   /** Extra node:tls options (version and cipher limits for the transport checks). */
   tls?: tls.ConnectionOptions;
+  /** Receives each line of the connection's TLS secrets (NSS key log format), for the case's capture. */
+  onTlsKeyLog?: ((line: Buffer) => void) | undefined;
 }
 
 function pem(der: Buffer): string {
@@ -52,6 +54,7 @@ export class RawIrpConnection {
         checkServerIdentity: (host, cert) => tls.checkServerIdentity(opts.servername ?? host, cert),
         ...opts.tls,
       });
+      if (opts.onTlsKeyLog) s.on('keylog', opts.onTlsKeyLog);
       s.once('error', reject);
       s.once('secureConnect', () => {
         s.off('error', reject);

@@ -36,7 +36,7 @@ export interface WireCheckResult {
 const NS = `xmlns="${IRP_NAMESPACE}"`;
 
 function rawOptions(env: CaseEnvironment, extra: Partial<RawIrpOptions> = {}): RawIrpOptions & { scope: CaseScope } {
-  return { host: env.host, port: env.stub.port, anchors: env.pki.anchors, scope: env.scope, ...extra };
+  return { host: env.host, port: env.stub.port, anchors: env.pki.anchors, scope: env.scope, onTlsKeyLog: env.irpTlsKeyLog, ...extra };
 }
 
 async function withRaw<T>(opts: RawIrpOptions & { scope: CaseScope }, body: (c: RawIrpConnection) => Promise<T>): Promise<T> {

@@ -24,7 +24,8 @@ export interface RecordingRelay {
   close(): Promise<void>;
 }
 
-export async function recordingRelay(host: string, target: { address: string; port: number }): Promise<RecordingRelay> {
+/** `onConnection`: told of each connection as it is accepted (several relays' connections put in one order). */
+export async function recordingRelay(host: string, target: { address: string; port: number }, onConnection?: (c: CapturedConnection) => void): Promise<RecordingRelay> {
   const connections: CapturedConnection[] = [];
   let closedCount = 0;
   let waiters: (() => void)[] = [];
@@ -32,6 +33,7 @@ export async function recordingRelay(host: string, target: { address: string; po
   const server = net.createServer((client) => {
     const captured: CapturedConnection = { i2r: [], r2i: [], events: [] };
     connections.push(captured);
+    onConnection?.(captured);
     const upstream = net.connect(target.port, target.address);
     for (const s of [client, upstream]) {
       sockets.add(s);

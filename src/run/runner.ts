@@ -286,7 +286,7 @@ async function execute(spec: CaseSpec, ctx: CaseContext, scope: CaseScope, wires
     check = action.check === 'keylog' ? runKeyLogCheck(checkCtx) : UA_CHECK_FUNCTIONS[action.check](checkCtx);
   } else {
     if (!ctx.env || !ctx.slot) throw new Error('no run environment');
-    check = runIrpCheck(action.check, { env: ctx.env.forCase(scope), slot: ctx.slot, seed: caseSeed });
+    check = runIrpCheck(action.check, { env: ctx.env.forCase(scope), slot: ctx.slot, seed: caseSeed }, (ctx.captures ?? 'none') !== 'none');
   }
   // The timeout decides the verdict; what the check opened is released when the case ends, which
   // ends the check too, and runCase waits for that before the next case starts.
