@@ -25,6 +25,7 @@ import { Aborted, describeStep, observationOf, partyFor, SideWatch, staticDirect
 import { judgeConversation } from './judge.js';
 import { checkSessionKeys } from './iut-keys.js';
 import { recordingRelay, type RecordingRelay } from './relay.js';
+import { relayedWire, type CaseWire } from './captures.js';
 import { otherSide, SIDES, type Conversation, type ConversationExpectation, type ConversationObservation, type Side, type Step } from './model.js';
 
 export interface IutConversationContext extends ConversationContext {
@@ -58,6 +59,8 @@ export interface IutConversationRecord {
   keys: KeyCheck;
   exit?: IutExit;
   diagnostics?: IutDiagnostics;
+  /** The connection as the relay recorded it and both key logs (the IUT's, the reference's), for the case's capture. */
+  wire?: CaseWire;
 }
 
 /** How long the IUT's own report of the end may lag behind the reference's. */
@@ -318,9 +321,11 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
       );
     }
   }
+  const wire = relay ? relayedWire(relay.connections, await Promise.all([iutKeyLog, refKeyLog].map((f) => readFile(f, 'utf8').catch(() => '')))) : undefined;
   return {
     observation,
     events: { initiator: watch.initiator.events, responder: watch.responder.events },
+    ...(wire ? { wire } : {}),
     ...(error ? { error } : {}),
     ...(unsupported ? { unsupported } : {}),
     mismatches,
