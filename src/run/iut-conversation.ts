@@ -160,6 +160,8 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
   });
 
   if (facingDefect) vouchForDefectLeaf(env, facingDefect);
+  // The reference's seed: its key material is re-derived from it to recompute the session keys.
+  const refSeed = `${ctx.seed}/${refSide}`;
   const endpoint = iut.endpoint;
   const iutUserId = endpoint ? endpoint.userId : iutParty.identity.userId;
   const ref = new UserAgent({
@@ -170,7 +172,7 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
     ...(refSetup.methods ? { methods: refSetup.methods } : {}),
     ...(refSetup.ciphers ? { ciphers: refSetup.ciphers } : {}),
     bugs: parseBugs(refSetup.knobs ?? []),
-    seed: `${ctx.seed}/${refSide}`,
+    seed: refSeed,
     now: () => env.pki.referenceTime,
     keyLogFile: refKeyLog,
     onEvent: watch[refSide].onEvent,
@@ -303,7 +305,7 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
       if ((relay?.connections.length ?? 0) > 1) judged.checks.push(`session keys: the first of ${relay!.connections.length} captured connections`);
       const result = await checkSessionKeys({
         events: captured.events,
-        bench: { side: refSide, seed: `${ctx.seed}/${refSide}`, connectionId: refConnectionId, privateKey: refParty.identity.privateKey },
+        bench: { side: refSide, seed: refSeed, connectionId: refConnectionId, privateKey: refParty.identity.privateKey },
         ...(iutLog ? { iutKeyLog: iutLog } : {}),
         requireAll: iutConnected() && watch[refSide].obs.connected,
       });

@@ -12,7 +12,7 @@ import type { KeyObject } from 'node:crypto';
 import { checkConversation, type Violation } from '../capture/check.js';
 import { viewConversation, type ConversationView, type KeyLog } from '../capture/conversation.js';
 import { capturePcap, type TcpEvent } from '../capture/pcap.js';
-import { readTcpStreams } from '../capture/read.js';
+import { readTcpStreams, type TcpStream } from '../capture/read.js';
 import { computeSharedSecret, generateKeyShare } from '../protocol/ecdhe.js';
 import { randomStreams } from '../protocol/handshake/context.js';
 import { handshakeSecret } from '../protocol/keyschedule.js';
@@ -20,7 +20,7 @@ import type { KeyLogEntry } from '../protocol/keylog.js';
 import { decryptPremaster, PREMASTER_LENGTH } from '../protocol/keytransport.js';
 import type { InitiatorHello, ResponderHello } from '../protocol/messages.js';
 import { seededRandom } from '../protocol/random.js';
-import { connectionRandom } from '../ua/agent.js';
+import { connectionRandom, E2ED_PORT } from '../ua/agent.js';
 import type { Side } from './model.js';
 
 /** What the bench knows of its own side of the connection. */
@@ -56,31 +56,32 @@ const SECRET_LABEL = /^E2ED_(HANDSHAKE_SECRET|MASTER_SECRET|EXPORTER|I2R_TRAFFIC
  * first of "premaster", a responder's implicit-rejection substitute the first of
  * "implicit-rejection" (E2ED-KS-13).
  */
-export function benchSharedSecret(bench: BenchSideSecrets, helloI: InitiatorHello, helloR: ResponderHello): Buffer | string {
+export function benchSharedSecret(bench: BenchSideSecrets, helloI: InitiatorHello, helloR: ResponderHello): { z: Buffer } | { unavailable: string } {
   const streams = randomStreams(connectionRandom(seededRandom(bench.seed), bench.connectionId));
   const method = helloR.method;
   if (method === 'x25519' || method === 'p256') {
     const peerShare = bench.side === 'initiator' ? helloR.keyShare : helloI.keyShare;
-    if (!peerShare || peerShare.method !== method) return `the ${bench.side === 'initiator' ? 'responder' : 'initiator'}'s Hello carries no ${method} key share`;
+    if (!peerShare || peerShare.method !== method) return { unavailable: `the ${bench.side === 'initiator' ? 'responder' : 'initiator'}'s Hello carries no ${method} key share` };
     const ownKey = generateKeyShare(method, streams.keyShare).privateKey;
     try {
-      return computeSharedSecret(method, ownKey, peerShare.publicKey);
+      return { z: computeSharedSecret(method, ownKey, peerShare.publicKey) };
     } catch (err) {
-      return `no shared secret with the peer's key share: ${(err as Error).message}`;
+      return { unavailable: `no shared secret with the peer's key share: ${(err as Error).message}` };
+    } finally {
+      ownKey.fill(0);
     }
   }
-  if (method !== 'rsa-oaep') return `Hello_R selects method ${method}, which has no key schedule`;
-  if (bench.side === 'initiator') return streams.premaster.bytes(PREMASTER_LENGTH);
-  if (!helloI.encryptedPremaster) return "the initiator's Hello carries no EncryptedPremaster";
+  if (method !== 'rsa-oaep') return { unavailable: `Hello_R selects method ${method}, which has no key schedule` };
+  if (bench.side === 'initiator') return { z: streams.premaster.bytes(PREMASTER_LENGTH) };
+  if (!helloI.encryptedPremaster) return { unavailable: "the initiator's Hello carries no EncryptedPremaster" };
   const substitute = streams.implicitRejection.bytes(PREMASTER_LENGTH);
-  return decryptPremaster(bench.privateKey, helloI.encryptedPremaster) ?? substitute;
+  return { z: decryptPremaster(bench.privateKey, helloI.encryptedPremaster) ?? substitute };
 }
 
-async function viewOf(events: readonly TcpEvent[]): Promise<(log?: KeyLog) => ConversationView> {
-  // The same path as a capture file and `sixbench pcap check`: events -> pcap -> TCP stream -> view.
-  const pcap = capturePcap([{ conversation: { client: { address: '127.0.0.1', port: 49152 }, server: { address: '127.0.0.1', port: 4605 }, events: [...events] }, seed: 'session-keys' }]);
-  const [stream] = await readTcpStreams(pcap);
-  return (log) => (stream ? viewConversation(stream, log) : { stream: 0, initiator: { address: '', port: 0 }, responder: { address: '', port: 0 }, frames: [], records: { total: 0, opened: 0 }, notes: [], faults: [], end: { fin: { initiator: false, responder: false }, partialFrame: { initiator: 0, responder: 0 } } });
+/** The captured connection as `sixbench pcap check` reads it: events -> pcap -> TCP stream (the same path as a capture file). */
+async function capturedStream(events: readonly TcpEvent[]): Promise<TcpStream | undefined> {
+  const pcap = capturePcap([{ conversation: { client: { address: '127.0.0.1', port: 49152 }, server: { address: '127.0.0.1', port: E2ED_PORT }, events: [...events] }, seed: 'session-keys' }]);
+  return (await readTcpStreams(pcap))[0];
 }
 
 /**
@@ -92,23 +93,25 @@ async function viewOf(events: readonly TcpEvent[]): Promise<(log?: KeyLog) => Co
 export async function checkSessionKeys(input: { events: readonly TcpEvent[]; bench: BenchSideSecrets; iutKeyLog?: KeyLogEntry[]; requireAll: boolean }): Promise<SessionKeyCheck> {
   const iutSide: Side = input.bench.side === 'initiator' ? 'responder' : 'initiator';
   const out: SessionKeyCheck = { derived: 0, matched: 0, records: 0, opened: 0, mismatches: [], notChecked: [] };
-  const view = await viewOf(input.events);
-  const plain = view();
+  const stream = await capturedStream(input.events);
+  const view = (log?: KeyLog): ConversationView | undefined => (stream ? viewConversation(stream, log) : undefined);
+  const plain = view() ?? { frames: [] };
   const helloI = plain.frames.find((f) => f.sender === 'initiator' && f.message?.kind === 'InitiatorHello')?.message as InitiatorHello | undefined;
   const helloR = plain.frames.find((f) => f.sender === 'responder' && f.message?.kind === 'ResponderHello')?.message as ResponderHello | undefined;
   let derived: KeyLogEntry[] = [];
   if (!helloI || !helloR) out.notChecked.push('no secret to recompute: the capture holds no Hello_I and Hello_R');
   else {
-    const z = benchSharedSecret(input.bench, helloI, helloR);
-    if (typeof z === 'string') out.notChecked.push(`no secret to recompute: ${z}`);
+    const shared = benchSharedSecret(input.bench, helloI, helloR);
+    if ('unavailable' in shared) out.notChecked.push(`no secret to recompute: ${shared.unavailable}`);
     else {
+      const { z } = shared;
       const hs = handshakeSecret(z, helloI.nonce, helloR.nonce);
       z.fill(0);
       const seedLog: KeyLog = { entries: [{ label: 'E2ED_HANDSHAKE_SECRET', nonceI: helloI.nonce.toString('hex'), secret: hs.toString('hex') }], malformedLines: [] };
       // First pass: the secrets HS leads to over this transcript; second: the view with all of them, to open and judge every record.
-      derived = checkConversation(view(seedLog), seedLog).derived;
+      derived = checkConversation(view(seedLog)!, seedLog).derived;
       const log: KeyLog = { entries: derived, malformedLines: [] };
-      const full = view(log);
+      const full = view(log)!;
       const replay = checkConversation(full, log);
       out.derived = derived.length;
       const sent = full.frames.filter((f) => f.type === 'record');
