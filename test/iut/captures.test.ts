@@ -19,6 +19,9 @@ import { HOSTILE, REPO, referenceCommandUnavailable, referenceIutFile } from './
 const dir = await mkdtemp(path.join(os.tmpdir(), 'sixbench-iut-captures-'));
 t.teardown(() => rm(dir, { recursive: true, force: true }));
 const skip = referenceCommandUnavailable() ?? false;
+// A case's time limit well above its usual second: the tests share two cores, and an IUT process
+// starved of CPU must not read as what this file checks.
+const CASE_TIME_MS = 30_000;
 const CASES = ['interop.x25519.aes-256-gcm.i2r', 'interop.rsa-oaep.aes-256-gcm.i2r', 'cert.expired'];
 
 async function checkCaptures(runDir: string, pcapPath: string, keylogPath: string) {
@@ -30,7 +33,7 @@ async function checkCaptures(runDir: string, pcapPath: string, keylogPath: strin
 t.test('an IUT run with --captures all: both legs and a key log per case, and pcap check passes', { skip }, async (t) => {
   const runDir = path.join(dir, 'conforming');
   const iut = processImplementation(loadIutConfig(referenceIutFile(dir)));
-  const report = await runConformance({ seed: 'iut-captures', caseIds: CASES, iut, captures: 'all', runDir, concurrency: 1 });
+  const report = await runConformance({ seed: 'iut-captures', caseIds: CASES, iut, captures: 'all', runDir, concurrency: 1, caseTimeoutMs: CASE_TIME_MS });
   t.same(report.cases.filter((c) => c.verdict !== 'pass').map((c) => `${c.id}: ${c.reason}`), [], 'every case passes');
   t.equal(report.cases.length, 7, 'sanity first and last, five IUT cases');
   for (const c of report.cases) {
@@ -53,7 +56,7 @@ t.test("the IUT's own key log lines are in the capture's key log", { skip }, asy
   const file = path.join(dir, 'liar.json');
   await writeFile(file, JSON.stringify(doc));
   const runDir = path.join(dir, 'liar');
-  const report = await runConformance({ seed: 'iut-captures-liar', caseIds: [CASES[0]!], iut: processImplementation(loadIutConfig(file)), captures: 'all', runDir, concurrency: 1 });
+  const report = await runConformance({ seed: 'iut-captures-liar', caseIds: [CASES[0]!], iut: processImplementation(loadIutConfig(file)), captures: 'all', runDir, concurrency: 1, caseTimeoutMs: CASE_TIME_MS });
   const sanity = report.cases[0]!;
   t.equal(sanity.verdict, 'fail', 'the lying IUT fails the sanity case');
   const { violations } = await checkCaptures(runDir, sanity.captures!.pcaps[0]!.path, sanity.captures!.keylog!);
