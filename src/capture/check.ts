@@ -11,8 +11,8 @@
 //   5.7, 7.5: E2ED-HS-13, E2ED-HS-16, E2ED-HS-22, E2ED-HS-24, E2ED-ID-1, E2ED-ID-3, E2ED-KS-8,
 //   E2ED-KS-9).
 import { createECDH, X509Certificate } from 'node:crypto';
-import { finishedKey, finishedValue, masterSecret, nextTrafficSecret, trafficKeys, trafficSecrets } from '../protocol/keyschedule.js';
-import { trafficSecretLabel, type TrafficDirection } from '../protocol/keylog.js';
+import { exporter, finishedKey, finishedValue, masterSecret, nextTrafficSecret, trafficKeys, trafficSecrets } from '../protocol/keyschedule.js';
+import { trafficSecretLabel, type KeyLogEntry, type TrafficDirection } from '../protocol/keylog.js';
 import type { E2edMessage, InitiatorHello, ResponderHello } from '../protocol/messages.js';
 import { isCipherName, openRecord, type CipherName } from '../protocol/record.js';
 import { signatureAlgorithmForKey, verify, type SignatureAlgorithm } from '../protocol/signature.js';
@@ -32,6 +32,13 @@ export interface CheckOutcome {
   notChecked: string[];
   /** What was checked, for the summary. */
   checked: string[];
+  /**
+   * The secrets of section 7 this replay worked with, in key-log form (label, nonce_I, secret):
+   * HS as given, MS, the exporter and every traffic secret of every generation the capture
+   * reached, derived from HS over the captured transcript. A caller holding its own HS compares
+   * another party's key log with these (src/run/iut-keys.ts, E2ED-KEYLOG-4).
+   */
+  derived: KeyLogEntry[];
 }
 
 const HANDSHAKE_ORDER: Record<Sender, E2edMessage['kind'][]> = {
@@ -50,7 +57,10 @@ function other(s: Sender): Sender {
 }
 
 export function checkConversation(view: ConversationView, log: KeyLog | undefined): CheckOutcome {
-  const out: CheckOutcome = { violations: [], notChecked: [], checked: [] };
+  const out: CheckOutcome = { violations: [], notChecked: [], checked: [], derived: [] };
+  const derive = (label: string, value: Buffer): void => {
+    if (view.nonceI && !out.derived.some((d) => d.label === label)) out.derived.push({ label, nonceI: view.nonceI, secret: value.toString('hex') });
+  };
   /** One violation per requirement, sender and kind of fault: a bug repeated on every record is reported once, with a count. */
   const counts = new Map<string, Violation & { count: number }>();
   const violate = (requirement: string, sender: Sender, frame: ViewFrame | undefined, message: string, kind = message): void => {
@@ -194,6 +204,7 @@ export function checkConversation(view: ConversationView, log: KeyLog | undefine
   if (!log) out.notChecked.push('Finished values, key schedule and records: no key log');
   else if (!nonceI) out.notChecked.push('Finished values, key schedule and records: no Hello_I in the capture');
   else if (!hsSecret) out.notChecked.push(`Finished values: no E2ED_HANDSHAKE_SECRET for nonce_I ${nonceI} in the key log`);
+  if (hsSecret) derive('E2ED_HANDSHAKE_SECRET', hsSecret);
   if (hsSecret && b09) {
     const fin = (who: 'i' | 'r', frame: ViewFrame | undefined, hash: Buffer | undefined): void => {
       if (!frame || !hash) return;
@@ -207,12 +218,19 @@ export function checkConversation(view: ConversationView, log: KeyLog | undefine
     const all = th(hs.helloI, hs.helloR, hs.cvR, hs.finR, hs.cvI, hs.finI);
     if (all) {
       ms = masterSecret(hsSecret, legacy ? b09 : all);
+      derive('E2ED_MASTER_SECRET', ms);
+      derive('E2ED_EXPORTER', exporter(ms));
       const logged = secret(log, nonceI, 'E2ED_MASTER_SECRET');
       if (logged && !logged.equals(ms)) violate('E2ED-KEYLOG-4', 'initiator', undefined, 'the logged E2ED_MASTER_SECRET is not ExpandLabel(HS, "master", TH(Hello_I .. Fin_I))');
     }
   } else if (log && nonceI) {
     ms = secret(log, nonceI, 'E2ED_MASTER_SECRET');
     if (ms) out.notChecked.push('the master secret is taken from the key log (no handshake secret to derive it from)');
+  }
+
+  if (ms) {
+    const first = trafficSecrets(ms);
+    for (const dir of ['i2r', 'r2i'] as const) derive(trafficSecretLabel(dir, 0), first[dir]);
   }
 
   // --- records: expected key, iv and sequence number per direction --------------------------------
@@ -272,6 +290,7 @@ export function checkConversation(view: ConversationView, log: KeyLog | undefine
           ts = nextTrafficSecret(ts);
           generation++;
           seq = 0n;
+          derive(trafficSecretLabel(dir, generation), ts);
         }
       }
     }

@@ -6,9 +6,9 @@
 //   responder, the scripted initiator);
 // - the IUT's side is observed through its events from level 2; at level 1 only the reference's
 //   side (the wire as the reference saw it) is judged, and the result says which checks ran;
-// - session keys: with a key log, every secret the IUT logged must equal the reference's own
-//   derivation over the same transcript; without one, the records the reference opened with its
-//   own keys prove the IUT's.
+// - session keys (src/run/iut-keys.ts): the bench recomputes the key schedule from the captured
+//   bytes and its own side's key material; with a key log every secret the IUT logged must equal
+//   it, and with or without one every record the IUT sent must open under the recomputed keys.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { X509Certificate } from 'node:crypto';
@@ -23,9 +23,9 @@ import { IutStartError } from '../iut/errors.js';
 import { issueCredentials, pemOf } from '../iut/credentials.js';
 import { Aborted, describeStep, observationOf, partyFor, SideWatch, staticDirectory, waitUntil, type ConversationContext } from './conversation.js';
 import { judgeConversation } from './judge.js';
-import { openLoggedRecords } from './iut-keys.js';
+import { checkSessionKeys } from './iut-keys.js';
 import { recordingRelay, type RecordingRelay } from './relay.js';
-import type { CipherName } from '../protocol/record.js';
+import { relayedWire, type CaseWire } from './captures.js';
 import { otherSide, SIDES, type Conversation, type ConversationExpectation, type ConversationObservation, type Side, type Step } from './model.js';
 
 export interface IutConversationContext extends ConversationContext {
@@ -38,11 +38,12 @@ export interface IutConversationContext extends ConversationContext {
 /** Which checks a verdict rests on (the report says it, issue 8 §2 and §4). */
 export interface KeyCheck {
   check: 'key-log' | 'records' | 'none';
-  /** key-log: secrets the IUT logged and that matched the reference's derivation. */
+  /** Secrets of section 7 the bench recomputed from the captured transcript and its own key material. */
+  derived?: number;
+  /** key-log: recomputed secrets the IUT logged with the same value. */
   matched?: number;
-  /** key-log: records the IUT sent (captured) and how many opened with the secrets it logged. */
+  /** Records the IUT sent (captured), and how many opened under the recomputed keys. */
   records?: number;
-  /** records: authenticated records of the IUT the reference opened with its own keys. */
   opened?: number;
 }
 
@@ -58,6 +59,8 @@ export interface IutConversationRecord {
   keys: KeyCheck;
   exit?: IutExit;
   diagnostics?: IutDiagnostics;
+  /** The connection as the relay recorded it and both key logs (the IUT's, the reference's), for the case's capture. */
+  wire?: CaseWire;
 }
 
 /** How long the IUT's own report of the end may lag behind the reference's. */
@@ -117,23 +120,6 @@ export function expectationsFor(expect: ConversationExpectation, iutSide: Side, 
   return { expect: out, checks };
 }
 
-/** Every secret the IUT logged must be the reference's own derivation; every secret the reference derived must be logged. */
-export function compareKeyLogs(iut: KeyLogEntry[], ref: KeyLogEntry[], requireAll: boolean): { matched: number; mismatches: string[] } {
-  const key = (e: KeyLogEntry): string => `${e.label} ${e.nonceI}`;
-  const refByKey = new Map(ref.map((e) => [key(e), e.secret]));
-  const iutKeys = new Set(iut.map(key));
-  const mismatches: string[] = [];
-  let matched = 0;
-  for (const e of iut) {
-    const want = refByKey.get(key(e));
-    if (want === undefined) mismatches.push(`key log: the IUT logged ${e.label} for a session or generation the reference never derived`);
-    else if (want !== e.secret) mismatches.push(`key log: the IUT's ${e.label} differs from the bench's derivation over the same transcript`);
-    else matched++;
-  }
-  if (requireAll) for (const e of ref) if (!iutKeys.has(key(e))) mismatches.push(`key log: the IUT did not log ${e.label}`);
-  return { matched, mismatches };
-}
-
 async function readKeyLog(file: string): Promise<{ entries: KeyLogEntry[]; malformedLines: number[] } | undefined> {
   let text: string;
   try {
@@ -174,6 +160,8 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
   });
 
   if (facingDefect) vouchForDefectLeaf(env, facingDefect);
+  // The reference's seed: its key material is re-derived from it to recompute the session keys.
+  const refSeed = `${ctx.seed}/${refSide}`;
   const endpoint = iut.endpoint;
   const iutUserId = endpoint ? endpoint.userId : iutParty.identity.userId;
   const ref = new UserAgent({
@@ -184,7 +172,7 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
     ...(refSetup.methods ? { methods: refSetup.methods } : {}),
     ...(refSetup.ciphers ? { ciphers: refSetup.ciphers } : {}),
     bugs: parseBugs(refSetup.knobs ?? []),
-    seed: `${ctx.seed}/${refSide}`,
+    seed: refSeed,
     now: () => env.pki.referenceTime,
     keyLogFile: refKeyLog,
     onEvent: watch[refSide].onEvent,
@@ -208,8 +196,7 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
     ...(scriptMessages !== undefined ? { messages: Array.from({ length: scriptMessages }, (_, n) => `message ${n + 1} from the initiator`) } : {}),
   };
 
-  // With a key log, the bench sits on the path and keeps the bytes, to open the IUT's records with its logged secrets.
-  const capture = iut.capabilities.keyLog && !iut.endpoint;
+  // The bench sits on the path and keeps the bytes: the session keys are recomputed from them, and they are the case's capture.
   let relay: RecordingRelay | undefined;
   let instance: IutInstance | undefined;
   let iutEnded: IutExit | undefined;
@@ -301,36 +288,46 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
   if (!error && !unsupported && watch[refSide].obs.connected && refKnobs.length > 0) {
     judged.checks.push(`session keys: not checked (the reference has knob ${refKnobs.join(', ')}: its derivation is not the bench's)`);
   } else if (!error && !unsupported && watch[refSide].obs.connected) {
-    const refEntries = (await readKeyLog(refKeyLog))?.entries ?? [];
+    let iutLog: KeyLogEntry[] | undefined;
     if (iut.capabilities.keyLog) {
-      const iutEntries = await readKeyLog(iutKeyLog);
-      if (iutEntries === undefined) mismatches.push(`key log: the IUT declares keyLog but wrote no ${path.basename(iutKeyLog)}`);
+      const read = await readKeyLog(iutKeyLog);
+      if (read === undefined) mismatches.push(`key log: the IUT declares keyLog but wrote no ${path.basename(iutKeyLog)}`);
       else {
-        if (iutEntries.malformedLines.length > 0) mismatches.push(`key log: malformed line(s) ${iutEntries.malformedLines.slice(0, 5).join(', ')} in the IUT's key log`);
-        const cmp = compareKeyLogs(iutEntries.entries, refEntries, iutConnected() && watch[refSide].obs.connected);
-        mismatches.push(...cmp.mismatches);
-        keys.check = 'key-log';
-        keys.matched = cmp.matched;
-        const captured = relay?.connections[0];
-        const cipher = watch[refSide].obs.negotiated?.cipher as CipherName | undefined;
-        if (captured && cipher) {
-          const sent = Buffer.concat(iutSide === 'initiator' ? captured.i2r : captured.r2i);
-          const opened = openLoggedRecords(sent, iutEntries.entries, iutSide === 'initiator' ? 'E2ED_I2R_TRAFFIC_SECRET_' : 'E2ED_R2I_TRAFFIC_SECRET_', cipher);
-          keys.records = opened.records;
-          if (opened.failure) mismatches.push(`key log: ${opened.failure}`);
-        }
+        if (read.malformedLines.length > 0) mismatches.push(`key log: malformed line(s) ${read.malformedLines.slice(0, 5).join(', ')} in the IUT's key log`);
+        iutLog = read.entries;
       }
-      judged.checks.push('session keys: every secret of the IUT key log against the reference derivation over the same transcript, and every record the IUT sent opened with the secrets it logged');
+    }
+    const captured = relay?.connections[0];
+    const refConnectionId = watch[refSide].connection?.id;
+    if (!captured || refConnectionId === undefined) {
+      judged.checks.push('session keys: not checked (no captured connection)');
     } else {
-      const o = watch[refSide].obs;
-      keys.check = 'records';
-      keys.opened = o.delivered + o.receipts + o.pongs + o.receiveGeneration;
-      judged.checks.push('session keys: proven by the records of the IUT the reference opened with its own keys (no key log)');
+      if ((relay?.connections.length ?? 0) > 1) judged.checks.push(`session keys: the first of ${relay!.connections.length} captured connections`);
+      const result = await checkSessionKeys({
+        events: captured.events,
+        bench: { side: refSide, seed: refSeed, connectionId: refConnectionId, privateKey: refParty.identity.privateKey },
+        ...(iutLog ? { iutKeyLog: iutLog } : {}),
+        requireAll: iutConnected() && watch[refSide].obs.connected,
+      });
+      mismatches.push(...result.mismatches);
+      keys.check = iutLog ? 'key-log' : 'records';
+      keys.derived = result.derived;
+      if (iutLog) keys.matched = result.matched;
+      keys.records = result.records;
+      keys.opened = result.opened;
+      for (const n of result.notChecked) judged.checks.push(`session keys: ${n}`);
+      judged.checks.push(
+        iutLog
+          ? 'session keys: the key schedule recomputed from the captured transcript and the bench side\'s own key material; every secret of the IUT key log compared with it, every record the IUT sent opened under it'
+          : 'session keys: the key schedule recomputed from the captured transcript and the bench side\'s own key material; every record the IUT sent opened under it (no key log)',
+      );
     }
   }
+  const wire = relay ? relayedWire(relay.connections, await Promise.all([iutKeyLog, refKeyLog].map((f) => readFile(f, 'utf8').catch(() => '')))) : undefined;
   return {
     observation,
     events: { initiator: watch.initiator.events, responder: watch.responder.events },
+    ...(wire ? { wire } : {}),
     ...(error ? { error } : {}),
     ...(unsupported ? { unsupported } : {}),
     mismatches,
@@ -438,11 +435,8 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
 
   async function handshake(): Promise<boolean> {
     if (iutSide === 'responder') {
-      let at = instance!.listening!;
-      if (capture) {
-        relay = await recordingRelay(env.host, { address: at.host, port: at.port });
-        at = { host: env.host, port: relay.port };
-      }
+      relay = await recordingRelay(env.host, { address: instance!.listening!.host, port: instance!.listening!.port });
+      const at = { host: env.host, port: relay.port };
       try {
         watch.initiator.watch(
           await ref.connectTo({ address: at.host, port: at.port, peerUserId: iutUserId, ...(endpoint ? {} : { peerCertificates: iutParty.identity.chain }) }),
@@ -453,8 +447,8 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
       }
     } else {
       const listening = await ref.listen({ port: 0, host: env.host });
-      if (capture) relay = await recordingRelay(env.host, listening);
-      const { address, port } = relay ? { address: env.host, port: relay.port } : listening;
+      relay = await recordingRelay(env.host, listening);
+      const { address, port } = { address: env.host, port: relay.port };
       const peerChainFile = path.join(ctx.workDir, 'peer-chain.pem');
       await writeFile(peerChainFile, pemOf(refParty.identity.chain));
       await startIut({ connect: { host: address, port, peerUserId: refParty.identity.userId, peerChain: refParty.identity.chain }, peerChainFile });

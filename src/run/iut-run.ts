@@ -10,6 +10,7 @@ import { runIutConversation } from './iut-conversation.js';
 import { runIutCheck } from './iut-checks.js';
 import { executeRelayIutCase } from './relay-iut.js';
 import type { CaseResult, CaseSpec, Evidence } from './model.js';
+import type { CaseWire } from './captures.js';
 
 export interface IutCaseContext {
   env: RunEnvironment;
@@ -30,6 +31,8 @@ export async function executeIutCase(
   base: Pick<CaseResult, 'id' | 'suite' | 'title' | 'requirements' | 'form'>,
   ctx: IutCaseContext,
   evidence: (mismatches: string[], extra?: Partial<Evidence>) => Evidence,
+  /** Receives what the case recorded on the wire, for its capture (conversation cases). */
+  wires: CaseWire[] = [],
 ): Promise<CaseResult> {
   if (spec.action.kind === 'check' && spec.iut && (spec.action.check === 'handshake-timer' || spec.action.check === 'peer-hangs-up')) {
     const r = await runIutCheck(spec.action.check, { env: ctx.env, slot: ctx.slot, seed: ctx.seed, signal: ctx.signal, iut: ctx.iut, side: spec.iut.side, workDir: path.join(ctx.workRoot, safeName(spec.id)) });
@@ -51,6 +54,7 @@ export async function executeIutCase(
     iutSide: spec.iut.side,
     workDir: path.join(ctx.workRoot, safeName(spec.id)),
   });
+  if (record.wire) wires.push(record.wire);
   const iut = { side: spec.iut.side, of: spec.iut.of, checks: record.checks, keys: record.keys };
   const processEvidence = record.exit || record.diagnostics ? { iutProcess: { ...(record.exit ? { exit: record.exit } : {}), ...(record.diagnostics ? { diagnostics: record.diagnostics } : {}) } } : {};
   if (record.unsupported) return { ...base, verdict: 'skip', reason: `the IUT does not support this case: ${record.unsupported}`, iut };

@@ -196,7 +196,7 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
   let result: CaseResult;
   try {
     const wires: CaseWire[] = [];
-    result = spec.iut ? await guardedIutCase(spec, ctx, scope.signal) : await execute(spec, ctx, scope, wires);
+    result = spec.iut ? await guardedIutCase(spec, ctx, scope.signal, wires) : await execute(spec, ctx, scope, wires);
     if (spec.action.kind === 'conversation' || spec.action.kind === 'check') {
       const caseSeed = `${ctx.seed}/${spec.id}`;
       result.seeds = { initiator: `${caseSeed}/initiator`, responder: `${caseSeed}/responder` };
@@ -225,9 +225,9 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
 export const IUT_CASE_GRACE_MS = 15_000;
 
 /** An IUT case always ends with a verdict within its time limit plus a bounded grace, whatever the IUT does. */
-async function guardedIutCase(spec: CaseSpec, ctx: CaseContext, signal: AbortSignal): Promise<CaseResult> {
+async function guardedIutCase(spec: CaseSpec, ctx: CaseContext, signal: AbortSignal, wires: CaseWire[]): Promise<CaseResult> {
   if (!ctx.env || !ctx.slot || !ctx.iut || !ctx.workRoot) throw new Error('no run environment for an implementation under test');
-  const run = executeIutCase(spec, base(spec), { env: ctx.env, slot: ctx.slot, seed: `${ctx.seed}/${spec.iut?.of ?? spec.id}`, signal, iut: ctx.iut, workRoot: ctx.workRoot }, (m, extra) => evidence(spec, ctx, m, extra));
+  const run = executeIutCase(spec, base(spec), { env: ctx.env, slot: ctx.slot, seed: `${ctx.seed}/${spec.iut?.of ?? spec.id}`, signal, iut: ctx.iut, workRoot: ctx.workRoot }, (m, extra) => evidence(spec, ctx, m, extra), wires);
   let guard: NodeJS.Timeout | undefined;
   const late = new Promise<CaseResult>((resolve) => {
     guard = setTimeout(() => {

@@ -302,6 +302,16 @@ class AnchoredLeaves {
  * reconnects on demand (IRP-CONN-2); its reports of the registry becoming unreachable and
  * reachable again are passed on (IRP-CONN-6).
  */
+/**
+ * The random source a UA hands its connection `id` (UaConnection.id; the first is 1). Seeded, it is
+ * a contract like the engine's stream labels (src/protocol/handshake/context.ts): from the UA's
+ * seed the bench re-derives the ephemeral key or premaster its reference side drew, and with it
+ * recomputes the key schedule of a captured connection without the engine (src/run/iut-keys.ts).
+ */
+export function connectionRandom(uaRandom: RandomSource, id: number): RandomSource {
+  return uaRandom.fork(`connection ${id}`);
+}
+
 export function irpDirectory(client: IrpClient): PeerDirectory {
   return {
     lookup: (userId) => client.lookup(userId),
@@ -532,7 +542,7 @@ export class UserAgent {
       ciphers: target.ciphers ?? o.ciphers,
       peerCertificateForKeyTransport: target.peerCertificates,
       verifyPeer,
-      rng: this.rng.fork(`connection ${id}`),
+      rng: connectionRandom(this.rng, id),
       maxFrameLength: o.maxFrameLength,
       bugs: o.bugs,
     };

@@ -1,0 +1,64 @@
+// IUT cases get the outputs of every other case (issue 11 §1): with --captures all, a run through
+// the adapter (the reference command, examples/reference.json) writes for each conversation case
+// a pcap per leg and a key log holding the IUT's lines and the reference's, and `pcap check`
+// finds no violation on them; the IUT's lines really are in that key log (a lying IUT's wrong
+// secret is what the checker then reports). The command is dist/cli.js: without a current build
+// the test skips and says so.
+import t from 'tap';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { checkConversation } from '../../src/capture/check.js';
+import { readKeyLog, viewConversation } from '../../src/capture/conversation.js';
+import { readTcpStreams } from '../../src/capture/read.js';
+import { loadIutConfig } from '../../src/iut/config.js';
+import { processImplementation } from '../../src/iut/process.js';
+import { runConformance } from '../../src/run/runner.js';
+import { HOSTILE, REPO, referenceCommandUnavailable, referenceIutFile } from './helpers.js';
+
+const dir = await mkdtemp(path.join(os.tmpdir(), 'sixbench-iut-captures-'));
+t.teardown(() => rm(dir, { recursive: true, force: true }));
+const skip = referenceCommandUnavailable() ?? false;
+// A case's time limit well above its usual second: the tests share two cores, and an IUT process
+// starved of CPU must not read as what this file checks.
+const CASE_TIME_MS = 30_000;
+const CASES = ['interop.x25519.aes-256-gcm.i2r', 'interop.rsa-oaep.aes-256-gcm.i2r', 'cert.expired'];
+
+async function checkCaptures(runDir: string, pcapPath: string, keylogPath: string) {
+  const log = readKeyLog(await readFile(path.join(runDir, keylogPath), 'utf8'));
+  const streams = await readTcpStreams(await readFile(path.join(runDir, pcapPath)));
+  return { streams: streams.length, violations: streams.flatMap((s) => checkConversation(viewConversation(s, log), log).violations) };
+}
+
+t.test('an IUT run with --captures all: both legs and a key log per case, and pcap check passes', { skip }, async (t) => {
+  const runDir = path.join(dir, 'conforming');
+  const iut = processImplementation(loadIutConfig(referenceIutFile(dir)));
+  const report = await runConformance({ seed: 'iut-captures', caseIds: CASES, iut, captures: 'all', runDir, concurrency: 1, caseTimeoutMs: CASE_TIME_MS });
+  t.same(report.cases.filter((c) => c.verdict !== 'pass').map((c) => `${c.id}: ${c.reason}`), [], 'every case passes');
+  t.equal(report.cases.length, 7, 'sanity first and last, five IUT cases');
+  for (const c of report.cases) {
+    t.same(c.captures?.pcaps.map((p) => p.leg), ['initiator', 'responder'], `${c.id}: a pcap per leg`);
+    t.ok(c.captures?.keylog, `${c.id}: a key log`);
+    for (const p of c.captures?.pcaps ?? []) {
+      const { streams, violations } = await checkCaptures(runDir, p.path, c.captures!.keylog!);
+      t.equal(streams, 1, `${p.path}: the connection`);
+      t.same(violations, [], `${p.path}: pcap check finds no violation`);
+    }
+  }
+  const keylog = await readFile(path.join(runDir, report.cases.find((c) => c.id === `${CASES[0]}@responder`)!.captures!.keylog!), 'utf8');
+  t.match(keylog, /E2ED_R2I_TRAFFIC_SECRET_1 /, 'the updated secrets are in the case key log');
+});
+
+t.test("the IUT's own key log lines are in the capture's key log", { skip }, async (t) => {
+  const doc = JSON.parse(await readFile(path.join(REPO, 'examples', 'reference.json'), 'utf8')) as { command: unknown[] };
+  doc.command = [process.execPath, path.join(HOSTILE, 'keylog-liar.mjs'), 'wrong-secret', process.execPath, path.join(REPO, 'dist', 'cli.js'), ...doc.command.slice(2)];
+  delete (doc as Record<string, unknown>)['$schema'];
+  const file = path.join(dir, 'liar.json');
+  await writeFile(file, JSON.stringify(doc));
+  const runDir = path.join(dir, 'liar');
+  const report = await runConformance({ seed: 'iut-captures-liar', caseIds: [CASES[0]!], iut: processImplementation(loadIutConfig(file)), captures: 'all', runDir, concurrency: 1, caseTimeoutMs: CASE_TIME_MS });
+  const sanity = report.cases[0]!;
+  t.equal(sanity.verdict, 'fail', 'the lying IUT fails the sanity case');
+  const { violations } = await checkCaptures(runDir, sanity.captures!.pcaps[0]!.path, sanity.captures!.keylog!);
+  t.ok(violations.some((v) => v.requirement === 'E2ED-KEYLOG-4' && /E2ED_MASTER_SECRET/.test(v.message)), 'pcap check reports its wrong master secret');
+});
