@@ -13,7 +13,7 @@ import { HandshakeFailedError, irpDirectory, UserAgent, type PeerDirectory, type
 import { parseBugs } from '../protocol/bugs.js';
 import type { UaEvent } from '../ua/events.js';
 import type { EnrolledUser, RunEnvironment, Slot } from './environment.js';
-import type { CaseWire } from './captures.js';
+import { sameOnBothLegs, type CaseWire } from './captures.js';
 import { recordingRelay, type RecordingRelay } from './relay.js';
 import { otherSide, SIDES, type Conversation, type ConversationObservation, type PeerSetup, type Side, type SideObservation, type Step } from './model.js';
 
@@ -324,7 +324,7 @@ export async function runConversation(conv: Conversation, ctx: ConversationConte
   async function collectWire(dir: string): Promise<CaseWire> {
     const keyLogs = await Promise.all(SIDES.map((s) => readFile(path.join(dir, `${s}.keylog`), 'utf8').catch(() => '')));
     await rm(dir, { recursive: true, force: true });
-    return { connections: relay?.connections ?? [], keyLogs };
+    return sameOnBothLegs(relay?.connections ?? [], keyLogs);
   }
 
   async function runStep(step: Step): Promise<boolean> {

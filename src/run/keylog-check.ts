@@ -15,7 +15,7 @@ import { E2ED_NAMESPACE } from '../protocol/messages.js';
 import { irpDirectory } from '../ua/agent.js';
 import type { CaseEnvironment, Slot } from './environment.js';
 import { recordingRelay, type RecordingRelay } from './relay.js';
-import type { CaseWire } from './captures.js';
+import { sameOnBothLegs, type CaseWire } from './captures.js';
 
 export interface KeyLogCheckResult {
   observed: Record<string, unknown>;
@@ -156,5 +156,5 @@ export async function runKeyLogCheck({ env, slot, seed }: { env: CaseEnvironment
     if (d.records === 0) mismatches.push(`${what}: no record captured`);
   }
   if (i2r.keyUpdates !== 1) mismatches.push(`initiator to responder: expected one KeyUpdate among the decrypted records, found ${i2r.keyUpdates}`);
-  return { observed, mismatches, wire: { connections: relay.connections, keyLogs: [texts.initiator, texts.responder] } };
+  return { observed, mismatches, wire: sameOnBothLegs(relay.connections, [texts.initiator, texts.responder]) };
 }

@@ -12,7 +12,7 @@ import type { UaEvent } from '../ua/events.js';
 import type { CaseScope } from './case-scope.js';
 import type { CaseEnvironment, Slot } from './environment.js';
 import { recordingRelay, type RecordingRelay } from './relay.js';
-import type { CaseWire } from './captures.js';
+import { sameOnBothLegs, type CaseWire } from './captures.js';
 
 export interface UaCheckResult {
   observed: Record<string, unknown>;
@@ -142,7 +142,7 @@ export const UA_CHECK_FUNCTIONS = {
       methods: hellos.map((h) => [h.r.selectedMethod, h.i.keyShareMethod, h.r.keyShareMethod]),
     };
     if (hellos.length !== methods.length) mismatches.push(`expected ${methods.length} captured connections, got ${hellos.length}`);
-    return { observed, mismatches, wire: { connections: relay.connections, keyLogs } };
+    return { observed, mismatches, wire: sameOnBothLegs(relay.connections, keyLogs) };
   },
 
   /** E2ED-LIM-3: a peer that never completes the handshake: handshake_timeout, fatal, in a plaintext frame, and the connection closed; as initiator and as responder. */

@@ -66,6 +66,7 @@ t.test('derive: after a deviation the reference accepts (comments, a frame cut a
 t.test('a forwarder can sit in between (route) and every chunk is reported (tap)', async (t) => {
   const routed: number[] = [];
   const chunks = { out: 0, in: 0 };
+  const ends: string[] = [];
   const r = await runAdversaryScript(sanityScript('initiator'), {
     env,
     slot: env.slots[0]!,
@@ -73,11 +74,16 @@ t.test('a forwarder can sit in between (route) and every chunk is reported (tap)
     signal: AbortSignal.timeout(8000),
     iut: reference,
     route: (to) => (routed.push(to.port), to),
-    tap: (direction, chunk) => void (chunks[direction] += chunk.length),
+    tap: (direction, ev) => {
+      if (ev.kind === 'data') chunks[direction] += ev.bytes.length;
+      else ends.push(`${direction} ${ev.kind}`);
+    },
   });
   t.equal(r.mismatch, undefined);
   t.equal(routed.length, 1, 'the connection went through the route');
   t.ok(chunks.out > 1000 && chunks.in > 1000, `bytes out ${chunks.out}, in ${chunks.in}`);
+  // The sanity conversation ends with close_notify and FIN both ways: each end reported once.
+  t.same([...ends].sort(), ['in fin', 'out fin'], 'the FIN of each side reported');
 });
 
 t.test('a seed gives the same wire and verdicts', async (t) => {
