@@ -57,12 +57,13 @@ function defectIdentity(env: RunEnvironment, id: string): { userId: string; priv
 
 
 export async function runAdversaryScript(script: Script, ctx: AdversaryRunContext): Promise<AdversaryRecord> {
+  // The wire is complete only once everything is closed, after the record is made: handed back apart.
   let recorded: AdversaryRecord['wire'];
-  const record = await runRecorded(script, ctx, (wire) => (recorded = wire));
+  const record = await runScript(script, ctx, (wire) => (recorded = wire));
   return recorded ? { ...record, wire: recorded } : record;
 }
 
-async function runRecorded(script: Script, ctx: AdversaryRunContext, keep: (wire: NonNullable<AdversaryRecord['wire']>) => void): Promise<AdversaryRecord> {
+async function runScript(script: Script, ctx: AdversaryRunContext, keep: (wire: NonNullable<AdversaryRecord['wire']>) => void): Promise<AdversaryRecord> {
   const { env, slot } = ctx;
   const iutRole: IutRole = script.role === 'initiator' ? 'responder' : 'initiator';
   const iutUser = iutRole === 'responder' ? (script.iut?.identity === 'rsa' ? slot.rsaResponder : slot.responder) : slot.initiator;
@@ -178,6 +179,6 @@ async function runRecorded(script: Script, ctx: AdversaryRunContext, keep: (wire
     } catch {
       iutLog = ''; // it derived no secret (refused before its Hello), so wrote no file
     }
-    keep({ connections: linked ? [{ events }] : [], keyLogs: [session.keyLog.join('\n'), iutLog] });
+    keep({ connections: linked || events.length > 0 ? [{ events }] : [], keyLogs: [session.keyLog.join('\n'), iutLog] });
   }
 }
