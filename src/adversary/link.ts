@@ -1,7 +1,8 @@
 // The adversary's end of one TCP connection: bytes out exactly as the script cuts them (one write
 // per chunk), frames in as the peer sends them, and how the connection ended (FIN or reset). The
-// addresses are the caller's (a recording forwarder can sit in between), and every chunk written
-// or read is reported to an optional tap (the capture's hook).
+// addresses are the caller's (a recording forwarder can sit in between), and everything that
+// crosses the connection, each chunk written or read, each FIN and reset either way, is reported to
+// an optional tap in the order it happened (the capture's hook, src/run/captures.ts).
 import net from 'node:net';
 import { FRAME_HEADER_LENGTH } from '../protocol/frame.js';
 
@@ -18,7 +19,10 @@ export type LinkEvent =
   | { kind: 'garbage'; bytes: Buffer; why: string }
   | { kind: 'end'; how: 'fin' | 'reset'; pending: number };
 
-export type ChunkTap = (direction: 'out' | 'in', chunk: Buffer) => void;
+/** What crossed the connection: bytes, a FIN (that side ended its sending), or a reset. */
+export type TapEvent = { kind: 'data'; bytes: Buffer } | { kind: 'fin' } | { kind: 'rst' };
+/** `out`: the adversary did it; `in`: the peer did. */
+export type ChunkTap = (direction: 'out' | 'in', event: TapEvent) => void;
 
 /** The most a frame from the peer may claim before the adversary stops reading it as frames (the peer is bound by 1 MiB, E2ED-FRAME-5). */
 const READ_LIMIT = 16 * 1048576;
@@ -29,6 +33,8 @@ export class Link {
   private waiter: (() => void) | undefined;
   private ended = false;
   private broken = false;
+  /** Whether our sending side has ended (FIN sent or the connection reset), so the tap hears it once. */
+  private sentEnd = false;
 
   private constructor(
     readonly socket: net.Socket,
@@ -36,15 +42,24 @@ export class Link {
   ) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
-      tap?.('in', chunk);
+      tap?.('in', { kind: 'data', bytes: chunk });
       this.onData(chunk);
     });
     let errored = false;
     socket.on('error', () => {
       errored = true;
     });
-    socket.on('end', () => this.finish('fin'));
-    socket.on('close', () => this.finish(errored ? 'reset' : 'fin'));
+    socket.on('end', () => {
+      tap?.('in', { kind: 'fin' });
+      // Without half-open, Node ends our side at once on the peer's FIN: that FIN is on the wire too.
+      if (!socket.allowHalfOpen) this.noteSentEnd('fin');
+      this.finish('fin');
+    });
+    socket.on('close', () => {
+      // Closed by an error before the peer's FIN: it reset the connection (or the socket failed).
+      if (!this.ended && errored) tap?.('in', { kind: 'rst' });
+      this.finish(errored ? 'reset' : 'fin');
+    });
   }
 
   static connect(to: { host: string; port: number }, tap?: ChunkTap, signal?: AbortSignal): Promise<Link> {
@@ -82,22 +97,33 @@ export class Link {
 
   write(chunk: Buffer): void {
     if (this.socket.destroyed || this.socket.writableEnded) return;
-    this.tap?.('out', chunk);
+    this.tap?.('out', { kind: 'data', bytes: chunk });
     this.socket.write(chunk);
   }
 
   /** Ends our sending side (FIN). */
   end(): void {
-    if (!this.socket.destroyed) this.socket.end();
+    if (this.socket.destroyed) return;
+    this.noteSentEnd('fin');
+    this.socket.end();
   }
 
   /** Resets the connection (RST). */
   reset(): void {
+    if (!this.socket.destroyed) this.noteSentEnd('rst');
     this.socket.resetAndDestroy();
   }
 
+  /** Closes the socket at the end of the case: on the wire, our FIN if none was sent yet. */
   destroy(): void {
+    if (!this.socket.destroyed) this.noteSentEnd('fin');
     this.socket.destroy();
+  }
+
+  private noteSentEnd(kind: 'fin' | 'rst'): void {
+    if (this.sentEnd) return;
+    this.sentEnd = true;
+    this.tap?.('out', { kind });
   }
 
   /** The next event, or undefined when nothing came within `ms`. */

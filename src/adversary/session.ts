@@ -24,6 +24,7 @@ import type { RandomSource } from '../protocol/random.js';
 import { isCipherName, openRecord, sealRecord, type CipherName } from '../protocol/record.js';
 import { signatureAlgorithmForKey, sign, verify, type SignatureAlgorithm } from '../protocol/signature.js';
 import { FrameType, type Frame } from '../protocol/frame.js';
+import { keyLogLine, trafficSecretLabel, type KeyLogLabel, type TrafficDirection } from '../protocol/keylog.js';
 
 export type Role = 'initiator' | 'responder';
 
@@ -78,6 +79,12 @@ export class Session {
   recv?: Direction;
   /** The frame-level view of the other direction (for "a record from the other direction"). */
   readonly signatureAlgorithm: SignatureAlgorithm;
+  /**
+   * Every secret derived, as key log lines (docs/spec.md chapter 13): HS, MS and each generation of
+   * both traffic directions, so the case's capture decrypts (docs/run.md "Captures"). Keys a
+   * script uses once on purpose (the next generation early, the other direction) are not logged.
+   */
+  readonly keyLog: string[] = [];
 
   constructor(
     readonly role: Role,
@@ -167,7 +174,10 @@ export class Session {
     } catch {
       z = undefined; // an invalid share: no HS, and whatever needs it says so
     }
-    if (z) this.hs = handshakeSecret(z, this.nonceI, this.nonceR);
+    if (z) {
+      this.hs = handshakeSecret(z, this.nonceI, this.nonceR);
+      this.logSecret('E2ED_HANDSHAKE_SECRET', this.hs);
+    }
   }
 
   /** Our CertificateVerify signature over the transcript so far (1.0 contexts). */
@@ -209,6 +219,19 @@ export class Session {
     const peer = this.role === 'initiator' ? ts.r2i : ts.i2r;
     this.send = direction(own);
     this.recv = direction(peer);
+    this.logSecret('E2ED_MASTER_SECRET', this.ms);
+    this.logTraffic('send', this.send);
+    this.logTraffic('recv', this.recv);
+  }
+
+  private logSecret(label: KeyLogLabel, secret: Buffer): void {
+    if (this.nonceI) this.keyLog.push(keyLogLine(label, this.nonceI, secret));
+  }
+
+  private logTraffic(which: 'send' | 'recv', d: Direction): void {
+    const sendDirection: TrafficDirection = this.role === 'initiator' ? 'i2r' : 'r2i';
+    const dir: TrafficDirection = which === 'send' ? sendDirection : sendDirection === 'i2r' ? 'r2i' : 'i2r';
+    this.logSecret(trafficSecretLabel(dir, d.generation), d.secret);
   }
 
   get connected(): boolean {
@@ -253,10 +276,14 @@ export class Session {
   }
 
   updateSending(): void {
-    if (this.send) this.send = advance(this.send);
+    if (!this.send) return;
+    this.send = advance(this.send);
+    this.logTraffic('send', this.send);
   }
 
   updateReceiving(): void {
-    if (this.recv) this.recv = advance(this.recv);
+    if (!this.recv) return;
+    this.recv = advance(this.recv);
+    this.logTraffic('recv', this.recv);
   }
 }

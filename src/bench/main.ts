@@ -193,6 +193,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\nCaptures on a full run (median of ${c.runs}, wall time):\n`);
     process.stdout.write(`  --captures none   ${(c.noneMs / 1000).toFixed(2)} s\n`);
     process.stdout.write(`  --captures all    ${(c.allMs / 1000).toFixed(2)} s  (+${(((c.allMs - c.noneMs) / c.noneMs) * 100).toFixed(0)}%: ${c.cases} cases, ${c.files} files, ${(c.bytes / 1e6).toFixed(1)} MB)\n`);
+    process.stdout.write(`  cases by what they recorded (of ${c.total}): ${Object.entries(c.byLegs).map(([legs, n]) => `${legs} ${n}`).join(', ')}\n`);
   }
   if (fullRun) {
     process.stdout.write(`\nWhere the full run's time goes (case durations summed per suite, ${fullRun.concurrency} at a time; set-up ${(fullRun.setupMs / 1000).toFixed(1)} s):\n`);

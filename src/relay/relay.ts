@@ -5,11 +5,13 @@
 // that matches it, recorded (for replay), and logged with what was done: the evidence.
 //
 // Addresses are injectable: the relay listens where it is told and connects to the target it is
-// given, so a capture forwarder can sit in front of it or behind it.
+// given, so a capture forwarder can sit in front of it or behind it. Each leg records what it
+// carried (src/relay/leg.ts) for the case's capture.
 import net from 'node:net';
 import { FrameDecoder, FrameType, type Frame } from '../protocol/frame.js';
 import { decodeE2ed } from '../protocol/messages.js';
 import { buildSendFrame, editFrame, mutateFrame, type ChainTable } from './edit.js';
+import { Leg } from './leg.js';
 import { describeAction, type Action, type Direction, type FrameMatch, type FrameName, type RelayScript } from './script.js';
 
 /** One frame the relay saw, as its sender sent it. */
@@ -90,8 +92,8 @@ export class RelaySession {
   constructor(
     readonly index: number,
     private readonly relay: Relay,
-    readonly down: net.Socket | undefined,
-    readonly up: net.Socket,
+    readonly down: Leg | undefined,
+    readonly up: Leg,
   ) {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
@@ -99,24 +101,24 @@ export class RelaySession {
     const legClosed = (): void => {
       if (++this.closedLegs === legs) this.resolveClosed();
     };
-    up.on('close', legClosed);
-    up.on('error', () => undefined);
+    up.socket.on('close', legClosed);
+    up.socket.on('error', () => undefined);
     if (down) {
-      down.on('close', legClosed);
-      down.on('error', () => undefined);
+      down.socket.on('close', legClosed);
+      down.socket.on('error', () => undefined);
       this.pipe(down, 'i2r', up);
       this.pipe(up, 'r2i', down);
     }
   }
 
   /** The socket frames of `dir` are written to. */
-  socketFor(dir: Direction): net.Socket | undefined {
+  socketFor(dir: Direction): Leg | undefined {
     return dir === 'i2r' ? this.up : this.down;
   }
 
-  private pipe(from: net.Socket, dir: Direction, to: net.Socket): void {
+  private pipe(from: Leg, dir: Direction, to: Leg): void {
     const decoder = new FrameDecoder();
-    from.on('data', (chunk: Buffer) => {
+    from.socket.on('data', (chunk: Buffer) => {
       if (this.cutOff) return;
       let frames: Frame[];
       try {
@@ -128,13 +130,13 @@ export class RelaySession {
       }
       for (const f of frames) this.onFrame(dir, f);
     });
-    from.on('end', () => {
+    from.socket.on('end', () => {
       this.relay.logEntry({ session: this.index, dir, action: 'sender ended its side (FIN), passed on' });
       this.enqueue(dir, async () => {
         to.end();
       });
     });
-    from.on('close', () => {
+    from.socket.on('close', () => {
       this.enqueue(dir, async () => {
         if (!to.destroyed) to.end();
       });
@@ -283,7 +285,7 @@ export class Relay {
   readonly log: RelayLogEntry[] = [];
   readonly frames: RecordedFrame[] = [];
   readonly chains: ChainTable;
-  private readonly sockets = new Set<net.Socket>();
+  private readonly legs = new Set<Leg>();
   private sessionWaiters: Array<() => void> = [];
 
   private constructor(
@@ -309,16 +311,15 @@ export class Relay {
     return { host: this.options.listen.host, port: a.port };
   }
 
-  private track(s: net.Socket): net.Socket {
-    this.sockets.add(s);
-    s.on('close', () => this.sockets.delete(s));
-    return s;
+  private track(leg: Leg): Leg {
+    this.legs.add(leg);
+    leg.socket.on('close', () => this.legs.delete(leg));
+    return leg;
   }
 
   private accept(down: net.Socket): void {
-    this.track(down);
-    const up = this.track(net.connect(this.options.target.port, this.options.target.host));
-    const session = new RelaySession(this.sessions.length, this, down, up);
+    const up = this.track(new Leg(net.connect(this.options.target.port, this.options.target.host), 'connected'));
+    const session = new RelaySession(this.sessions.length, this, this.track(new Leg(down, 'accepted')), up);
     this.sessions.push(session);
     this.logEntry({ session: session.index, action: 'initiator connected; the relay connected to its target' });
     const w = this.sessionWaiters;
@@ -375,7 +376,7 @@ export class Relay {
   async replayInitiator(fromSession: number): Promise<RelaySession> {
     const flight = this.frames.filter((f) => f.session === fromSession && f.dir === 'i2r' && f.frame !== 'alert');
     if (flight.length === 0) throw new Error(`nothing recorded from session ${fromSession}`);
-    const up = this.track(net.connect(this.options.target.port, this.options.target.host));
+    const up = this.track(new Leg(net.connect(this.options.target.port, this.options.target.host), 'connected'));
     const session = new RelaySession(this.sessions.length, this, undefined, up);
     this.sessions.push(session);
     this.logEntry({ session: session.index, action: `the relay connected to the responder itself, replaying session ${fromSession}'s initiator frames` });
@@ -386,7 +387,7 @@ export class Relay {
     send(flight[0]!);
     const decoder = new FrameDecoder();
     let received = 0;
-    up.on('data', (chunk: Buffer) => {
+    up.socket.on('data', (chunk: Buffer) => {
       let frames: Frame[] = [];
       try {
         frames = decoder.push(chunk);
@@ -404,14 +405,14 @@ export class Relay {
         }
       }
     });
-    up.on('end', () => up.end());
+    up.socket.on('end', () => up.end());
     await session.closed;
     return session;
   }
 
   /** Stops listening and ends every leg still open. */
   async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
+    for (const leg of this.legs) leg.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }

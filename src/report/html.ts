@@ -55,6 +55,7 @@ function details(c: ReportCase, extras: HtmlExtras): string {
       ...(c.captures.keylog ? [`<a class="keylog" href="${h(c.captures.keylog)}">key log</a>`] : []),
       ...(c.captures.tlsKeylog ? [`<a class="keylog" href="${h(c.captures.tlsKeylog)}">TLS key log</a>`] : []),
       ...(c.captures.inspect ? [`<a class="inspect" href="${h(c.captures.inspect)}">pcap inspect</a>`] : []),
+      ...(c.captures.none ? [`no capture: ${h(c.captures.none)}`] : []),
     ];
     parts.push(`<p class="files">${links.join(' · ')}</p>`);
   }

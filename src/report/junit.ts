@@ -21,6 +21,7 @@ function links(c: ReportCase): string | undefined {
   for (const p of c.captures?.pcaps ?? []) parts.push(`capture (${p.leg} leg): ${p.path}`);
   if (c.captures?.keylog) parts.push(`key log: ${c.captures.keylog}`);
   if (c.captures?.tlsKeylog) parts.push(`TLS key log: ${c.captures.tlsKeylog}`);
+  if (c.captures?.none) parts.push(`no capture: ${c.captures.none}`);
   if (c.captures?.inspect) parts.push(`pcap inspect: ${c.captures.inspect}`);
   return parts.length > 0 ? parts.join('\n') : undefined;
 }

@@ -35,7 +35,7 @@ export function formatMarkdown(report: ReportData): string {
   if (failures.length > 0) {
     out.push('', '### Failures', '', '| case | requirement and first mismatch | files |', '|---|---|---|');
     for (const c of failures) {
-      const files = [...(c.captures?.pcaps.map((f) => code(f.path)) ?? []), ...(c.captures?.keylog ? [code(c.captures.keylog)] : []), ...(c.captures?.tlsKeylog ? [code(c.captures.tlsKeylog)] : [])].join('<br>');
+      const files = [...(c.captures?.pcaps.map((f) => code(f.path)) ?? []), ...(c.captures?.keylog ? [code(c.captures.keylog)] : []), ...(c.captures?.tlsKeylog ? [code(c.captures.tlsKeylog)] : []), ...(c.captures?.none ? [cell(`no capture: ${c.captures.none}`)] : [])].join('<br>');
       out.push(`| ${code(c.id)} | ${cell(failureHeadline(c))} | ${files || '—'} |`);
     }
   }

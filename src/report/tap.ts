@@ -21,7 +21,8 @@ function yamlBlock(c: ReportCase, durationMs: number | undefined): string[] {
     lines.push('  captures:');
     for (const p of c.captures.pcaps) lines.push(`    - ${q(p.path)}`);
     if (c.captures.keylog) lines.push(`  keylog: ${q(c.captures.keylog)}`);
-    if (c.captures.tlsKeylog) lines.push(`  tlsKeylog: ${q(c.captures.tlsKeylog)}`);
+    if (c.captures.tlsKeylog) lines.push(`  tls_keylog: ${q(c.captures.tlsKeylog)}`);
+    if (c.captures.none) lines.push(`  no_capture: ${q(c.captures.none)}`);
   }
   lines.push('  ...');
   return lines;

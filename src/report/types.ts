@@ -9,10 +9,13 @@ export interface ReportEvidence {
 }
 
 export interface ReportCaptureLinks {
+  /** leg: initiator, responder, adversary or irp (docs/run.md "Captures"). */
   pcaps: { leg: string; path: string; connections: number }[];
   keylog?: string;
   tlsKeylog?: string;
   inspect?: string;
+  /** Why the case has no capture (it opened no connection). */
+  none?: string;
 }
 
 export interface ReportCase {

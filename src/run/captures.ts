@@ -1,7 +1,7 @@
-// The evidence files of a case (docs/run.md "Captures"): for each TCP connection the recording
-// relay forwarded, one classic pcap per leg (initiator <-> relay, relay <-> responder; irp: the
-// bench <-> the registry on 4604), the case's key log (both reference UAs' lines, each once), the
-// IRP connections' TLS key log (NSS format), and the `pcap inspect` text of the first leg.
+// The evidence files of a case (docs/run.md "Captures"): one classic pcap per leg the bench's side
+// took part in (CaseWire: the conversation's two legs, the adversary's connection, the relay's two
+// legs, the IRP connections to the registry on 4604), the case's key log (every party's lines, each
+// once), the IRP connections' TLS key log (NSS format), and the `pcap inspect` text of its legs.
 // Addresses are the run's loopback host; ports are logical (the responder's side on 4605, the
 // spec's port, the connecting side an ephemeral port derived from the seed) and sequence numbers
 // and timestamps come from the seed, so one seed gives byte-identical files.
@@ -31,25 +31,33 @@ export interface CaseWire {
   tlsKeyLogs?: string[];
 }
 
+export type LegName = WireLeg['name'];
+export const LEG_NAMES: readonly LegName[] = ['initiator', 'responder', 'adversary', 'irp'];
+
 /** Links from the report to a case's files, relative to the run folder. */
 export interface CaseCaptureFiles {
-  pcaps: { leg: WireLeg['name']; path: string; connections: number }[];
+  pcaps: { leg: LegName; path: string; connections: number }[];
   keylog?: string;
-  /** The IRP connections' TLS key log (NSS SSLKEYLOGFILE format). */
   tlsKeylog?: string;
   inspect?: string;
+  /** Why the case has no capture at all (it opened no connection). */
+  none?: string;
 }
 
-/** The wire of a relayed conversation: the relay's connections seen from both legs. */
+/**
+ * The wire of a case whose connections went through one forwarding recorder (src/run/relay.ts):
+ * both legs carried the same bytes, so each leg holds them all (one array: inspected once).
+ */
 export function relayedWire(connections: readonly WireConnection[], keyLogs: string[]): CaseWire {
-  return { legs: [{ name: 'initiator', connections: [...connections] }, { name: 'responder', connections: [...connections] }], keyLogs };
+  const all = [...connections];
+  return { legs: [{ name: 'initiator', connections: all }, { name: 'responder', connections: all }], keyLogs };
 }
 
 function logicalPort(seed: string): number {
   return 49152 + (createHash('sha256').update(seed).digest().readUInt16BE(0) % 16383);
 }
 
-/** The key log of a case: every line of every UA's log, each once, in the order first written. */
+/** The key log of a case: every line of every log, each once, in the order first written. */
 export function mergeKeyLogs(caseId: string, texts: readonly string[]): string {
   const seen = new Set<string>();
   const lines = [`# sixbench key log of case ${caseId}`];
@@ -64,7 +72,7 @@ export function mergeKeyLogs(caseId: string, texts: readonly string[]): string {
 }
 
 /** The TCP conversations of one leg, with logical endpoints. */
-export function legConversations(host: string, seed: string, leg: WireLeg['name'], connections: readonly WireConnection[]): { conversation: TcpConversation; seed: string }[] {
+export function legConversations(host: string, seed: string, leg: LegName, connections: readonly WireConnection[]): { conversation: TcpConversation; seed: string }[] {
   return connections.map((c, n) => {
     const connSeed = `${seed}/${leg}/${n}`;
     return {
@@ -84,13 +92,17 @@ export async function writeCaseCaptures(runDir: string, caseId: string, seed: st
   await mkdir(dir, { recursive: true });
   const stem = caseFileStem(caseId);
   const files: CaseCaptureFiles = { pcaps: [] };
-  let firstLeg: { name: WireLeg['name']; pcap: Buffer } | undefined;
+  // The legs `pcap inspect` reads for the report: each leg once (legs holding the very same
+  // connections, as a forwarding recorder's two legs do, are read once).
+  const inspected: { leg: LegName; pcap: Buffer }[] = [];
+  const seen = new Set<readonly WireConnection[]>();
   for (const leg of wire.legs) {
     const pcap = capturePcap(legConversations(host, seed, leg.name, leg.connections));
-    firstLeg ??= { name: leg.name, pcap };
     const rel = `captures/${stem}.${leg.name}.pcap`;
     await writeFileAtomic(path.join(runDir, rel), pcap);
     files.pcaps.push({ leg: leg.name, path: rel, connections: leg.connections.length });
+    if (!seen.has(leg.connections)) inspected.push({ leg: leg.name, pcap });
+    seen.add(leg.connections);
   }
   const keyLogText = mergeKeyLogs(caseId, wire.keyLogs);
   if (wire.keyLogs.some((t) => t.trim() !== '')) {
@@ -103,7 +115,7 @@ export async function writeCaseCaptures(runDir: string, caseId: string, seed: st
     await writeFileAtomic(path.join(runDir, files.tlsKeylog), mergeKeyLogs(caseId, wire.tlsKeyLogs), 0o600);
   }
   // The conversation as `sixbench pcap inspect` prints it, for the HTML report and reviewers.
-  if (firstLeg) {
+  if (inspected.length > 0) {
     let log;
     try {
       log = readKeyLog(keyLogText);
@@ -117,11 +129,15 @@ export async function writeCaseCaptures(runDir: string, caseId: string, seed: st
       // A line this reader does not know: the records are listed undecrypted, with the reason.
       tlsLog = undefined;
     }
-    const streams = await readTcpStreams(firstLeg.pcap);
     const view = (s: TcpStream): string => (isIrpStream(s) ? formatIrpConnection(viewIrpConnection(s, tlsLog)) : formatConversation(viewConversation(s, log)));
-    const text = streams.length > 0 ? streams.map(view).join('\n') : 'no connection was made\n';
+    const parts: string[] = [];
+    for (const { leg, pcap } of inspected) {
+      const streams = await readTcpStreams(pcap);
+      const text = streams.length > 0 ? streams.map(view).join('\n') : 'no connection was made\n';
+      parts.push(inspected.length > 1 ? `${leg} leg:\n${text}` : text);
+    }
     files.inspect = `captures/${stem}.inspect.txt`;
-    await writeFileAtomic(path.join(runDir, files.inspect), text);
+    await writeFileAtomic(path.join(runDir, files.inspect), parts.join('\n'));
   }
   return files;
 }

@@ -6,6 +6,7 @@
 import type { CloseKind } from '../ua/events.js';
 import type { Script } from '../adversary/script.js';
 import type { RelayPlan } from './relay-run.js';
+import type { CaseCaptureFiles } from './captures.js';
 
 export const SUITES = ['interop', 'knobs', 'certificates', 'vectors', 'irp', 'relay', 'ordering', 'syntax', 'records', 'limits', 'reflection', 'key-transport'] as const;
 /** The suites the adversarial peer drives (src/run/adversary/). */
@@ -237,7 +238,7 @@ export interface CaseResult {
   /** The seed of each party of the case (reference UAs are seeded `${run seed}/${case id}/${side}`). */
   seeds?: Record<string, string>;
   /** The case's capture, key log and inspect text, relative to the run folder (src/run/captures.ts). */
-  captures?: { pcaps: { leg: 'initiator' | 'responder' | 'adversary' | 'irp'; path: string; connections: number }[]; keylog?: string; tlsKeylog?: string; inspect?: string };
+  captures?: CaseCaptureFiles;
   /** Against an IUT: the side it took, the catalogue case, and which checks the verdict rests on. */
   iut?: { side: Side; of: string; checks: string[]; keys?: unknown };
   /** --expectations: this case was expected to fail (or error), with the baseline's reason. */

@@ -9,7 +9,7 @@
 //   attacker is a UA holding its own valid certificate (another enrolled user) that ignores `to`;
 // - `second`: a second session, either another honest initiator connecting through the relay at
 //   the same time (splice), or the relay itself replaying session 0's initiator frames (replay).
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ImplementationUnderTest, IutInstance, IutStartRequest } from '../iut/door.js';
@@ -24,6 +24,7 @@ import { SideWatch } from './conversation.js';
 import type { RunEnvironment, Slot } from './environment.js';
 import { judgeSide } from './judge.js';
 import type { Side, SideExpectation, SideObservation } from './model.js';
+import type { CaseWire } from './captures.js';
 
 /** An honest party's configuration; everything unset is the conforming default. */
 export interface HonestSetup {
@@ -62,6 +63,8 @@ export interface RelayRecord {
   /** The relay's log, one line per frame or leg event: what the attacker did. */
   attacker: string[];
   events: Partial<Record<RelayParty | 'attacker', string[]>>;
+  /** Recording: both legs of every session the relay handled, and the key logs of the parties (src/run/captures.ts). */
+  wire?: CaseWire;
 }
 
 export interface RelayContext {
@@ -73,6 +76,8 @@ export interface RelayContext {
   parties?: Partial<Record<Side, ImplementationUnderTest>>;
   /** Where the parties' credentials and files go (default: a temporary directory, removed after). */
   workDir?: string;
+  /** Keep what each leg carried and the parties' key logs for the case's capture. */
+  record?: boolean;
 }
 
 export function describeLogEntry(e: RelayLogEntry): string {
@@ -168,6 +173,14 @@ export async function runRelayCase(plan: RelayPlan, ctx: RelayContext): Promise<
   const responderUser = plan.responder?.identity === 'rsa' ? slot.rsaResponder : slot.responder;
   const third = plan.responder?.identity === 'rsa' ? slot.responder : slot.rsaResponder;
   const credentials = (name: string, id: UaIdentity) => issueCredentials(path.join(workDir, name), { userId: id.userId, privateKey: id.privateKey, chain: id.chain, trustAnchors: id.trustAnchors });
+  // The key log of each party that writes one (every party but the relay is the bench's own side).
+  const keyLogFiles: string[] = [];
+  const keyLogOf = (name: string, implementation: ImplementationUnderTest): Partial<IutStartRequest> => {
+    if (!ctx.record || !implementation.capabilities.keyLog) return {};
+    const keyLogFile = path.join(workDir, `${name}.keylog`);
+    keyLogFiles.push(keyLogFile);
+    return { keyLogFile };
+  };
   const setup = (s: HonestSetup | undefined): Partial<IutStartRequest> => ({
     ...(s?.versions ? { versions: s.versions } : {}),
     ...(s?.methods ? { methods: s.methods } : {}),
@@ -181,9 +194,10 @@ export async function runRelayCase(plan: RelayPlan, ctx: RelayContext): Promise<
   const attackerEvents: string[] = [];
   const notes: string[] = [];
   let steeredTo: string | undefined;
+  let wire: CaseWire | undefined;
   try {
     const responder = await impl('responder').start(
-      { caseId: 'relay', role: 'responder', workDir: path.join(workDir, 'responder'), credentials: await credentials('responder', responderUser.identity), listen: { host: env.host, port: 0 }, drive: 'script', seed: `${ctx.seed}/responder`, now, ...setup(plan.responder) },
+      { caseId: 'relay', role: 'responder', workDir: path.join(workDir, 'responder'), credentials: await credentials('responder', responderUser.identity), listen: { host: env.host, port: 0 }, drive: 'script', seed: `${ctx.seed}/responder`, now, ...setup(plan.responder), ...keyLogOf('responder', impl('responder')) },
       ctx.signal,
     );
     instances.push(responder);
@@ -192,7 +206,7 @@ export async function runRelayCase(plan: RelayPlan, ctx: RelayContext): Promise<
     if (plan.steer) {
       // The attacker: another enrolled user with its own valid certificate, answering whatever `to` says.
       const attacker = await reference.start(
-        { caseId: 'relay-attacker', role: 'responder', workDir: path.join(workDir, 'attacker'), credentials: await credentials('attacker', third.identity), listen: { host: env.host, port: 0 }, drive: 'script', seed: `${ctx.seed}/attacker`, now, knobs: ['validation.skipIdentityCheck'] },
+        { caseId: 'relay-attacker', role: 'responder', workDir: path.join(workDir, 'attacker'), credentials: await credentials('attacker', third.identity), listen: { host: env.host, port: 0 }, drive: 'script', seed: `${ctx.seed}/attacker`, now, knobs: ['validation.skipIdentityCheck'], ...keyLogOf('attacker', reference) },
         ctx.signal,
       );
       instances.push(attacker);
@@ -232,7 +246,7 @@ export async function runRelayCase(plan: RelayPlan, ctx: RelayContext): Promise<
           connect: { host: lookedUp.host, port: lookedUp.port, peerUserId: responderUser.identity.userId, peerChain: lookedUp.chain },
           peerChainFile,
           messages: Array.from({ length: messages }, (_, k) => `relay case message ${k + 1} of session ${n}`),
-          drive: plan.keyUpdate ? 'control' : 'script', seed: `${ctx.seed}/initiator${n}`, now, ...setup(plan.initiator),
+          drive: plan.keyUpdate ? 'control' : 'script', seed: `${ctx.seed}/initiator${n}`, now, ...setup(plan.initiator), ...keyLogOf(`initiator${n}`, impl('initiator')),
         },
         ctx.signal,
       );
@@ -300,6 +314,7 @@ export async function runRelayCase(plan: RelayPlan, ctx: RelayContext): Promise<
   } finally {
     for (const inst of instances) await inst.stop().catch(() => undefined);
     await relay?.close();
+    if (ctx.record) wire = await relayWire(relay, keyLogFiles);
     if (ownDir) await rm(workDir, { recursive: true, force: true });
   }
   const observed: Partial<Record<RelayParty, SideObservation>> = {};
@@ -324,7 +339,25 @@ export async function runRelayCase(plan: RelayPlan, ctx: RelayContext): Promise<
   const mismatches = [...success, ...notes, ...judged];
   const attacker = (relay?.log ?? []).map(describeLogEntry);
   if (steeredTo) attacker.unshift(`a registry lying with wrongAddress answered the initiator's look-up of ${responderUser.identity.userId} with ${steeredTo}`);
-  return { observed, mismatches, attacker, events };
+  return { observed, mismatches, attacker, events, ...(wire ? { wire } : {}) };
+}
+
+/**
+ * Both legs of every session the relay handled, each with the bytes it really carried (they differ
+ * when the relay altered, dropped or injected): 'initiator' the initiator <-> relay legs, 'responder'
+ * the relay <-> responder legs (a replayed session has only this one); and the parties' key logs.
+ */
+async function relayWire(relay: Relay | undefined, keyLogFiles: readonly string[]): Promise<CaseWire> {
+  const sessions = relay?.sessions ?? [];
+  // A party refused before deriving any secret wrote no file.
+  const keyLogs = await Promise.all(keyLogFiles.map((f) => readFile(f, 'utf8').catch(() => '')));
+  return {
+    legs: [
+      { name: 'initiator', connections: sessions.flatMap((s) => (s.down?.connected ? [{ events: s.down.events }] : [])) },
+      { name: 'responder', connections: sessions.flatMap((s) => (s.up.connected ? [{ events: s.up.events }] : [])) },
+    ],
+    keyLogs,
+  };
 }
 
 const NOT_SEEN: SideObservation = { connected: false, alertsSent: [], alertsReceived: [], delivered: 0, receipts: 0, pongs: 0, receiveGeneration: 0, sendGeneration: 0 };

@@ -204,6 +204,9 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
     const keep = ctx.captures === 'all' || (ctx.captures === 'failed' && result.verdict === 'fail');
     if (keep && wires[0] && ctx.runDir && ctx.env) {
       result.captures = await writeCaseCaptures(ctx.runDir, spec.id, `${ctx.seed}/${spec.id}`, ctx.env.host, wires[0]);
+    } else if (keep) {
+      const none = noConnection(spec, result);
+      if (none) result.captures = { pcaps: [], none };
     }
   } catch (err) {
     const message = `the case could not be run: ${(err as Error).message}`;
@@ -219,6 +222,13 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
   const message = `the bench did not release ${unreleased.join(', ')} within ${CASE_RELEASE_GRACE_MS} ms of the end of the case`;
   const mismatches = [...(result.evidence?.mismatches ?? []), message];
   return { ...result, verdict: 'fail', reason: result.reason ?? message, evidence: evidence(spec, ctx, mismatches, { observed: result.observed, ...result.evidence, mismatches }) };
+}
+
+/** Why a kept case has no capture, for the cases that open no connection (docs/run.md "Captures"); undefined otherwise. */
+function noConnection(spec: CaseSpec, result: CaseResult): string | undefined {
+  if (spec.action.kind === 'vectors') return 'the case opens no connection: it checks test vector files';
+  if (result.verdict === 'skip') return `the case opened no connection: it was skipped (${result.reason ?? 'no reason given'})`;
+  return undefined;
 }
 
 /** Time the bench allows an IUT case beyond its limit (start-up deadline, SIGTERM grace, SIGKILL) before it gives the verdict anyway. */
@@ -264,11 +274,13 @@ async function execute(spec: CaseSpec, ctx: CaseContext, scope: CaseScope, wires
   }
   if (action.kind === 'adversary') {
     if (!ctx.env || !ctx.slot) throw new Error('no run environment');
-    return runAdversaryCase(spec, action, { env: ctx.env, slot: ctx.slot, seed: caseSeed, signal, ...(ctx.iut ? { iut: ctx.iut } : {}) }, (m, extra) => evidence(spec, ctx, m, extra));
+    const keepWire = (ctx.captures ?? 'none') !== 'none' ? (wire: CaseWire) => void wires.push(wire) : undefined;
+    return runAdversaryCase(spec, action, { env: ctx.env, slot: ctx.slot, seed: caseSeed, signal, ...(ctx.iut ? { iut: ctx.iut } : {}), ...(keepWire ? { keepWire } : {}) }, (m, extra) => evidence(spec, ctx, m, extra));
   }
   if (action.kind === 'relay') {
     if (!ctx.env || !ctx.slot) throw new Error('no run environment');
-    const record = await runRelayCase(action.relay, { env: ctx.env, slot: ctx.slot, seed: caseSeed, signal });
+    const record = await runRelayCase(action.relay, { env: ctx.env, slot: ctx.slot, seed: caseSeed, signal, record: (ctx.captures ?? 'none') !== 'none' });
+    if (record.wire) wires.push(record.wire);
     if (record.mismatches.length === 0) return { ...base(spec), verdict: 'pass', observed: record.observed };
     return {
       ...base(spec),

@@ -3,6 +3,9 @@
 // the same seed gives the same bytes and verdicts; and each family's self-test finds the broken
 // reference (a family that passes against everything would be a defect).
 import t from 'tap';
+import { readTcpStreams } from '../../src/capture/read.js';
+import { capturePcap } from '../../src/capture/pcap.js';
+import { readKeyLog, viewConversation } from '../../src/capture/conversation.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { RunEnvironment } from '../../src/run/environment.js';
@@ -66,6 +69,7 @@ t.test('derive: after a deviation the reference accepts (comments, a frame cut a
 t.test('a forwarder can sit in between (route) and every chunk is reported (tap)', async (t) => {
   const routed: number[] = [];
   const chunks = { out: 0, in: 0 };
+  const ends: string[] = [];
   const r = await runAdversaryScript(sanityScript('initiator'), {
     env,
     slot: env.slots[0]!,
@@ -73,11 +77,37 @@ t.test('a forwarder can sit in between (route) and every chunk is reported (tap)
     signal: AbortSignal.timeout(8000),
     iut: reference,
     route: (to) => (routed.push(to.port), to),
-    tap: (direction, chunk) => void (chunks[direction] += chunk.length),
+    tap: (direction, ev) => {
+      if (ev.kind === 'data') chunks[direction] += ev.bytes.length;
+      else ends.push(`${direction} ${ev.kind}`);
+    },
   });
   t.equal(r.mismatch, undefined);
   t.equal(routed.length, 1, 'the connection went through the route');
   t.ok(chunks.out > 1000 && chunks.in > 1000, `bytes out ${chunks.out}, in ${chunks.in}`);
+  // The sanity conversation ends with close_notify and FIN both ways: each end reported once.
+  t.same([...ends].sort(), ['in fin', 'out fin'], 'the FIN of each side reported');
+});
+
+t.test('recording: the connection with its reset, and a key log that opens every record, KeyUpdate included', async (t) => {
+  const r = await runAdversaryScript(
+    { role: 'initiator', steps: [{ do: 'handshake' }, { do: 'send', message: 'KeyUpdate', fields: { request: 'false' } }, { do: 'roundTrip' }, { do: 'close', how: 'reset' }] },
+    { env, slot: env.slots[0]!, seed: 'recorded', signal: AbortSignal.timeout(8000), iut: reference, record: true },
+  );
+  t.equal(r.mismatch, undefined, r.log.join(' | '));
+  t.equal(r.wire?.connections.length, 1);
+  const events = r.wire!.connections[0]!.events;
+  t.same(events.filter((e) => e.kind !== 'data').map((e) => `${e.from} ${e.kind}`), ['client rst'], 'the adversary (the client) reset the connection');
+  const adversaryLog = r.wire!.keyLogs[0]!;
+  t.match(adversaryLog, /^E2ED_HANDSHAKE_SECRET [0-9a-f]{64} /m);
+  t.match(adversaryLog, /^E2ED_I2R_TRAFFIC_SECRET_1 /m, 'the generation after the KeyUpdate');
+  t.match(r.wire!.keyLogs[1]!, /E2ED_MASTER_SECRET/, "the implementation's own key log");
+  // The adversary's own lines alone open every record; no key log opens none (the check can fail).
+  const [stream] = await readTcpStreams(capturePcap([{ seed: 's', conversation: { client: { address: '::1', port: 50000 }, server: { address: '::1', port: 4605 }, events } }]));
+  const view = viewConversation(stream!, readKeyLog(adversaryLog));
+  t.ok(view.records.total >= 3 && view.records.opened === view.records.total, `${view.records.opened} of ${view.records.total} records opened`);
+  t.ok(view.frames.some((f) => f.record?.generation === 1 && f.record.opened), 'a record of generation 1 (after the KeyUpdate) opened');
+  t.equal(viewConversation(stream!, readKeyLog('# none\n')).records.opened, 0);
 });
 
 t.test('a seed gives the same wire and verdicts', async (t) => {

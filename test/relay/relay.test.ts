@@ -8,6 +8,7 @@ import { Relay } from '../../src/relay/relay.js';
 import { checkRelayScript, type RelayScript } from '../../src/relay/script.js';
 import { parseXml } from '../../src/protocol/xml.js';
 import { E2ED_NAMESPACE } from '../../src/protocol/messages.js';
+import type { TcpEvent } from '../../src/capture/pcap.js';
 
 const finished = (byte: number): Buffer => encodeFrame(FrameType.Plaintext, encodeE2ed({ kind: 'Finished', verifyData: Buffer.alloc(32, byte) }));
 const record = (byte: number): Buffer => encodeFrame(FrameType.Record, Buffer.alloc(20, byte));
@@ -27,7 +28,7 @@ async function target(): Promise<{ port: number; received: () => Buffer; ended: 
   return { port: (server.address() as net.AddressInfo).port, received: () => Buffer.concat(chunks), ended, close: () => server.close() };
 }
 
-async function through(script: RelayScript, frames: Buffer[], chunk: number): Promise<{ received: Buffer; log: string[] }> {
+async function through(script: RelayScript, frames: Buffer[], chunk: number): Promise<{ received: Buffer; log: string[]; legs: { initiator: TcpEvent[]; responder: TcpEvent[] } }> {
   const tgt = await target();
   const relay = await Relay.start({ listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port: tgt.port }, script });
   const sock = net.connect(relay.address.port, '127.0.0.1');
@@ -40,9 +41,12 @@ async function through(script: RelayScript, frames: Buffer[], chunk: number): Pr
   sock.end();
   await tgt.ended;
   sock.destroy();
+  // Both legs closed (the target's FIN reached the relay), or a moment for the rules that cut a leg.
+  await Promise.race([relay.sessions[0]!.closed, new Promise((r) => setTimeout(r, 500))]);
   await relay.close();
   tgt.close();
-  return { received: tgt.received(), log: relay.log.map((e) => `${e.dir ?? '-'} ${e.frame ?? '-'} ${e.action}`) };
+  const session = relay.sessions[0]!;
+  return { received: tgt.received(), log: relay.log.map((e) => `${e.dir ?? '-'} ${e.frame ?? '-'} ${e.action}`), legs: { initiator: session.down!.events, responder: session.up.events } };
 }
 
 t.test('frames are exact whatever the chunking, and rules act per frame', async (t) => {
@@ -68,6 +72,18 @@ t.test('swapWithNext reorders, the mutator flipBit changes one bit, truncate end
   t.same(flipped.received, expected);
   const cut = await through([{ match: { dir: 'i2r', frame: 'record', nth: 1 }, action: { do: 'truncate', keep: 4 } }], frames, 100);
   t.same(cut.received, Buffer.concat([frames[0]!, frames[1]!.subarray(0, 4)]));
+});
+
+t.test('each leg records the bytes it really carried, and the FINs (the captures of a relay case)', async (t) => {
+  const frames = [finished(1), record(2), record(3)];
+  const { received, legs } = await through([{ match: { dir: 'i2r', frame: 'record', nth: 0 }, action: { do: 'drop' } }], frames, 7);
+  const sent = (events: TcpEvent[], from: 'client' | 'server'): Buffer => Buffer.concat(events.flatMap((e) => (e.kind === 'data' && e.from === from ? [e.bytes] : [])));
+  t.same(sent(legs.initiator, 'client'), Buffer.concat(frames), 'the initiator leg: everything the initiator sent');
+  t.same(sent(legs.responder, 'client'), received, 'the responder leg: what the relay forwarded, the dropped record missing');
+  t.same(received, Buffer.concat([frames[0]!, frames[2]!]));
+  const ends = (events: TcpEvent[]): string[] => events.filter((e) => e.kind !== 'data').map((e) => `${e.from} ${e.kind}`);
+  t.same(ends(legs.initiator), ['client fin', 'server fin'], 'the initiator\'s FIN and the relay\'s on its leg');
+  t.same(ends(legs.responder), ['client fin', 'server fin'], 'the relay\'s FIN and the target\'s on the responder leg');
 });
 
 t.test('an edit re-encodes the decoded handshake message', async (t) => {

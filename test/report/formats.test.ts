@@ -67,6 +67,17 @@ t.test('JSON: every report written validates against the published schema', { sk
   const errors = await run(python!, ['-c', VALIDATE, SCHEMA, bad]).then(() => '', (err: { stdout: string }) => err.stdout);
   t.match(errors, /'seed' is a required property/);
   t.match(errors, /cases\/0\/verdict/);
+  // The capture links of every kind of case (docs/run.md "Captures"): an adversary's leg, IRP's leg
+  // with its TLS key log, a case saying it opened no connection; a leg of another name is refused.
+  const legs = JSON.parse(await readFile(fx.files.json!, 'utf8'));
+  legs.cases[0].captures = { pcaps: [{ leg: 'adversary', path: 'captures/a.adversary.pcap', connections: 1 }, { leg: 'irp', path: 'captures/a.irp.pcap', connections: 2 }], keylog: 'captures/a.keylog', tlsKeylog: 'captures/a.tls.keylog' };
+  legs.cases[1].captures = { pcaps: [], none: 'the case opens no connection: it checks test vector files' };
+  const good = path.join(fx.out, 'legs.json');
+  await writeFile(good, JSON.stringify(legs));
+  t.equal(await run(python!, ['-c', VALIDATE, SCHEMA, good]).then(() => '', (err: { stdout: string }) => err.stdout), '', 'adversary and irp legs, a TLS key log and "none" validate');
+  legs.cases[0].captures.pcaps[0].leg = 'relay';
+  await writeFile(good, JSON.stringify(legs));
+  t.match(await run(python!, ['-c', VALIDATE, SCHEMA, good]).then(() => '', (err: { stdout: string }) => err.stdout), /cases\/0\/captures\/pcaps\/0\/leg/, 'a leg of another name is refused');
 });
 
 t.test('JUnit XML: one testsuite per suite, failure message with requirement ids and first mismatch, skip with reason', async (t) => {

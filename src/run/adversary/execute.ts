@@ -2,8 +2,9 @@
 // (src/iut/door.ts), connects the adversarial peer to it in the other role, runs the script, and
 // turns what happened into the verdict and evidence of the other suites (src/run/model.ts).
 // The adversary's addresses are injectable (a recording forwarder may sit in between), and every
-// chunk it writes or reads can be reported (`tap`).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// chunk it writes or reads can be reported (`tap`). Recording (`record`), it keeps its connection's
+// events for the case's capture, with its own secrets and the implementation's key log.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { issueCredentials, pemOf } from '../../iut/credentials.js';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +18,8 @@ import { Session } from '../../adversary/session.js';
 import type { Script } from '../../adversary/script.js';
 import type { ImplementationUnderTest, IutInstance, IutRole } from '../../iut/door.js';
 import type { RunEnvironment, Slot } from '../environment.js';
+import type { WireConnection } from '../captures.js';
+import type { TcpEvent } from '../../capture/pcap.js';
 
 export interface AdversaryRunContext {
   env: RunEnvironment;
@@ -28,6 +31,8 @@ export interface AdversaryRunContext {
   /** Where the adversary connects to instead of the implementation's own address (a forwarder), by the address the implementation listens on. */
   route?: (to: { host: string; port: number }) => { host: string; port: number };
   tap?: ChunkTap;
+  /** Keep the connection's events and the key logs (the case's capture, src/run/captures.ts). */
+  record?: boolean;
   /** How long an expectation waits (default 3000 ms). */
   expectTimeoutMs?: number;
 }
@@ -37,6 +42,8 @@ export interface AdversaryRecord {
   mismatch: string | undefined;
   /** One line per step and per frame received. */
   log: string[];
+  /** Recording: the adversary's connection (none when the implementation never connected) and the key log texts. */
+  wire?: { connections: WireConnection[]; keyLogs: string[] };
 }
 
 /** A holder of a defect-catalogue chain: its user ID, the chain, and the key of its leaf. */
@@ -50,6 +57,13 @@ function defectIdentity(env: RunEnvironment, id: string): { userId: string; priv
 
 
 export async function runAdversaryScript(script: Script, ctx: AdversaryRunContext): Promise<AdversaryRecord> {
+  // The wire is complete only once everything is closed, after the record is made: handed back apart.
+  let recorded: AdversaryRecord['wire'];
+  const record = await runScript(script, ctx, (wire) => (recorded = wire));
+  return recorded ? { ...record, wire: recorded } : record;
+}
+
+async function runScript(script: Script, ctx: AdversaryRunContext, keep: (wire: NonNullable<AdversaryRecord['wire']>) => void): Promise<AdversaryRecord> {
   const { env, slot } = ctx;
   const iutRole: IutRole = script.role === 'initiator' ? 'responder' : 'initiator';
   const iutUser = iutRole === 'responder' ? (script.iut?.identity === 'rsa' ? slot.rsaResponder : slot.responder) : slot.initiator;
@@ -58,7 +72,22 @@ export async function runAdversaryScript(script: Script, ctx: AdversaryRunContex
   const session = new Session(script.role, { userId: advIdentity.userId, privateKey: advIdentity.privateKey, chain: advIdentity.chain }, seededRandom(`${ctx.seed}/adversary`));
   if (script.role === 'initiator') session.peerChain = iutUser.identity.chain;
   const inProcess = ctx.iut.command === 'in-process';
-  const workDir = inProcess ? '' : mkdtempSync(path.join(os.tmpdir(), 'sixbench-adv-'));
+  // The implementation's key log needs a file: a directory for the in-process reference too when recording.
+  const iutKeyLog = ctx.record === true && ctx.iut.capabilities.keyLog;
+  const workDir = inProcess && !iutKeyLog ? '' : mkdtempSync(path.join(os.tmpdir(), 'sixbench-adv-'));
+  const keyLogFile = iutKeyLog ? path.join(workDir, 'iut.keylog') : undefined;
+  // client = the side that connected: the adversary when the implementation is the responder.
+  const events: TcpEvent[] = [];
+  let linked = false;
+  const ours = script.role === 'initiator' ? ('client' as const) : ('server' as const);
+  const theirs = ours === 'client' ? ('server' as const) : ('client' as const);
+  const tap: ChunkTap | undefined = ctx.record
+    ? (direction, ev) => {
+        ctx.tap?.(direction, ev);
+        const from = direction === 'out' ? ours : theirs;
+        events.push(ev.kind === 'data' ? { from, kind: 'data', bytes: ev.bytes } : { from, kind: ev.kind });
+      }
+    : ctx.tap;
   // The registry: always for an implementation that is not the in-process reference (it must establish
   // our certificate's status, E2ED-CERT-24); for the reference only when the case is about it, since a
   // status look-up per case is most of a case's cost and the certificates suite covers status.
@@ -90,14 +119,16 @@ export async function runAdversaryScript(script: Script, ctx: AdversaryRunContex
       ...(script.iut?.ciphers ? { ciphers: script.iut.ciphers } : {}),
       ...(script.iut?.messages ? { messages: script.iut.messages } : {}),
       ...(withRegistry ? { registry: { host: env.host, port: (stub ?? env.stub).port, caFile: anchorsFile, ca: env.pki.anchors } } : {}),
+      ...(keyLogFile ? { keyLogFile } : {}),
     };
     if (iutRole === 'responder') {
       instance = await ctx.iut.start({ ...base, listen: { host: env.host, port: 0 } }, ctx.signal);
       if (!instance.listening) throw new Error('the implementation did not report where it listens');
       const to = ctx.route ? ctx.route(instance.listening) : instance.listening;
-      link = await Link.connect(to, ctx.tap, ctx.signal);
+      link = await Link.connect(to, tap, ctx.signal);
+      linked = true;
     } else {
-      listener = await Link.listen({ host: env.host, port: 0 }, ctx.tap);
+      listener = await Link.listen({ host: env.host, port: 0 }, tap);
       const at = ctx.route ? ctx.route(listener.address) : listener.address;
       // Found by a look-up: the adversary registers where it listens, as its user (E2ED-HS-37).
       if (script.iut?.registry) await advUser.registry.register(at.host, at.port);
@@ -106,6 +137,7 @@ export async function runAdversaryScript(script: Script, ctx: AdversaryRunContex
         listener.accepted,
         new Promise<never>((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('the implementation did not connect')), { once: true })),
       ]);
+      linked = true;
     }
     const adversary = new Adversary({
       session,
@@ -135,6 +167,18 @@ export async function runAdversaryScript(script: Script, ctx: AdversaryRunContex
     listener?.close();
     await instance?.stop().catch(() => undefined);
     await stub?.close().catch(() => undefined);
+    if (ctx.record) wireOf();
     if (workDir) rmSync(workDir, { recursive: true, force: true });
+  }
+
+  /** The record's wire, read once everything is closed (the implementation's key log is complete then). */
+  function wireOf(): void {
+    let iutLog = '';
+    try {
+      if (keyLogFile) iutLog = readFileSync(keyLogFile, 'utf8');
+    } catch {
+      iutLog = ''; // it derived no secret (refused before its Hello), so wrote no file
+    }
+    keep({ connections: linked || events.length > 0 ? [{ events }] : [], keyLogs: [session.keyLog.join('\n'), iutLog] });
   }
 }

@@ -1,6 +1,9 @@
 // One adversary case as the runner sees it: the family's sanity conversation first (once per run,
 // family and slot of users: when it fails, the family's cases are skipped as "implementation unreachable", not
 // failed one by one), then the script against the implementation, judged by its expectations.
+// Recording (`keepWire`), the case's wire is its own connection(s) only, leg 'adversary': the
+// script's, each member's of a self-test; the memoised sanity conversation belongs to the family's
+// sanity case alone.
 import type { ImplementationUnderTest } from '../../iut/door.js';
 import type { RunEnvironment, Slot } from '../environment.js';
 import type { CaseAction, CaseResult, CaseSpec, Evidence } from '../model.js';
@@ -8,21 +11,13 @@ import type { Script } from '../../adversary/script.js';
 import { sanityScript } from './cases.js';
 import { runAdversaryScript, type AdversaryRecord, type AdversaryRunContext } from './execute.js';
 import { REFERENCE_NAME, referenceImplementation } from '../../iut/reference.js';
+import type { CaseWire } from '../captures.js';
 
 type AdversaryAction = Extract<CaseAction, { kind: 'adversary' }>;
 
 /** The implementation the adversary faces in a run (default: the in-process reference). */
 const iutOfRun = new WeakMap<RunEnvironment, ImplementationUnderTest>();
 const sanityOfRun = new WeakMap<RunEnvironment, Map<string, Promise<AdversaryRecord>>>();
-
-/** How the adversary's connections are wired in a run: a forwarder in between (`route`), a recorder of every chunk (`tap`). */
-export type AdversaryWiring = Pick<AdversaryRunContext, 'route' | 'tap'>;
-const wiringOfRun = new WeakMap<RunEnvironment, AdversaryWiring>();
-
-/** For a capture or a relay: every adversary case of the run connects through `route` and reports its chunks to `tap`. */
-export function setAdversaryWiring(env: RunEnvironment, wiring: AdversaryWiring): void {
-  wiringOfRun.set(env, wiring);
-}
 
 export function setAdversaryIut(env: RunEnvironment, iut: ImplementationUnderTest): void {
   iutOfRun.set(env, iut);
@@ -40,6 +35,13 @@ export interface AdversaryCaseContext {
   seed: string;
   signal: AbortSignal;
   iut?: ImplementationUnderTest;
+  /** Record the case's connections: called once with its wire (src/run/captures.ts). */
+  keepWire?: (wire: CaseWire) => void;
+}
+
+/** The wire of a case from the records of its connections: one leg, the adversary's. */
+function adversaryWire(records: readonly AdversaryRecord[]): CaseWire {
+  return { legs: [{ name: 'adversary', connections: records.flatMap((r) => r.wire?.connections ?? []) }], keyLogs: records.flatMap((r) => r.wire?.keyLogs ?? []) };
 }
 
 function sanityBefore(family: string, ctx: AdversaryCaseContext, iut: ImplementationUnderTest): Promise<AdversaryRecord> {
@@ -51,7 +53,7 @@ function sanityBefore(family: string, ctx: AdversaryCaseContext, iut: Implementa
   let p = memo.get(key);
   if (!p) {
     // Its own clock: the sanity conversation must not inherit the first case's timeout.
-    p = runAdversaryScript(sanityScript('initiator'), { env: ctx.env, slot: ctx.slot, seed: `${ctx.seed.split('/')[0]}/${family}.sanity.before`, signal: AbortSignal.timeout(5000), iut }).catch(
+    p = runAdversaryScript(sanityScript('initiator'), { env: ctx.env, slot: ctx.slot, seed: `${ctx.seed.split('/')[0]}/${family}.sanity.before`, signal: AbortSignal.timeout(5000), iut, record: ctx.keepWire !== undefined }).catch(
       (err: unknown): AdversaryRecord => ({ mismatch: `the implementation could not be brought up: ${(err as Error).message}`, log: [] }),
     );
     memo.set(key, p);
@@ -70,8 +72,11 @@ export async function runAdversaryCase(
   const lacks = missingFor(action.selfTest ? undefined : action.script, iut);
   if (lacks.length > 0) return { ...base, verdict: 'skip', reason: `the implementation lacks ${lacks.join('; ')}` };
   let record: AdversaryRecord;
-  if (action.sanity === 'before') record = await sanityBefore(action.family, ctx, iut);
-  else {
+  const own = { env: ctx.env, slot: ctx.slot, seed: ctx.seed, signal: ctx.signal, iut, record: ctx.keepWire !== undefined };
+  if (action.sanity === 'before') {
+    record = await sanityBefore(action.family, ctx, iut);
+    ctx.keepWire?.(adversaryWire([record]));
+  } else {
     if (action.sanity === undefined) {
       const sanity = await sanityBefore(action.family, ctx, iut);
       if (sanity.mismatch !== undefined) {
@@ -81,12 +86,14 @@ export async function runAdversaryCase(
     if (action.selfTest) return selfTest(base, action.selfTest, ctx, evidence);
     if (action.knownDefect !== undefined && iut.name === REFERENCE_NAME) {
       // BoGo's disabled tests with tlsfuzzer's rule: an expected failure that passes is itself a failure.
-      const r = await runAdversaryScript(action.script, { ...ctx, ...wiringOfRun.get(ctx.env), iut, expectTimeoutMs: 1000 });
+      const r = await runAdversaryScript(action.script, { ...own, expectTimeoutMs: 1000 });
+      ctx.keepWire?.(adversaryWire([r]));
       if (r.mismatch !== undefined) return { ...base, verdict: 'skip', reason: `known defect of the reference: ${action.knownDefect} (still fails: ${r.mismatch})`, observed: { wire: r.log } };
       const m = 'the reference no longer fails this case: delete it from "disabled" in suites/adversary.json';
       return { ...base, verdict: 'fail', reason: m, observed: { wire: r.log }, evidence: evidence([m], { observed: { wire: r.log } }) };
     }
-    record = await runAdversaryScript(action.script, { ...ctx, ...wiringOfRun.get(ctx.env), iut });
+    record = await runAdversaryScript(action.script, own);
+    ctx.keepWire?.(adversaryWire([record]));
   }
   const observed = { wire: record.log };
   if (record.mismatch === undefined) return { ...base, verdict: 'pass', observed };
@@ -102,12 +109,15 @@ async function selfTest(
   const broken = referenceImplementation({ knobs: spec.knobs, name: `reference with ${spec.knobs.join(', ')}` });
   const detected: string[] = [];
   const missed: string[] = [];
+  const members: AdversaryRecord[] = [];
   for (const c of spec.cases) {
     if (ctx.signal.aborted) break;
     // Each member gets its own time, as in the run; the self-test case's own timeout is the runner's.
-    const r = await runAdversaryScript(c.script, { ...ctx, seed: `${ctx.seed}/${c.id}`, iut: broken, expectTimeoutMs: 1000, signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(4000)]) });
+    const r = await runAdversaryScript(c.script, { env: ctx.env, slot: ctx.slot, seed: `${ctx.seed}/${c.id}`, iut: broken, expectTimeoutMs: 1000, signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(4000)]), record: ctx.keepWire !== undefined });
+    members.push(r);
     (r.mismatch === undefined ? missed : detected).push(c.id);
   }
+  ctx.keepWire?.(adversaryWire(members));
   const observed = { selfTest: { knobs: spec.knobs, detected: detected.length, total: spec.cases.length, missed } };
   if (detected.length > 0) return { ...base, verdict: 'pass', observed };
   const m = `no case of the family told the reference with ${spec.knobs.join(', ')} apart from a conforming one`;
