@@ -50,6 +50,7 @@ export async function executeIutCase(
     iut: ctx.iut,
     iutSide: spec.iut.side,
     workDir: path.join(ctx.workRoot, safeName(spec.id)),
+    ...(spec.iut.notChecked ? { notChecked: spec.iut.notChecked } : {}),
   });
   const iut = { side: spec.iut.side, of: spec.iut.of, checks: record.checks, keys: record.keys };
   const processEvidence = record.exit || record.diagnostics ? { iutProcess: { ...(record.exit ? { exit: record.exit } : {}), ...(record.diagnostics ? { diagnostics: record.diagnostics } : {}) } } : {};
