@@ -7,7 +7,12 @@ import t from 'tap';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { loadIutConfig } from '../../src/iut/config.js';
+import { processImplementation } from '../../src/iut/process.js';
 import { referenceImplementation, startReference } from '../../src/iut/reference.js';
+import { runConformance } from '../../src/run/runner.js';
+import { referenceCommandUnavailable, referenceIutFile } from './helpers.js';
 import type { ImplementationUnderTest } from '../../src/iut/door.js';
 import { loadCatalogue } from '../../src/run/catalogue.js';
 import { RunEnvironment } from '../../src/run/environment.js';
@@ -158,3 +163,21 @@ t.test('level 1: a scripted initiator that sends other texts than it was given f
   t.equal(r.verdict, 'fail');
   t.match(r.evidence?.mismatches.join('\n'), /scripted initiator's Message 1 carried "message 1 from the initiator!"/);
 });
+
+// The reference as a command (sixbench shim, examples/reference.json) declaring level 1 or 2: the
+// echo responder and the scripted initiator of src/iut/reference.ts pass the echo-model cases.
+for (const level of [1, 2] as const) {
+  t.test(`the shim at level ${level} passes the echo-model cases`, { skip: referenceCommandUnavailable() ?? false }, async (t) => {
+    const file = referenceIutFile(dir, [], `reference-level-${level}.json`);
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { capabilities: { level: number } };
+    doc.capabilities.level = level;
+    writeFileSync(file, JSON.stringify(doc));
+    const caseIds = ['interop.p256.aes-256-gcm.i2r', 'interop.rsa-oaep.chacha20-poly1305.r2i', 'interop.ping.r2i', 'interop.alert.plaintext-alert-after-fin-i'];
+    const report = await runConformance({ seed: `echo-shim-${level}`, caseIds, iut: processImplementation(loadIutConfig(file)) });
+    t.same(
+      report.cases.filter((c) => c.verdict !== 'pass').map((c) => `${c.id} ${c.verdict}`),
+      ['interop.ping.r2i@initiator skip'],
+      'all pass but the Ping a scripted initiator cannot send',
+    );
+  });
+}
