@@ -26,6 +26,8 @@ import { judgeConversation } from './judge.js';
 import { checkSessionKeys } from './iut-keys.js';
 import { recordingRelay, type RecordingRelay } from './relay.js';
 import { relayedWire, type CaseWire } from './captures.js';
+import { cloneExpectation, judgeEchoes, judgeScriptedMessages, type ReceivedMessage, type SentMessage } from './iut-echo.js';
+import type { CipherName } from '../protocol/record.js';
 import { otherSide, SIDES, type Conversation, type ConversationExpectation, type ConversationObservation, type Side, type Step } from './model.js';
 
 export interface IutConversationContext extends ConversationContext {
@@ -33,6 +35,8 @@ export interface IutConversationContext extends ConversationContext {
   iutSide: Side;
   /** This case's own directory (credentials, key logs, messages). */
   workDir: string;
+  /** Below level 3: what the echo model left unchecked of the case (src/run/iut-echo.ts), for the result's checks. */
+  notChecked?: string[];
 }
 
 /** Which checks a verdict rests on (the report says it, issue 8 §2 and §4). */
@@ -95,7 +99,7 @@ export function fitsInitiatorScript(conv: Conversation): number | undefined {
  */
 export function expectationsFor(expect: ConversationExpectation, iutSide: Side, level: number, echo: boolean): { expect: ConversationExpectation; checks: string[] } {
   const refSide = otherSide(iutSide);
-  const out: ConversationExpectation = structuredClone(expect);
+  const out = cloneExpectation(expect);
   const checks = [`the ${refSide} (reference) side, as it saw the wire`];
   if (echo) {
     const ref = out[refSide];
@@ -148,6 +152,10 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
   const refSetup = conv[refSide];
   const iutSetup = conv[iutSide];
   const facingDefect = refParty.defect;
+  /** The reference's Messages (with the receiving generation their echo must reach) and those it received. */
+  const refSent: SentMessage[] = [];
+  const refReceived: ReceivedMessage[] = [];
+  let refRequestedKeyUpdates = 0;
 
   await mkdir(ctx.workDir, { recursive: true });
   const refKeyLog = path.join(ctx.workDir, 'reference.keylog');
@@ -175,7 +183,11 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
     seed: refSeed,
     now: () => env.pki.referenceTime,
     keyLogFile: refKeyLog,
-    onEvent: watch[refSide].onEvent,
+    onEvent: (ev) => {
+      // What the IUT's Messages carried, as the reference opened them (the echo model judges the texts).
+      if (ev.event === 'message_received') refReceived.push({ text: ev.text, generation: watch[refSide].obs.receiveGeneration });
+      watch[refSide].onEvent(ev);
+    },
   });
   if (refSide === 'responder') ref.onConnection((c) => watch.responder.watch(c));
 
@@ -216,7 +228,41 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
 
   /** The IUT's end of the connection, as far as the bench can know it. */
   const iutClosed = (): boolean => (level >= 2 ? watch[iutSide].closed : watch[refSide].closed) || iutEnded !== undefined;
-  const iutConnected = (): boolean => (level >= 2 ? watch[iutSide].obs.connected : watch[refSide].obs.connected);
+  /**
+   * Level 1: the IUT's Connected as the wire shows it. An IUT initiator is Connected once the
+   * reference responder accepted its Finished. An IUT responder is not Connected because the
+   * reference initiator is: the initiator becomes Connected on sending Fin_I, before the responder
+   * has judged it, and may still get a plaintext Alert (E2ED-HS-33); only a record of the
+   * responder that the reference opened shows it Connected.
+   */
+  const iutConnectedOnWire = (): boolean => {
+    if (iutSide === 'initiator') return watch.responder.obs.connected;
+    const o = watch.initiator.obs;
+    return o.connected && o.delivered + o.receipts + o.pongs + o.receiveGeneration > 0;
+  };
+  const iutConnected = (): boolean => (level >= 2 ? watch[iutSide].obs.connected : iutConnectedOnWire());
+  /** Waits for `done`, or the end of the connection; once `started` holds, for at most the grace more. False: not done. */
+  const settleWithGrace = async (waitingFor: string, done: () => boolean, started: () => boolean): Promise<'done' | 'ended' | 'late'> => {
+    await until(`${waitingFor}, or the end of the connection`, () => done() || anyClosed() || started());
+    if (!done() && !anyClosed()) {
+      let graceOver = false;
+      const timer = setTimeout(() => {
+        graceOver = true;
+        changed();
+      }, IUT_EVENT_GRACE_MS);
+      try {
+        await until(`${waitingFor}, or the end of the connection`, () => done() || anyClosed() || graceOver);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    if (done() && !anyClosed()) return 'done';
+    if (anyClosed()) {
+      await bothEnded();
+      return 'ended';
+    }
+    return 'late';
+  };
   const anyClosed = (): boolean => watch[refSide].closed || iutClosed();
 
   const until = (waitingFor: string, done: () => boolean): Promise<void> => waitUntil(listeners, ctx.signal, waitingFor, done);
@@ -250,6 +296,8 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
   let timedOut: string | undefined;
   let ended = false;
   let scriptSent = 0;
+  let refMessages = 0;
+  let probed = false;
   try {
     if (iutSide === 'responder') await startIut({ listen: { host: env.host, port: 0 } });
     for (const step of conv.steps) {
@@ -258,6 +306,15 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
         continue;
       }
       if (!(await runStep(step))) ended = true;
+    }
+    // A level 1 responder that showed nothing on the wire since the handshake: one Ping tells a
+    // Connected responder (its Pong) from one that refused the initiator's Finished or
+    // CertificateVerify (its plaintext Alert, E2ED-HS-33), instead of ending the case unjudged.
+    if (!ended && level < 2 && iutSide === 'responder' && watch.initiator.obs.connected && !anyClosed() && !iutConnectedOnWire()) {
+      probed = true;
+      const before = watch.initiator.obs.pongs;
+      watch.initiator.connection!.ping();
+      await settle('the Pong for the reference\'s probe Ping', () => watch.initiator.obs.pongs > before);
     }
   } catch (err) {
     if (err instanceof Aborted) timedOut = err.waitingFor;
@@ -281,8 +338,22 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
   const diagnostics = instance?.diagnostics?.();
 
   const judged = expectationsFor(conv.expect, iutSide, level, echo);
+  judged.checks.push(...(ctx.notChecked ?? []));
+  if (probed) {
+    judged.checks.push('the responder (IUT) sent nothing after the handshake: the reference sent a probe Ping, and its Pong or Alert showed whether it was Connected (E2ED-HS-33)');
+    const pongs = judged.expect[refSide]?.pongs;
+    if (pongs !== undefined) judged.expect[refSide]!.pongs = pongs + 1;
+  }
   if (endpoint) judged.checks.push("not checked: the endpoint's certificate status (the bench's registry does not know its certificate)");
   const mismatches = error || unsupported ? [] : judgeConversation(judged.expect, observation);
+  if (!error && !unsupported && echo && refSent.length > 0) {
+    mismatches.push(...judgeEchoes(refSent, refReceived));
+    judged.checks.push('the echoes: the text of each Message of the reference, in order, each after a requested KeyUpdate under the new generation');
+  }
+  if (!error && !unsupported && scriptMessages !== undefined && scriptMessages > 0) {
+    mismatches.push(...judgeScriptedMessages(request.messages ?? [], refReceived.map((m) => m.text)));
+    judged.checks.push('the scripted Messages: the texts the initiator (IUT) was given, in order');
+  }
   const keys: KeyCheck = { check: 'none' };
   const refKnobs = refSetup.knobs ?? [];
   if (!error && !unsupported && watch[refSide].obs.connected && refKnobs.length > 0) {
@@ -348,14 +419,28 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
             if (!conn) return false;
             const before = watch[refSide].obs.receipts;
             const deliveredBefore = watch[refSide].obs.delivered;
-            conn.sendText(`message ${n + 1} from the ${step.from}`);
+            // Echoed texts must tell the Messages apart: numbered through the conversation.
+            refMessages += 1;
+            const text = `message ${echo ? refMessages : n + 1} from the ${step.from}`;
+            refSent.push({ text, generation: refRequestedKeyUpdates });
+            conn.sendText(text);
             // Across processes the Receipt can overtake the IUT's own event: from level 2, wait for its message_received too.
             const iutBefore = watch[iutSide].obs.delivered;
             const iutSaw = (): boolean => level < 2 || watch[iutSide].obs.delivered > iutBefore;
             const done = echo
               ? () => watch[refSide].obs.receipts > before && watch[refSide].obs.delivered > deliveredBefore && iutSaw()
               : () => watch[refSide].obs.receipts > before && iutSaw();
-            if (!(await settle(`the Receipt for the ${step.from}'s message${echo ? ' and its echo' : ''}`, done))) return false;
+            if (echo) {
+              // Once the Receipt or the echo came, the other gets a bounded grace: a missing echo, or a
+              // Receipt whose id is not the Message's (ignored by the reference, E2ED-APP-5), is judged, not waited for.
+              const receipted = (): boolean => watch[refSide].obs.receipts > before;
+              const echoed = (): boolean => watch[refSide].obs.delivered > deliveredBefore;
+              const outcome = await settleWithGrace(`the Receipt for the ${step.from}'s message and its echo`, done, () => receipted() || echoed());
+              if (outcome === 'ended') return false;
+              if (outcome === 'late') notes.push(`message ${refMessages}: ${receipted() ? 'its Receipt came, its echo did not' : 'its echo came, no Receipt with its id did'} within ${IUT_EVENT_GRACE_MS} ms`);
+              continue;
+            }
+            if (!(await settle(`the Receipt for the ${step.from}'s message`, done))) return false;
           } else if (drive === 'script') {
             scriptSent += 1;
             const want = scriptSent;
@@ -391,10 +476,14 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
             const before = watch[iutSide].obs.receiveGeneration;
             return settle(`the ${iutSide} to apply the ${step.from}'s KeyUpdate`, () => watch[iutSide].obs.receiveGeneration > before);
           }
-          // Level 1: only a requested update is visible (the IUT's own KeyUpdate comes back).
+          // Level 1: only a requested update is visible (the IUT's own KeyUpdate comes back, before
+          // any other record, E2ED-REC-10). One that does not come is judged, not waited for.
           if (!step.request) return !anyClosed();
+          refRequestedKeyUpdates += 1;
           const before = watch[refSide].obs.receiveGeneration;
-          return settle(`the ${iutSide}'s answering KeyUpdate`, () => watch[refSide].obs.receiveGeneration > before);
+          const outcome = await settleWithGrace(`the ${iutSide}'s answering KeyUpdate`, () => watch[refSide].obs.receiveGeneration > before, () => true);
+          if (outcome === 'late') notes.push(`no KeyUpdate answered the ${step.from}'s request within ${IUT_EVENT_GRACE_MS} ms`);
+          return outcome !== 'ended';
         }
         if (!iutUsable(step)) return false;
         const before = watch[refSide].obs.receiveGeneration;
@@ -453,7 +542,9 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
       await writeFile(peerChainFile, pemOf(refParty.identity.chain));
       await startIut({ connect: { host: address, port, peerUserId: refParty.identity.userId, peerChain: refParty.identity.chain }, peerChainFile });
     }
-    return settle('both sides to become Connected', () => watch[refSide].obs.connected && iutConnected());
+    // Level 1 with the IUT as responder: its Connected shows on the wire only by a record (iutConnectedOnWire).
+    const blindResponder = level < 2 && iutSide === 'responder';
+    return settle('both sides to become Connected', () => watch[refSide].obs.connected && (blindResponder || iutConnected()));
   }
 
   async function cleanUp(): Promise<void> {

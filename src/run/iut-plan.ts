@@ -6,9 +6,12 @@
 // (the vectors, the registry's own refusals, the knob forms `observe` and `accept`, which make the
 // reference's own knob visible, and the checks written for two reference UAs) is listed as not
 // applicable, by name, with the reason. A case needing a role, method, AEAD, version or level the
-// IUT lacks stays in the run as a skip naming the missing capability.
+// IUT lacks stays in the run as a skip naming the missing capability. Below level 3 an interop
+// conversation runs as the echo model makes it (src/run/iut-echo.ts): the part the wire can judge,
+// the rest said not checked; it is a skip only when nothing but a handshake and a close is left.
 import type { ImplementationUnderTest } from '../iut/door.js';
 import { fitsInitiatorScript, iutSteps } from './iut-conversation.js';
+import { echoModel, type EchoModel } from './iut-echo.js';
 import { TIMER_CASE_MS } from './iut-checks.js';
 import { planRelayIut } from './relay-iut.js';
 import { otherSide, SIDES, type CaseSpec, type Conversation, type Side } from './model.js';
@@ -50,8 +53,11 @@ function conformingSide(conv: Conversation, side: Side): boolean {
   return (s.knobs ?? []).length === 0 && typeof (s.identity ?? 'p256') !== 'object';
 }
 
-/** What the IUT lacks for this conversation on this side; empty: it can run. */
-export function missingCapabilities(conv: Conversation, side: Side, iut: ImplementationUnderTest): string[] {
+/**
+ * What the IUT lacks for this conversation on this side; empty: it can run. `echo`: the case runs
+ * as the echo model makes it below level 3 (interop), so level 3 is missing only when it judges nothing.
+ */
+export function missingCapabilities(conv: Conversation, side: Side, iut: ImplementationUnderTest, echo?: EchoModel): string[] {
   const caps = iut.capabilities;
   const missing: string[] = [];
   if (!caps.roles.includes(side)) missing.push(`role ${side}`);
@@ -75,7 +81,9 @@ export function missingCapabilities(conv: Conversation, side: Side, iut: Impleme
     missing.push('signature algorithm rsa-pss-sha256 (an RSA identity)');
   }
   const acts = iutSteps(conv, side);
-  if (acts.length > 0 && caps.level < 3 && !(side === 'initiator' && fitsInitiatorScript(conv) !== undefined)) {
+  if (echo && caps.level < 3) {
+    if (!echo.judgesSomething) missing.push(`level 3 (control): the IUT must ${echo.commanded.join(', ')} on command (below level 3 the wire would show only a handshake and a close)`);
+  } else if (acts.length > 0 && caps.level < 3 && !(side === 'initiator' && fitsInitiatorScript(conv) !== undefined)) {
     missing.push(`level 3 (control): the IUT must ${[...new Set(acts.map((s) => s.do))].join(', ')} on command`);
   }
   return [...new Set(missing)];
@@ -133,12 +141,15 @@ export function planIutCases(catalogue: readonly CaseSpec[], iut: Implementation
       continue;
     }
     for (const side of sides) {
-      const missing = missingCapabilities(conv, side, iut);
+      const echo = spec.suite === 'interop' && iut.capabilities.level < 3 ? echoModel(conv, side) : undefined;
+      const missing = missingCapabilities(conv, side, iut, echo);
+      const runs = spec.disabled === undefined && missing.length === 0;
       cases.push({
         ...spec,
         id: iutCaseId(spec.id, side),
-        title: `${spec.title} [the IUT as ${side}]`,
-        iut: { side, of: spec.id },
+        title: `${spec.title} [the IUT as ${side}${echo && runs && echo.notChecked.length > 0 ? ', the part the wire can judge below level 3' : ''}]`,
+        ...(echo && runs ? { action: { kind: 'conversation' as const, conversation: echo.conversation } } : {}),
+        iut: { side, of: spec.id, ...(echo && runs && echo.notChecked.length > 0 ? { notChecked: echo.notChecked } : {}) },
         ...(spec.disabled === undefined && missing.length > 0 ? { disabled: `the IUT lacks ${missing.join('; ')}` } : {}),
       });
     }

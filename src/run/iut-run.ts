@@ -53,6 +53,7 @@ export async function executeIutCase(
     iut: ctx.iut,
     iutSide: spec.iut.side,
     workDir: path.join(ctx.workRoot, safeName(spec.id)),
+    ...(spec.iut.notChecked ? { notChecked: spec.iut.notChecked } : {}),
   });
   if (record.wire) wires.push(record.wire);
   const iut = { side: spec.iut.side, of: spec.iut.of, checks: record.checks, keys: record.keys };

@@ -183,7 +183,12 @@ export interface CaseSpec {
   /** A time limit of its own (the IUT's handshake timer check waits for the spec's 10 s). */
   timeoutMs?: number;
   /** Runs against an implementation under test (src/run/iut-plan.ts): its side, and the catalogue case it comes from. */
-  iut?: { side: Side; of: string };
+  iut?: {
+    side: Side;
+    of: string;
+    /** Below level 3: what the echo model leaves unchecked of the case, and why (src/run/iut-echo.ts). */
+    notChecked?: string[];
+  };
 }
 
 /** What one side of a conversation did, reduced to what is deterministic for a given seed. */

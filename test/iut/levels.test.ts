@@ -14,7 +14,10 @@ for (const level of [1, 2] as const) {
   t.test(`level ${level}`, async (t) => {
     const report = await runConformance({ seed: `levels-${level}`, caseIds, iut: referenceImplementation({ capabilities: { level } }) });
     t.equal(byId(report, 'sanity.first').verdict, 'pass', 'sanity (echo responder)');
-    t.match(byId(report, 'interop.x25519.aes-256-gcm.i2r@responder'), { verdict: 'skip', reason: /lacks level 3 \(control\): the IUT must message, close on command|lacks level 3 \(control\): the IUT must message on command/ });
+    // The echo model (src/run/iut-echo.ts): the matrix case runs, as far as the wire can judge it.
+    const matrix = byId(report, 'interop.x25519.aes-256-gcm.i2r@responder');
+    t.equal(matrix.verdict, 'pass', 'the echo responder in the matrix');
+    t.match(matrix.iut!.checks.join('\n'), /not checked: 2 Messages from the responder \(IUT\)/);
     const cert = byId(report, 'cert.expired@responder');
     t.equal(cert.verdict, 'pass', 'the expired chain is refused (seen on the wire)');
     const checks = cert.iut!.checks.join('\n');
@@ -23,7 +26,8 @@ for (const level of [1, 2] as const) {
     // The scripted initiator at level 1 and 2: connect, (no Messages), end.
     t.equal(byId(report, 'knob.hello.selectUnofferedCipher@initiator').verdict, 'pass', 'the scripted initiator detects the knobbed responder');
     t.equal(byId(report, 'knob.hello.offerOnlyNullCipher@responder').verdict, 'pass');
-    t.equal(byId(report, 'interop.ping.i2r@responder').verdict, 'skip', 'ping from the IUT needs control');
+    t.equal(byId(report, 'interop.ping.i2r@responder').verdict, 'pass', "the reference's Ping, answered by the echo responder");
+    t.match(byId(report, 'interop.ping.i2r@initiator'), { verdict: 'skip', reason: /lacks level 3 \(control\): the IUT must ping, close on command/ }, 'the scripted initiator can only connect and close');
   });
 }
 
