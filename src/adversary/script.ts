@@ -104,8 +104,12 @@ export interface Script {
   role: 'initiator' | 'responder';
   /** What the adversary offers as initiator (defaults: 1.0; x25519; AES-256-GCM), or selects as responder (cipher). */
   offer?: { versions?: string[]; methods?: string[]; ciphers?: string[] };
-  /** The adversary's own identity: default an enrolled P-256 user of the run; 'rsa' the run's RSA user (an rsa-oaep responder); or a chain of the defect catalogue (src/pki/defects.ts). */
-  identity?: 'rsa' | { defect: string };
+  /**
+   * The adversary's own identity: default an enrolled P-256 user of the run; 'rsa' the run's RSA
+   * user (an rsa-oaep responder); 'unissued' a valid leaf of the run's CA that no registry knows
+   * (status unknown, src/pki/defects.ts unissuedLeafCase); or a chain of the defect catalogue.
+   */
+  identity?: 'rsa' | 'unissued' | { defect: string };
   /** What the implementation is started with (a subset of what it supports), and its identity ('rsa': an RSA responder). */
   iut?: {
     versions?: string[];

@@ -953,6 +953,17 @@ export const DEFECTS: readonly Defect[] = [
   },
 ];
 
+/**
+ * A leaf like the catalogue's `revoked` one in every respect (the defect user, the users CA, valid)
+ * but with its own serial, which no registry of the run ever learns: its IRP status is `unknown`
+ * (E2ED-CERT-30) whatever the run's registry has been told about the catalogue's leaves. Kept out
+ * of the catalogue: the certificate cases vouch for each catalogue leaf at the run's registry when
+ * an implementation under test asks it, and a shared serial would make one case's answer another's.
+ */
+export function unissuedLeafCase(pki: TestPki): DefectCase {
+  return usual(pki, leaf(pki, 'unissued'));
+}
+
 function twoDigits(n: number): string {
   return String(n).padStart(2, '0');
 }

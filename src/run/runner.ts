@@ -198,7 +198,9 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
     const wires: CaseWire[] = [];
     result = spec.iut ? await guardedIutCase(spec, ctx, scope.signal, wires) : await execute(spec, ctx, scope, wires);
     if (spec.action.kind === 'conversation' || spec.action.kind === 'check') {
-      const caseSeed = `${ctx.seed}/${spec.id}`;
+      // Against an IUT both parties are seeded from the catalogue case the IUT case was made of
+      // (guardedIutCase), so the seeds reported are the ones that reproduce the run.
+      const caseSeed = `${ctx.seed}/${spec.iut?.of ?? spec.id}`;
       result.seeds = { initiator: `${caseSeed}/initiator`, responder: `${caseSeed}/responder` };
     }
     const keep = ctx.captures === 'all' || (ctx.captures === 'failed' && result.verdict === 'fail');

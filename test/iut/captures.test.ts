@@ -45,6 +45,8 @@ t.test('an IUT run with --captures all: both legs and a key log per case, and pc
       t.same(violations, [], `${p.path}: pcap check finds no violation`);
     }
   }
+  // The seeds reported are the ones both parties ran with: the catalogue case's, not the IUT case id's.
+  for (const c of report.cases.filter((x) => x.iut)) t.same(c.seeds, { initiator: `iut-captures/${c.iut!.of}/initiator`, responder: `iut-captures/${c.iut!.of}/responder` }, `${c.id}: seeds`);
   const keylog = await readFile(path.join(runDir, report.cases.find((c) => c.id === `${CASES[0]}@responder`)!.captures!.keylog!), 'utf8');
   t.match(keylog, /E2ED_R2I_TRAFFIC_SECRET_1 /, 'the updated secrets are in the case key log');
 });

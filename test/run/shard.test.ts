@@ -7,6 +7,10 @@ import { mergeReports, MergeError } from '../../src/run/merge.js';
 import { runConformance } from '../../src/run/runner.js';
 import { parseShard, shardCases } from '../../src/run/shard.js';
 
+// Four full runs (the whole and three shards): about 40 s alone, but past tap's 120 s default when
+// the other test files load the two cores. The limit guards a hang, not speed (npm run bench does).
+t.setTimeout(360_000);
+
 t.test('shards partition the cases, balanced within each suite, stable when a case is added', async (t) => {
   const catalogue = loadCatalogue();
   const shards = [1, 2, 3].map((index) => shardCases(catalogue, { index, count: 3 }));

@@ -9,7 +9,7 @@ import { issueCredentials, pemOf } from '../../iut/credentials.js';
 import os from 'node:os';
 import path from 'node:path';
 import { X509Certificate, type KeyObject } from 'node:crypto';
-import { defectUserId } from '../../pki/defects.js';
+import { defectUserId, unissuedLeafCase } from '../../pki/defects.js';
 import { seededRandom } from '../../protocol/random.js';
 import { defectCase } from '../conversation.js';
 import { Adversary } from '../../adversary/adversary.js';
@@ -47,8 +47,8 @@ export interface AdversaryRecord {
 }
 
 /** A holder of a defect-catalogue chain: its user ID, the chain, and the key of its leaf. */
-function defectIdentity(env: RunEnvironment, id: string): { userId: string; privateKey: KeyObject; chain: Buffer[] } {
-  const dc = defectCase(env.pki, id);
+function defectIdentity(env: RunEnvironment, id: string | 'unissued'): { userId: string; privateKey: KeyObject; chain: Buffer[] } {
+  const dc = id === 'unissued' ? unissuedLeafCase(env.pki) : defectCase(env.pki, id);
   const leafSpki = new X509Certificate(dc.chain[0]!).publicKey.export({ format: 'der', type: 'spki' });
   const candidates = [env.pki.key('defect/leaf', 'p256'), env.pki.key('defect/rsa-leaf', 'rsa2048')];
   const key = candidates.find((c) => c.spki.equals(leafSpki)) ?? candidates[0]!;
@@ -68,7 +68,7 @@ async function runScript(script: Script, ctx: AdversaryRunContext, keep: (wire: 
   const iutRole: IutRole = script.role === 'initiator' ? 'responder' : 'initiator';
   const iutUser = iutRole === 'responder' ? (script.iut?.identity === 'rsa' ? slot.rsaResponder : slot.responder) : slot.initiator;
   const advUser = script.identity === 'rsa' ? slot.rsaResponder : script.role === 'initiator' ? slot.initiator : slot.responder;
-  const advIdentity = typeof script.identity === 'object' ? defectIdentity(env, script.identity.defect) : advUser.identity;
+  const advIdentity = typeof script.identity === 'object' ? defectIdentity(env, script.identity.defect) : script.identity === 'unissued' ? defectIdentity(env, 'unissued') : advUser.identity;
   const session = new Session(script.role, { userId: advIdentity.userId, privateKey: advIdentity.privateKey, chain: advIdentity.chain }, seededRandom(`${ctx.seed}/adversary`));
   if (script.role === 'initiator') session.peerChain = iutUser.identity.chain;
   const inProcess = ctx.iut.command === 'in-process';
