@@ -9,6 +9,7 @@ import { SelectionError } from './catalogue.js';
 import type { RunEnvironment, Slot } from './environment.js';
 import { planIutCases, sanityCase, type NotApplicable } from './iut-plan.js';
 import type { CaseResult, CaseSpec } from './model.js';
+import { skippedCaptures, type CaptureMode } from './captures.js';
 
 export interface IutSelection {
   cases: CaseSpec[];
@@ -48,6 +49,8 @@ export function selectIutCases(catalogue: readonly CaseSpec[], iut: Implementati
   return { cases: [sanityCase(iut, 'first'), ...chosen, sanityCase(iut, 'last')], notApplicable: na };
 }
 
+const NOT_RUN = 'not run: the sanity case did not pass';
+
 export async function runIutCases(input: {
   iut: ImplementationUnderTest;
   plan: IutSelection;
@@ -57,6 +60,8 @@ export async function runIutCases(input: {
   results: CaseResult[];
   durations: Record<string, number>;
   onResult?: ((r: CaseResult) => void) | undefined;
+  /** Which cases keep captures: with `all`, a case not run says it has none. */
+  captures?: CaptureMode;
   run: (spec: CaseSpec, slot: Slot, workRoot: string) => Promise<CaseResult>;
   keepWorkDirs?: boolean;
 }): Promise<IutRunInfo> {
@@ -78,7 +83,7 @@ export async function runIutCases(input: {
       sanity.conclusion = `the IUT is not reachable or not conforming at all: the sanity case ${results[0]!.verdict === 'error' ? 'could not be judged' : 'failed'} (${results[0]!.reason ?? ''}); no other case was run`;
       for (let i = 1; i <= last; i++) {
         const c = cases[i]!;
-        results[i] = { id: c.id, suite: c.suite, title: c.title, requirements: c.requirements, ...(c.form ? { form: c.form } : {}), verdict: 'skip', reason: 'not run: the sanity case did not pass', ...(c.iut ? { iut: { ...c.iut, checks: [] } } : {}) };
+        results[i] = { id: c.id, suite: c.suite, title: c.title, requirements: c.requirements, ...(c.form ? { form: c.form } : {}), verdict: 'skip', reason: NOT_RUN, ...(c.iut ? { iut: { ...c.iut, checks: [] } } : {}), ...(input.captures === 'all' ? { captures: skippedCaptures(NOT_RUN) } : {}) };
       }
     } else {
       const middle = Array.from({ length: last - 1 }, (_, k) => k + 1);
