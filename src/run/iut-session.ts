@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ImplementationUnderTest, IutCapabilities } from '../iut/door.js';
-import { SelectionError } from './catalogue.js';
+import { casePattern, SelectionError } from './catalogue.js';
 import type { RunEnvironment, Slot } from './environment.js';
 import { planIutCases, sanityCase, type NotApplicable } from './iut-plan.js';
 import type { CaseResult, CaseSpec } from './model.js';
@@ -38,13 +38,16 @@ export function selectIutCases(catalogue: readonly CaseSpec[], iut: Implementati
   const ids = opts.caseIds ?? [];
   const known = [...new Set(catalogue.map((c) => c.suite))];
   for (const s of suites) if (!known.includes(s as CaseSpec['suite'])) throw new SelectionError(`there is no suite "${s}"; the suites are ${known.join(', ')}.`);
-  for (const id of ids) {
-    if (!plan.cases.some((c) => c.id === id || c.iut?.of === id)) {
-      const na = plan.notApplicable.find((n) => n.id === id);
-      throw new SelectionError(na ? `case "${id}" does not apply to an implementation under test: ${na.reason}.` : `there is no case "${id}" for an implementation under test.`);
-    }
-  }
-  const chosen = suites.length === 0 && ids.length === 0 ? plan.cases : plan.cases.filter((c) => suites.includes(c.suite) || ids.includes(c.id) || (c.iut !== undefined && ids.includes(c.iut.of)));
+  // An id or a glob (`relay.record.*`, as --help says), matching an IUT case id (`<id>@<side>`) or
+  // the catalogue case it was made of (which selects both sides).
+  const patterns = ids.map(casePattern);
+  const matches = (c: CaseSpec, p: RegExp): boolean => p.test(c.id) || (c.iut !== undefined && p.test(c.iut.of));
+  ids.forEach((id, n) => {
+    if (plan.cases.some((c) => matches(c, patterns[n]!))) return;
+    const na = plan.notApplicable.find((x) => patterns[n]!.test(x.id));
+    throw new SelectionError(na ? `case "${id}" does not apply to an implementation under test: ${na.reason}.` : `there is no case "${id}" for an implementation under test.`);
+  });
+  const chosen = suites.length === 0 && ids.length === 0 ? plan.cases : plan.cases.filter((c) => suites.includes(c.suite) || patterns.some((p) => matches(c, p)));
   const na = suites.length === 0 && ids.length === 0 ? plan.notApplicable : plan.notApplicable.filter((n) => suites.some((s) => n.id.startsWith(`${s === 'knobs' ? 'knob' : s === 'certificates' ? 'cert' : s}.`)));
   return { cases: [sanityCase(iut, 'first'), ...chosen, sanityCase(iut, 'last')], notApplicable: na };
 }
