@@ -44,6 +44,11 @@ export interface CaseCaptureFiles {
   none?: string;
 }
 
+/** The `none` of a kept case that was skipped, so opened no connection. */
+export function skippedCaptures(reason: string | undefined): CaseCaptureFiles {
+  return { pcaps: [], none: `the case opened no connection: it was skipped (${reason ?? 'no reason given'})` };
+}
+
 /**
  * The wire of a case whose connections went through one forwarding recorder (src/run/relay.ts):
  * both legs carried the same bytes, so each leg holds them all (one array: inspected once).

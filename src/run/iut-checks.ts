@@ -6,7 +6,9 @@
 //   after the TCP connection. The case allows 10 s + a margin.
 // - peer-hangs-up (E2ED-ALERT-10), as initiator: the peer reads Hello_I and closes without an
 //   alert; the IUT must report a failed handshake (level 2), send nothing more, and end.
-import { mkdir, writeFile } from 'node:fs/promises';
+// The connection goes through a recording relay (src/run/relay.ts) for the case's capture, with the
+// IUT's key log when it declares one (docs/run.md "Captures").
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { FrameDecoder, FrameType, type Frame } from '../protocol/frame.js';
@@ -16,6 +18,8 @@ import { IutStartError } from '../iut/errors.js';
 import type { UaEvent } from '../ua/events.js';
 import type { RunEnvironment, Slot } from './environment.js';
 import type { Side } from './model.js';
+import { recordingRelay, type RecordingRelay } from './relay.js';
+import { relayedWire, type CaseWire } from './captures.js';
 
 /** The spec's default handshake timer, and the margin the bench allows on top of it. */
 export const HANDSHAKE_TIMER_MS = 10_000;
@@ -41,6 +45,8 @@ export interface IutCheckRecord {
   unsupported?: string;
   exit?: IutExit;
   diagnostics?: unknown;
+  /** The relayed connection and the IUT's key log; absent when no connection was made. */
+  wire?: CaseWire;
 }
 
 function describeFrames(frames: Frame[]): string[] {
@@ -110,6 +116,9 @@ function aborted(signal: AbortSignal): Promise<'aborted'> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
 
+/** How long the relay's two legs may take to close after the check saw its end. */
+const RELAY_SETTLE_MS = 1_000;
+
 export async function runIutCheck(check: 'handshake-timer' | 'peer-hangs-up', ctx: IutCheckContext): Promise<IutCheckRecord> {
   const level = ctx.iut.capabilities.level;
   const events: UaEvent[] = [];
@@ -121,8 +130,10 @@ export async function runIutCheck(check: 'handshake-timer' | 'peer-hangs-up', ct
   let error: string | undefined;
   let unsupported: string | undefined;
   const request = await baseRequest(ctx);
+  const keyLogFile = ctx.iut.capabilities.keyLog ? path.join(ctx.workDir, 'iut.keylog') : undefined;
+  let relay: RecordingRelay | undefined;
   const start = async (extra: Partial<IutStartRequest>): Promise<IutInstance> => {
-    const inst = await ctx.iut.start({ ...request, ...extra }, ctx.signal);
+    const inst = await ctx.iut.start({ ...request, ...(keyLogFile ? { keyLogFile } : {}), ...extra }, ctx.signal);
     instance = inst;
     inst.onEvent((e) => events.push(e));
     return inst;
@@ -131,9 +142,10 @@ export async function runIutCheck(check: 'handshake-timer' | 'peer-hangs-up', ct
     if (ctx.side === 'responder') {
       // handshake-timer only: a client that connects and never sends a Hello.
       const inst = await start({ listen: { host: ctx.env.host, port: 0 } });
+      relay = await recordingRelay(ctx.env.host, { address: inst.listening!.host, port: inst.listening!.port });
       const received: Buffer[] = [];
       const t0 = Date.now();
-      const socket = net.connect({ host: inst.listening!.host, port: inst.listening!.port });
+      const socket = net.connect({ host: ctx.env.host, port: relay.port });
       socket.on('data', (b: Buffer) => received.push(b));
       socket.on('error', () => undefined);
       const closed = new Promise<void>((r) => socket.on('close', () => r()));
@@ -148,7 +160,8 @@ export async function runIutCheck(check: 'handshake-timer' | 'peer-hangs-up', ct
     } else {
       const peer = await silentOrHangingPeer(ctx.env.host, check === 'handshake-timer' ? 'silent' : 'hang-up');
       try {
-        const inst = await start({ connect: { host: ctx.env.host, port: peer.port, peerUserId: ctx.slot.responder.identity.userId, peerChain: ctx.slot.responder.identity.chain }, messages: ['never delivered'] });
+        relay = await recordingRelay(ctx.env.host, { address: ctx.env.host, port: peer.port });
+        const inst = await start({ connect: { host: ctx.env.host, port: relay.port, peerUserId: ctx.slot.responder.identity.userId, peerChain: ctx.slot.responder.identity.chain }, messages: ['never delivered'] });
         const limit = check === 'handshake-timer' ? HANDSHAKE_TIMER_MS + TIMER_MARGIN_MS : 5_000;
         const outcome = await Promise.race([peer.closed.then(() => 'closed' as const), aborted(ctx.signal), sleep(limit).then(() => 'late' as const)]);
         // The initiator's own end: its events (level 2) or its exit (level 1, script).
@@ -190,6 +203,14 @@ export async function runIutCheck(check: 'handshake-timer' | 'peer-hangs-up', ct
     } else error = `the case could not be run: ${(err as Error).message}`;
   }
   const exit = instance ? await instance.stop() : undefined;
+  let wire: CaseWire | undefined;
+  if (relay) {
+    // Both legs' ends are in the capture when they came; a leg still open is cut, as the case ends.
+    await Promise.race([relay.closed(relay.connections.length), sleep(RELAY_SETTLE_MS)]);
+    await relay.close();
+    const keyLog = keyLogFile ? await readFile(keyLogFile, 'utf8').catch(() => '') : '';
+    if (relay.connections.length > 0) wire = relayedWire(relay.connections, [keyLog]);
+  }
   return {
     observed,
     mismatches,
@@ -198,5 +219,6 @@ export async function runIutCheck(check: 'handshake-timer' | 'peer-hangs-up', ct
     ...(unsupported ? { unsupported } : {}),
     ...(exit ? { exit } : {}),
     ...(instance?.diagnostics ? { diagnostics: instance.diagnostics() } : {}),
+    ...(wire ? { wire } : {}),
   };
 }

@@ -31,11 +31,12 @@ export async function executeIutCase(
   base: Pick<CaseResult, 'id' | 'suite' | 'title' | 'requirements' | 'form'>,
   ctx: IutCaseContext,
   evidence: (mismatches: string[], extra?: Partial<Evidence>) => Evidence,
-  /** Receives what the case recorded on the wire, for its capture (conversation cases). */
+  /** Receives what the case recorded on the wire, for its capture (conversation, relay and check cases). */
   wires: CaseWire[] = [],
 ): Promise<CaseResult> {
   if (spec.action.kind === 'check' && spec.iut && (spec.action.check === 'handshake-timer' || spec.action.check === 'peer-hangs-up')) {
     const r = await runIutCheck(spec.action.check, { env: ctx.env, slot: ctx.slot, seed: ctx.seed, signal: ctx.signal, iut: ctx.iut, side: spec.iut.side, workDir: path.join(ctx.workRoot, safeName(spec.id)) });
+    if (r.wire) wires.push(r.wire);
     const iut = { side: spec.iut.side, of: spec.iut.of, checks: r.checks };
     const processEvidence = { iutProcess: { ...(r.exit ? { exit: r.exit } : {}), ...(r.diagnostics ? { diagnostics: r.diagnostics } : {}) } };
     if (r.unsupported) return { ...base, verdict: 'skip', reason: `the IUT does not support this case: ${r.unsupported}`, iut };
@@ -43,7 +44,7 @@ export async function executeIutCase(
     if (r.mismatches.length === 0) return { ...base, verdict: 'pass', observed: r.observed, iut };
     return { ...base, verdict: 'fail', reason: r.mismatches[0]!, observed: r.observed, iut, evidence: evidence(r.mismatches, { observed: r.observed, ...processEvidence }) };
   }
-  if (spec.action.kind === 'relay' && spec.iut) return executeRelayIutCase(spec, spec.action.relay, base, ctx, evidence);
+  if (spec.action.kind === 'relay' && spec.iut) return executeRelayIutCase(spec, spec.action.relay, base, ctx, evidence, wires);
   if (spec.action.kind !== 'conversation' || !spec.iut) throw new Error(`${spec.id} is not a conversation an IUT can take part in`);
   const record = await runIutConversation(spec.action.conversation, {
     env: ctx.env,

@@ -5,10 +5,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ImplementationUnderTest, IutCapabilities } from '../iut/door.js';
-import { SelectionError } from './catalogue.js';
+import { casePattern, SelectionError } from './catalogue.js';
 import type { RunEnvironment, Slot } from './environment.js';
 import { planIutCases, sanityCase, type NotApplicable } from './iut-plan.js';
 import type { CaseResult, CaseSpec } from './model.js';
+import { skippedCaptures, type CaptureMode } from './captures.js';
 
 export interface IutSelection {
   cases: CaseSpec[];
@@ -37,16 +38,21 @@ export function selectIutCases(catalogue: readonly CaseSpec[], iut: Implementati
   const ids = opts.caseIds ?? [];
   const known = [...new Set(catalogue.map((c) => c.suite))];
   for (const s of suites) if (!known.includes(s as CaseSpec['suite'])) throw new SelectionError(`there is no suite "${s}"; the suites are ${known.join(', ')}.`);
-  for (const id of ids) {
-    if (!plan.cases.some((c) => c.id === id || c.iut?.of === id)) {
-      const na = plan.notApplicable.find((n) => n.id === id);
-      throw new SelectionError(na ? `case "${id}" does not apply to an implementation under test: ${na.reason}.` : `there is no case "${id}" for an implementation under test.`);
-    }
-  }
-  const chosen = suites.length === 0 && ids.length === 0 ? plan.cases : plan.cases.filter((c) => suites.includes(c.suite) || ids.includes(c.id) || (c.iut !== undefined && ids.includes(c.iut.of)));
+  // An id or a glob (`relay.record.*`, as --help says), matching an IUT case id (`<id>@<side>`) or
+  // the catalogue case it was made of (which selects both sides).
+  const patterns = ids.map(casePattern);
+  const matches = (c: CaseSpec, p: RegExp): boolean => p.test(c.id) || (c.iut !== undefined && p.test(c.iut.of));
+  ids.forEach((id, n) => {
+    if (plan.cases.some((c) => matches(c, patterns[n]!))) return;
+    const na = plan.notApplicable.find((x) => patterns[n]!.test(x.id));
+    throw new SelectionError(na ? `case "${id}" does not apply to an implementation under test: ${na.reason}.` : `there is no case "${id}" for an implementation under test.`);
+  });
+  const chosen = suites.length === 0 && ids.length === 0 ? plan.cases : plan.cases.filter((c) => suites.includes(c.suite) || patterns.some((p) => matches(c, p)));
   const na = suites.length === 0 && ids.length === 0 ? plan.notApplicable : plan.notApplicable.filter((n) => suites.some((s) => n.id.startsWith(`${s === 'knobs' ? 'knob' : s === 'certificates' ? 'cert' : s}.`)));
   return { cases: [sanityCase(iut, 'first'), ...chosen, sanityCase(iut, 'last')], notApplicable: na };
 }
+
+const NOT_RUN = 'not run: the sanity case did not pass';
 
 export async function runIutCases(input: {
   iut: ImplementationUnderTest;
@@ -57,6 +63,8 @@ export async function runIutCases(input: {
   results: CaseResult[];
   durations: Record<string, number>;
   onResult?: ((r: CaseResult) => void) | undefined;
+  /** Which cases keep captures: with `all`, a case not run says it has none. */
+  captures?: CaptureMode;
   run: (spec: CaseSpec, slot: Slot, workRoot: string) => Promise<CaseResult>;
   keepWorkDirs?: boolean;
 }): Promise<IutRunInfo> {
@@ -78,7 +86,7 @@ export async function runIutCases(input: {
       sanity.conclusion = `the IUT is not reachable or not conforming at all: the sanity case ${results[0]!.verdict === 'error' ? 'could not be judged' : 'failed'} (${results[0]!.reason ?? ''}); no other case was run`;
       for (let i = 1; i <= last; i++) {
         const c = cases[i]!;
-        results[i] = { id: c.id, suite: c.suite, title: c.title, requirements: c.requirements, ...(c.form ? { form: c.form } : {}), verdict: 'skip', reason: 'not run: the sanity case did not pass', ...(c.iut ? { iut: { ...c.iut, checks: [] } } : {}) };
+        results[i] = { id: c.id, suite: c.suite, title: c.title, requirements: c.requirements, ...(c.form ? { form: c.form } : {}), verdict: 'skip', reason: NOT_RUN, ...(c.iut ? { iut: { ...c.iut, checks: [] } } : {}), ...(input.captures === 'all' ? { captures: skippedCaptures(NOT_RUN) } : {}) };
       }
     } else {
       const middle = Array.from({ length: last - 1 }, (_, k) => k + 1);

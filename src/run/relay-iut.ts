@@ -7,6 +7,7 @@
 import path from 'node:path';
 import type { ImplementationUnderTest } from '../iut/door.js';
 import type { IutCaseContext } from './iut-run.js';
+import type { CaseWire } from './captures.js';
 import type { CaseResult, CaseSpec, Evidence, Side } from './model.js';
 import { iutCaseId } from './iut-plan.js';
 import { runRelayCase, type RelayParty, type RelayPlan } from './relay-run.js';
@@ -59,6 +60,8 @@ export async function executeRelayIutCase(
   base: Pick<CaseResult, 'id' | 'suite' | 'title' | 'requirements' | 'form'>,
   ctx: IutCaseContext,
   evidence: (mismatches: string[], extra?: Partial<Evidence>) => Evidence,
+  /** Receives the relay's two legs and the parties' key logs, for the case's capture (docs/run.md "Captures"). */
+  wires: CaseWire[] = [],
 ): Promise<CaseResult> {
   const side = spec.iut!.side;
   const checks = [`the ${side === 'initiator' ? 'responder' : 'initiator'} (reference) side`];
@@ -67,7 +70,8 @@ export async function executeRelayIutCase(
     for (const p of PARTIES_OF[side]) delete expect[p];
     checks.push(`not checked: the ${side} (IUT) side (level 1: no events)`);
   } else checks.push(`the ${side} (IUT) side, from its events`);
-  const record = await runRelayCase({ ...plan, expect }, { env: ctx.env, slot: ctx.slot, seed: ctx.seed, signal: ctx.signal, parties: { [side]: ctx.iut }, workDir: path.join(ctx.workRoot, spec.id.replace(/[^A-Za-z0-9._@-]/g, '_')) });
+  const record = await runRelayCase({ ...plan, expect }, { env: ctx.env, slot: ctx.slot, seed: ctx.seed, signal: ctx.signal, parties: { [side]: ctx.iut }, record: true, workDir: path.join(ctx.workRoot, spec.id.replace(/[^A-Za-z0-9._@-]/g, '_')) });
+  if (record.wire) wires.push(record.wire);
   const iut = { side, of: spec.iut!.of, checks };
   if (record.mismatches.length === 0) return { ...base, verdict: 'pass', observed: record.observed, iut };
   return {

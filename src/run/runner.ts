@@ -23,7 +23,7 @@ import { judgeConversation } from './judge.js';
 import type { CaseResult, CaseSpec, Evidence } from './model.js';
 import { buildReport, type RunReport } from './report.js';
 import { runVectorCheck, VECTORS_DIR } from './vector-checks.js';
-import { writeCaseCaptures, type CaptureMode, type CaseWire } from './captures.js';
+import { skippedCaptures, writeCaseCaptures, type CaptureMode, type CaseWire } from './captures.js';
 import { shardCases, type Shard } from './shard.js';
 import { provenance } from '../report/provenance.js';
 import { runAdversaryCase } from './adversary/run-case.js';
@@ -109,7 +109,7 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunReport> 
   let iutInfo: IutRunInfo | undefined;
   try {
     if (opts.iut && iutSelection && env) {
-      iutInfo = await runIutCases({ iut: opts.iut, plan: iutSelection, env, seed, concurrency, results, durations, onResult: opts.onResult,
+      iutInfo = await runIutCases({ iut: opts.iut, plan: iutSelection, env, seed, concurrency, results, durations, onResult: opts.onResult, captures: opts.captures ?? 'none',
         run: (spec, slot, workRoot) => runCase(spec, { env, slot, seed, timeoutMs, byId, vectorsDir: opts.vectorsDir ?? VECTORS_DIR, iut: opts.iut, workRoot, interrupt: opts.signal, captures: opts.captures ?? 'none', runDir: opts.runDir }) });
     } else await Promise.all(
       Array.from({ length: concurrency }, async (_, w) => {
@@ -186,7 +186,7 @@ function evidence(spec: CaseSpec, ctx: CaseContext, mismatches: string[], extra:
 }
 
 export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseResult> {
-  if (spec.disabled !== undefined) return { ...base(spec), verdict: 'skip', reason: spec.disabled, ...(spec.iut ? { iut: { ...spec.iut, checks: [] } } : {}) };
+  if (spec.disabled !== undefined) return { ...base(spec), verdict: 'skip', reason: spec.disabled, ...(spec.iut ? { iut: { ...spec.iut, checks: [] } } : {}), ...(ctx.captures === 'all' ? { captures: skippedCaptures(spec.disabled) } : {}) };
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), spec.timeoutMs ?? ctx.timeoutMs);
   const onInterrupt = (): void => controller.abort();
@@ -204,7 +204,7 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
       result.seeds = { initiator: `${caseSeed}/initiator`, responder: `${caseSeed}/responder` };
     }
     const keep = ctx.captures === 'all' || (ctx.captures === 'failed' && result.verdict === 'fail');
-    if (keep && wires[0] && ctx.runDir && ctx.env) {
+    if (keep && wires[0]?.legs.some((l) => l.connections.length > 0) && ctx.runDir && ctx.env) {
       result.captures = await writeCaseCaptures(ctx.runDir, spec.id, `${ctx.seed}/${spec.id}`, ctx.env.host, wires[0]);
     } else if (keep) {
       const none = noConnection(spec, result);
@@ -229,7 +229,9 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
 /** Why a kept case has no capture, for the cases that open no connection (docs/run.md "Captures"); undefined otherwise. */
 function noConnection(spec: CaseSpec, result: CaseResult): string | undefined {
   if (spec.action.kind === 'vectors') return 'the case opens no connection: it checks test vector files';
-  if (result.verdict === 'skip') return `the case opened no connection: it was skipped (${result.reason ?? 'no reason given'})`;
+  if (result.verdict === 'skip') return skippedCaptures(result.reason).none;
+  // A case that ended before its first connection was recorded (an IUT that never came up, a time limit).
+  if (result.verdict === 'error' || result.verdict === 'fail') return `no connection was recorded: the case ended with ${result.verdict}${result.reason ? ` (${result.reason})` : ''}`;
   return undefined;
 }
 

@@ -2,6 +2,8 @@
 // answers (the handshake timer, E2ED-LIM-3), one that hangs up after Hello_I (E2ED-ALERT-10), and
 // a look-up and handshake with the peer's user ID spelled with an upper-case domain (E2ED-ID-8).
 // Only seed-determined facts are observed (how each side ended, alerts, frame types).
+// Each check's connections go through a recording relay (src/run/relay.ts), for the case's capture
+// (docs/run.md "Captures").
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -57,6 +59,30 @@ async function fakePeer(scope: CaseScope, host: string, behaviour: 'silent' | 'h
     done: handled(scope.wait(done, "the UA's connection to the fake peer to close")),
     frames: () => new FrameDecoder().push(Buffer.concat(received)),
     close,
+  };
+}
+
+/** A recording relay in front of `port`, released with the case. */
+async function relayTo(env: CaseEnvironment, port: number): Promise<RecordingRelay> {
+  return env.scope.adopt('a recording relay', await recordingRelay(env.host, { address: env.host, port }), (r) => r.close());
+}
+
+/**
+ * Key log files of the check's two UAs, for the case's capture (src/run/captures.ts); the checks
+ * do not read them. A UA that derives no secret leaves only its header comment, which the case's
+ * key log then shows (docs/run.md "Captures").
+ */
+async function keyLogFiles(name: string) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `sixbench-${name}-`));
+  const files = { initiator: path.join(dir, 'initiator.keylog'), responder: path.join(dir, 'responder.keylog') };
+  return {
+    ...files,
+    /** Both texts (a missing file reads as ''), then the folder is removed. */
+    async collect(): Promise<string[]> {
+      const texts = await Promise.all([files.initiator, files.responder].map((f) => readFile(f, 'utf8').catch(() => '')));
+      await rm(dir, { recursive: true, force: true });
+      return texts;
+    },
   };
 }
 
@@ -149,15 +175,19 @@ export const UA_CHECK_FUNCTIONS = {
   async 'handshake-timer'({ env, slot, seed }: Ctx): Promise<UaCheckResult> {
     const mismatches: string[] = [];
     // The initiator facing a silent responder.
+    const logs = await keyLogFiles('handshake-timer');
     const peer = await fakePeer(env.scope, env.host, 'silent');
-    const initiator = env.agent(slot.initiator.identity, `${seed}/initiator`, { handshakeTimeoutMs: SHORT_HANDSHAKE_TIMEOUT_MS });
+    const toPeer = await relayTo(env, peer.port);
+    const initiator = env.agent(slot.initiator.identity, `${seed}/initiator`, { handshakeTimeoutMs: SHORT_HANDSHAKE_TIMEOUT_MS, keyLogFile: logs.initiator });
     let asInitiator;
     try {
-      asInitiator = await refusal(initiator.connectTo({ address: env.host, port: peer.port, peerUserId: slot.responder.identity.userId }));
+      asInitiator = await refusal(initiator.connectTo({ address: env.host, port: toPeer.port, peerUserId: slot.responder.identity.userId }));
       await peer.done;
+      await env.scope.wait(toPeer.closed(1), 'the relayed connection to the silent peer to close');
     } finally {
       await initiator.close();
       await peer.close();
+      await toPeer.close();
     }
     const initiatorFrames = peer.frames();
     const initiatorLast = initiatorFrames[initiatorFrames.length - 1];
@@ -165,18 +195,23 @@ export const UA_CHECK_FUNCTIONS = {
 
     // The responder facing a client that connects and sends nothing.
     const events: UaEvent[] = [];
-    const responder = env.agent(slot.responder.identity, `${seed}/responder`, { handshakeTimeoutMs: SHORT_HANDSHAKE_TIMEOUT_MS, onEvent: (e) => events.push(e) });
+    const responder = env.agent(slot.responder.identity, `${seed}/responder`, { handshakeTimeoutMs: SHORT_HANDSHAKE_TIMEOUT_MS, onEvent: (e) => events.push(e), keyLogFile: logs.responder });
     const received: Buffer[] = [];
+    let toResponder: RecordingRelay | undefined;
     try {
-      const { address, port } = await responder.listen({ port: 0, host: env.host });
+      const { port } = await responder.listen({ port: 0, host: env.host });
+      toResponder = await relayTo(env, port);
+      const relayPort = toResponder.port;
       await new Promise<void>((resolve) => {
-        const s = env.scope.adopt('a silent client', net.connect({ host: address, port }), (c) => c.destroy());
+        const s = env.scope.adopt('a silent client', net.connect({ host: env.host, port: relayPort }), (c) => c.destroy());
         s.on('data', (b: Buffer) => received.push(b));
         s.on('error', () => undefined);
         s.on('close', () => resolve());
       });
+      await env.scope.wait(toResponder.closed(1), 'the relayed connection from the silent client to close');
     } finally {
       await responder.close();
+      await toResponder?.close();
     }
     const responderFrames = new FrameDecoder().push(Buffer.concat(received));
     const responderAlertFrame = responderFrames.map((f) => `${f.type === FrameType.Plaintext ? 'plaintext' : 'record'}${f.payload.includes('handshake_timeout') ? ' handshake_timeout' : ''}`).join(', ') || 'none';
@@ -188,44 +223,54 @@ export const UA_CHECK_FUNCTIONS = {
     if (initiatorAlertFrame !== 'plaintext handshake_timeout') mismatches.push(`the initiator's last frame: expected a plaintext handshake_timeout Alert, got ${initiatorAlertFrame}`);
     if (responderAlertFrame !== 'plaintext handshake_timeout') mismatches.push(`what the responder sent a client that never spoke: expected one plaintext handshake_timeout Alert, got ${responderAlertFrame}`);
     if (responderSent.join(',') !== 'handshake_timeout') mismatches.push(`the responder's alerts: expected handshake_timeout, got ${responderSent.join(', ') || 'none'}`);
-    return { observed, mismatches };
+    // The key log holds the header comments only: neither UA derives a secret before its timer fires.
+    return { observed, mismatches, wire: relayedWire([...toPeer.connections, ...toResponder.connections], await logs.collect()) };
   },
 
   /** E2ED-ALERT-10: the responder hangs up after Hello_I without an alert: a failed handshake, no alert invented. */
   async 'peer-hangs-up'({ env, slot, seed }: Ctx): Promise<UaCheckResult> {
+    const logs = await keyLogFiles('peer-hangs-up');
     const peer = await fakePeer(env.scope, env.host, 'hang-up');
+    const toPeer = await relayTo(env, peer.port);
     const events: UaEvent[] = [];
-    const initiator = env.agent(slot.initiator.identity, `${seed}/initiator`, { onEvent: (e) => events.push(e) });
+    const initiator = env.agent(slot.initiator.identity, `${seed}/initiator`, { onEvent: (e) => events.push(e), keyLogFile: logs.initiator });
     let outcome;
     try {
-      outcome = await refusal(initiator.connectTo({ address: env.host, port: peer.port, peerUserId: slot.responder.identity.userId }));
+      outcome = await refusal(initiator.connectTo({ address: env.host, port: toPeer.port, peerUserId: slot.responder.identity.userId }));
+      await env.scope.wait(toPeer.closed(1), 'the relayed connection to the hanging-up peer to close');
     } finally {
       await initiator.close();
       await peer.close();
+      await toPeer.close();
     }
     const connectedEvents = events.filter((e) => e.event === 'connected').length;
     const mismatches: string[] = [];
     if (outcome.how === 'connected' || outcome.alert !== undefined) mismatches.push(`expected a failed handshake without alert, got ${JSON.stringify(outcome)}`);
     if (connectedEvents !== 0) mismatches.push(`the initiator reported Connected ${connectedEvents} time(s)`);
-    return { observed: { outcome, connectedEvents }, mismatches };
+    // The key log holds the header comment only: no Hello_R came to derive a secret from.
+    return { observed: { outcome, connectedEvents }, mismatches, wire: relayedWire(toPeer.connections, await logs.collect()) };
   },
 
   /** E2ED-ID-8: the peer's user ID with the domain in upper case: the same user (look-up, Hello `to`, leaf SAN comparison). */
   async 'user-id-domain-case'({ env, slot, seed }: Ctx): Promise<UaCheckResult> {
     const responderEvents: UaEvent[] = [];
+    const logs = await keyLogFiles('domain-case');
     const responder = env.agent(slot.responder.identity, `${seed}/responder`, {
       directory: irpDirectory(slot.responder.registry),
       onEvent: (e) => responderEvents.push(e),
+      keyLogFile: logs.responder,
     });
     const lookups = await env.connectRegistry();
-    const initiator = env.agent(slot.initiator.identity, `${seed}/initiator`, { directory: irpDirectory(lookups) });
+    const initiator = env.agent(slot.initiator.identity, `${seed}/initiator`, { directory: irpDirectory(lookups), keyLogFile: logs.initiator });
     const [local, domain] = slot.responder.identity.userId.split('@') as [string, string];
     const spelled = `${local}@${domain.toUpperCase()}`;
     let outcome: string;
     let delivered = 0;
+    let relay: RecordingRelay | undefined;
     try {
-      const { address, port } = await responder.listen({ port: 0, host: env.host });
-      await slot.responder.registry.register(address, port);
+      const listening = await responder.listen({ port: 0, host: env.host });
+      relay = await relayTo(env, listening.port);
+      await slot.responder.registry.register(listening.address, relay.port);
       try {
         const conn = await initiator.connect(spelled);
         await conn.sendAndConfirm('to an upper-case domain');
@@ -236,15 +281,18 @@ export const UA_CHECK_FUNCTIONS = {
         if (err instanceof HandshakeFailedError) outcome = `refused: ${err.info.alert ?? err.info.how} by ${err.info.by ?? 'nobody'}`;
         else outcome = `failed: ${(err as Error).name}`;
       }
+      if (relay.connections.length > 0) await env.scope.wait(relay.closed(relay.connections.length), 'the relayed connection to close');
     } finally {
       await initiator.close();
       await responder.close();
       await lookups.close().catch(() => undefined);
+      await relay?.close();
     }
+    const keyLogs = await logs.collect();
     const responderAlerts = responderEvents.flatMap((e) => (e.event === 'alert_sent' && e.alert !== 'close_notify' ? [e.alert] : []));
     const mismatches: string[] = [];
     if (outcome !== 'connected' || delivered !== 1) mismatches.push(`connecting to ${local}@<DOMAIN IN UPPER CASE>: expected Connected and a confirmed Message, got ${outcome}`);
     if (responderAlerts.length > 0) mismatches.push(`the responder sent ${responderAlerts.join(', ')}`);
-    return { observed: { outcome, delivered, responderAlerts }, mismatches };
+    return { observed: { outcome, delivered, responderAlerts }, mismatches, wire: relayedWire(relay.connections, keyLogs) };
   },
 };

@@ -47,8 +47,11 @@ const noTshark = await tsharkAvailable();
 /** The check that makes three connections through one relay: one capture file holds all three. */
 const FRESH = 'interop.handshake.fresh-values';
 const kindOf = (c: CaseResult): CaseSpec['action']['kind'] => catalogue.get(c.id)!.action.kind;
-/** Cases whose action talks E2ED between two UAs through a recording relay (conversations, the key-log check, the fresh-values check). */
-const conversationCases = report.cases.filter((c) => c.verdict !== 'skip' && (kindOf(c) === 'conversation' || ['interop.keylog.decrypts-capture', FRESH].includes(c.id)));
+/**
+ * Cases whose action talks E2ED through a recording relay: conversations and every interop check
+ * (two UAs, or one UA facing a bare TCP peer: the handshake timer, the hang-up).
+ */
+const conversationCases = report.cases.filter((c) => c.verdict !== 'skip' && (kindOf(c) === 'conversation' || kindOf(c) === 'check'));
 /** Every adversary and relay case that ran (a known defect of the reference runs too, and is a skip). */
 const adversaryCases = report.cases.filter((c) => kindOf(c) === 'adversary' && (c.verdict !== 'skip' || c.reason?.startsWith('known defect')));
 const relayCases = report.cases.filter((c) => kindOf(c) === 'relay' && c.verdict !== 'skip');
@@ -132,6 +135,14 @@ t.test('the run passes and every wire case links a capture of each leg and a key
     t.ok(c.captures?.inspect && files.has(path.basename(c.captures.inspect)), `${c.id} inspect text`);
   }
   t.same(report.cases.find((c) => c.id === FRESH)!.captures!.pcaps.map((p) => p.connections), [3, 3], 'three connections in each leg\'s file');
+  // The handshake timer's two connections (the UA as initiator facing a silent peer, then as
+  // responder facing a silent client) and the hang-up's one: each a bare TCP peer's connection.
+  t.same(report.cases.find((c) => c.id === 'interop.timer.handshake-timeout')!.captures!.pcaps.map((p) => p.connections), [2, 2], 'the handshake timer: both roles\' connections');
+  t.same(report.cases.find((c) => c.id === 'interop.close.hang-up-before-handshake')!.captures!.pcaps.map((p) => p.connections), [1, 1], 'the hang-up: its one connection');
+  const timerText = await readFile(path.join(runDir, report.cases.find((c) => c.id === 'interop.timer.handshake-timeout')!.captures!.inspect!), 'utf8');
+  t.equal(timerText.match(/plaintext L=\d+: Alert handshake_timeout \(fatal\)/g)?.length, 2, 'inspect shows each role\'s handshake_timeout Alert');
+  // issue 11 §1: every case of the run links a capture, or says why it has none.
+  t.same(report.cases.filter((c) => !c.captures || (c.captures.pcaps.length === 0 && !c.captures.none)).map((c) => c.id), [], 'every case has a capture or says none');
   // The memoised sanity conversation is its case's own; a self-test records each member's connection.
   const selfTest = adversaryCases.find((c) => catalogue.get(c.id)!.action.kind === 'adversary' && scriptsOf(c).length > 1)!;
   t.equal(selfTest.captures!.pcaps[0]!.connections, scriptsOf(selfTest).length, `${selfTest.id}: one connection per member`);

@@ -26,3 +26,17 @@ t.test('a narrower implementation: the positions it cannot take are skips naming
   t.match(byId.get('relay.record.i2r.flip-byte0@responder')?.disabled, /level 2/, 'only the IUT detects: its events are needed');
   t.match(byId.get('relay.tamper.Hello-I.encryptedPremaster.rsa-oaep.bit9@responder')?.disabled, /method rsa-oaep/, 'the reference initiator offers rsa-oaep only');
 });
+
+t.test('--case takes globs against an implementation under test, as --help says', async (t) => {
+  const { selectIutCases } = await import('../../src/run/iut-session.js');
+  const { SelectionError } = await import('../../src/run/catalogue.js');
+  const catalogue = loadCatalogue();
+  const iut = referenceImplementation();
+  const picked = selectIutCases(catalogue, iut, { caseIds: ['relay.record.*'] }).cases.filter((c) => c.iut?.of !== undefined && c.suite === 'relay');
+  t.ok(picked.length > 10, `${picked.length} relay record cases`);
+  t.ok(picked.every((c) => c.iut!.of.startsWith('relay.record.')), 'and only those');
+  t.ok(picked.some((c) => c.id.endsWith('@initiator')) && picked.some((c) => c.id.endsWith('@responder')), 'both sides');
+  const one = selectIutCases(catalogue, iut, { caseIds: ['interop.ping.i2r@responder'] }).cases.map((c) => c.id);
+  t.same(one.filter((id) => !id.startsWith('sanity.')), ['interop.ping.i2r@responder'], 'an exact side-id still selects just that side');
+  t.throws(() => selectIutCases(catalogue, iut, { caseIds: ['relay.nothing.*'] }), SelectionError);
+});
