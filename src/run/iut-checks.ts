@@ -196,7 +196,7 @@ export async function runIutCheck(check: 'handshake-timer' | 'peer-hangs-up', ct
   if (request.enrolment && instance && !error && !unsupported && !exit?.unsupported) {
     try {
       await readEnrolledChain(ctx.env, request.enrolment, [ctx.slot.initiator, ctx.slot.responder, ctx.slot.rsaResponder].map((u) => u.identity.chain));
-      checks.push(`the IUT enrolled itself as ${request.enrolment.userId}: the chain it wrote was issued by the registry to that account`);
+      checks.push(`the IUT enrolled itself as ${request.enrolment.userId} (a ${request.enrolment.keyType} key): the chain it wrote was issued by the registry to that account`);
     } catch (err) {
       if (!(err instanceof EnrolmentError)) throw err;
       error = err.message;

@@ -368,7 +368,7 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
     if (pongs !== undefined) judged.expect[refSide]!.pongs = pongs + 1;
   }
   if (endpoint) judged.checks.push("not checked: the endpoint's certificate status (the bench's registry does not know its certificate)");
-  if (enrolledChain) judged.checks.push(`the IUT enrolled itself as ${enrolment!.userId}: the chain it wrote was issued by the registry to that account and validates against the run's CA`);
+  if (enrolledChain) judged.checks.push(`the IUT enrolled itself as ${enrolment!.userId} (a ${enrolment!.keyType} key): the chain it wrote was issued by the registry to that account and validates against the run's CA`);
   const mismatches = error || unsupported ? [] : judgeConversation(judged.expect, observation);
   if (!error && !unsupported && echo && refSent.length > 0) {
     mismatches.push(...judgeEchoes(refSent, refReceived));
