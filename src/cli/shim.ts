@@ -80,6 +80,7 @@ async function enrolWith(o: ShimOptions): Promise<void> {
   if (keyType !== 'p256' && keyType !== 'rsa2048') throw new UsageError(`--key-type must be p256 or rsa2048, got "${keyType}".`);
   const key = deriveKeyPair(keyType, keySeed(o.seed ?? 'shim', `enrol/${o.irpUser!}`));
   const now = o.now ? new Date(o.now).getTime() : Date.now();
+  if (Number.isNaN(now)) throw new UsageError(`--now must be an RFC 3339 time, got "${o.now}".`);
   const client = await IrpClient.connect({ host: o.irpHost!, port: port(o.irpPort, '--irp-port'), caCertificates: pemBlocks(readText(o.irpCa!, 'the registry CA'), 'CERTIFICATE'), now: () => now });
   try {
     await client.login(o.irpUser!, o.irpPassword!);
