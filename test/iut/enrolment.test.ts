@@ -7,6 +7,7 @@ import t from 'tap';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { loadIutConfig } from '../../src/iut/config.js';
 import { placeholderValues } from '../../src/iut/process.js';
@@ -130,5 +131,18 @@ t.test('the self-enrolling shim passes the interop cases, both roles, both key t
     // The rsa-oaep responder needs an RSA key ({key_type} rsa2048); every other start a P-256 one.
     const keyType = c.id === 'interop.rsa-oaep.chacha20-poly1305.r2i@responder' ? 'rsa2048' : 'p256';
     t.ok(c.iut?.checks.some((x) => new RegExp(`the IUT enrolled itself as iut-[0-9a-f]{16}@\\S+ \\(a ${keyType} key\\)`).test(x)), `${c.id}: rests on the ${keyType} chain the IUT enrolled`);
+  }
+});
+
+t.test('shim: an account needs --enrol, --enrol needs the whole account, no account needs --key and --chain', { skip: referenceCommandUnavailable() ?? false }, async (t) => {
+  const shim = (args: string[]) => spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), 'shim', '--role', 'responder', '--user-id', 'u@example.com', '--anchors', '/dev/null', ...args], { encoding: 'utf8' });
+  for (const [args, message] of [
+    [['--irp-user', 'a@example.com'], /--irp-user is an enrolment account: give --enrol too/],
+    [['--enrol', '--irp-user', 'a@example.com'], /--enrol with --irp-user needs --irp-password/],
+    [['--enrol'], /needs --key and --chain, or --enrol with an account/],
+  ] as const) {
+    const r = shim([...args]);
+    t.equal(r.status, 2, `${args.join(' ')}: usage error`);
+    t.match(r.stderr, message, `${args.join(' ')}: says what is missing`);
   }
 });
