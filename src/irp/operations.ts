@@ -319,7 +319,9 @@ export class Registry {
     // chooses (default 365 days)". Sixteen octets from the registry's randomness source, the first
     // below 0x80 so the INTEGER is positive and not below 0x10 so it needs no leading zero. The period starts an hour back, so that a peer
     // whose clock lags a little does not see a certificate from the future.
-    const serialBytes = this.rng.bytes(ENROLLED_SERIAL_OCTETS);
+    // Drawn from a stream of its own per user and key: with a seeded source the serial then does not
+    // depend on how many challenges and signatures other connections drew before (a run is reproducible).
+    const serialBytes = this.rng.fork(`enroll\0${canonicalUserId(user)}\0${spkiHash}`).bytes(ENROLLED_SERIAL_OCTETS);
     serialBytes[0] = (serialBytes[0]! & 0x7f) | 0x10;
     const notBefore = this.now() - CLOCK_SKEW_ALLOWANCE_MS;
     let chain: Buffer[];

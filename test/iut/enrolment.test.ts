@@ -146,3 +146,26 @@ t.test('shim: an account needs --enrol, --enrol needs the whole account, no acco
     t.match(r.stderr, message, `${args.join(' ')}: says what is missing`);
   }
 });
+
+t.test('reproducible: the serial of an enrolment does not depend on what other connections drew from the registry before', async (t) => {
+  const leaves: Buffer[] = [];
+  for (const drawFirst of [false, true]) {
+    const env = await RunEnvironment.start({ seed: 'enrol-repro', slots: 1 });
+    try {
+      if (drawFirst) {
+        // A challenge (IRP-AUTH-1) drawn from the registry's randomness before the enrolment.
+        const other = await env.connectRegistry();
+        await other.authenticate(env.slots[0]!.responder.identity.userId, env.slots[0]!.responder.identity.chain, env.slots[0]!.responder.identity.privateKey);
+        await other.close();
+      }
+      const enrolment = openEnrolment(env, path.join(dir, 'repro'), 'initiator', 'p256');
+      const client = await env.connectRegistry();
+      await client.login(enrolment.userId, enrolment.password);
+      leaves.push((await client.enroll(createCsr(env.pki.key('enrol-test/repro', 'p256').privateKey, enrolment.userId)))[0]!);
+      await client.close();
+    } finally {
+      await env.close();
+    }
+  }
+  t.ok(leaves[0]!.equals(leaves[1]!), 'the same account and key get the same certificate');
+});
