@@ -38,7 +38,7 @@ import { DEFAULT_IRP_LIMITS, type IrpAccount, type IrpServerLimits } from './con
 import { csrRfc822Names, CsrIdentityError } from './csr-identity.js';
 import { LoginLimiter, type Clock } from './login-limiter.js';
 import { PasswordChecker, type Hasher, type PasswordHash } from './password-check.js';
-import type { RegistryStore, SignedRecord, StoreChange, UserRecord } from './store.js';
+import type { IssuedCertificate, RegistryStore, SignedRecord, StoreChange, UserRecord } from './store.js';
 import { IRP_REGISTRY_SIGNING_PURPOSE } from './verify.js';
 
 /** IRP-AUTH-1: a challenge is "valid for one AuthProve within 60 seconds". */
@@ -149,6 +149,20 @@ export class Registry {
       { role: 'intermediate', der: this.pki.intermediates.services.der },
       { role: 'registry', der: this.signer.chain[0]! },
     ];
+  }
+
+  /**
+   * A password account added while the registry runs: the bench opens a fresh enrolment account
+   * per case for an implementation that enrols itself (docs/adapter.md, `irpEnrolment`), so that
+   * no account reaches the IRP-ENROLL-6 limit however many cases a run has.
+   */
+  addAccount(account: IrpAccount): void {
+    this.passwords.set(canonicalUserId(account.userId), this.passwordChecker.hashSync(account.password));
+  }
+
+  /** The certificate this registry issued with that serial (lower-case hex), if it issued one. */
+  issuedCertificate(serialHex: string): IssuedCertificate | undefined {
+    return this.store.state.certificates[serialHex.toLowerCase()];
   }
 
   /** IRP-FRAME-1: a frame fault is answered "with an Error of code bad_request without id". */
@@ -305,7 +319,9 @@ export class Registry {
     // chooses (default 365 days)". Sixteen octets from the registry's randomness source, the first
     // below 0x80 so the INTEGER is positive and not below 0x10 so it needs no leading zero. The period starts an hour back, so that a peer
     // whose clock lags a little does not see a certificate from the future.
-    const serialBytes = this.rng.bytes(ENROLLED_SERIAL_OCTETS);
+    // Drawn from a stream of its own per user and key: with a seeded source the serial then does not
+    // depend on how many challenges and signatures other connections drew before (a run is reproducible).
+    const serialBytes = this.rng.fork(`enroll\0${canonicalUserId(user)}\0${spkiHash}`).bytes(ENROLLED_SERIAL_OCTETS);
     serialBytes[0] = (serialBytes[0]! & 0x7f) | 0x10;
     const notBefore = this.now() - CLOCK_SKEW_ALLOWANCE_MS;
     let chain: Buffer[];

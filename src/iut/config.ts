@@ -36,7 +36,17 @@ export const PLACEHOLDERS: Readonly<Record<string, string>> = {
   ciphers: 'offer restriction: comma-separated AEADs',
   knobs: 'reference only: comma-separated misbehaviour knobs',
   iut_dir: 'the directory of the iut.json file',
+  irp_user: 'irpEnrolment: the user ID of the enrolment account the bench opened for this start (its own user ID)',
+  irp_password: 'irpEnrolment: the password of that account',
+  key_type: 'irpEnrolment: the key type to enrol, "p256" or "rsa2048"',
+  enrolled_key: 'irpEnrolment: where to write the private key it generated, PEM PKCS#8',
+  enrolled_chain: 'irpEnrolment: where to write the chain the registry issued, PEM, leaf first',
 };
+
+/** Placeholders that have a value only for an implementation that enrols itself. */
+export const ENROLMENT_PLACEHOLDERS = ['irp_user', 'irp_password', 'key_type', 'enrolled_key', 'enrolled_chain'] as const;
+/** What an enrolling implementation's command must use: its account, and where the bench reads the chain back. */
+const ENROLMENT_NEEDS = ['irp_user', 'irp_password', 'enrolled_chain'] as const;
 
 export type ArgvElement = string | string[];
 
@@ -178,6 +188,15 @@ export function loadIutConfig(file: string): IutConfig {
   if (caps.keyLog !== true && d.command.some((el) => (typeof el === 'string' ? [el] : el).some((s) => placeholdersIn(s).includes('keylog')))) {
     // Harmless but a sign of a mistake: say so rather than never passing the key-log path.
     throw new IutConfigError(file, '/capabilities/keyLog', caps.keyLog, 'must be true when the command uses {keylog}');
+  }
+  const used = new Set([...d.command.flatMap((el) => (typeof el === 'string' ? [el] : el)), ...Object.values(d.env ?? {})].flatMap(placeholdersIn));
+  if (caps.irpEnrolment === true) {
+    // The bench must learn the enrolled chain and the IUT must learn its account: without these it cannot enrol.
+    const missing = ENROLMENT_NEEDS.filter((p) => !used.has(p));
+    if (missing.length > 0) throw new IutConfigError(file, '/capabilities/irpEnrolment', true, `needs the command (or env) to use ${missing.map((p) => `{${p}}`).join(', ')}`);
+  } else {
+    const enrolling = ENROLMENT_PLACEHOLDERS.filter((p) => used.has(p));
+    if (enrolling.length > 0) throw new IutConfigError(file, '/capabilities/irpEnrolment', caps.irpEnrolment, `must be true when the command uses ${enrolling.map((p) => `{${p}}`).join(', ')}`);
   }
   return {
     file: abs,

@@ -74,6 +74,22 @@ export interface IutStartRequest {
   seed: string;
   /** Reference only: misbehaviour knobs (src/protocol/bugs.ts ids). */
   knobs?: string[];
+  /**
+   * An implementation that enrols itself (`irpEnrolment`): the account it logs in with at the
+   * registry, the key type the case needs, and where it writes the key it generated and the chain
+   * the registry issued. Its `{key}` and `{chain}` are then not given.
+   */
+  enrolment?: IutEnrolment;
+}
+
+/** A fresh enrolment account for one start (docs/adapter.md, "Enrolling itself"). */
+export interface IutEnrolment {
+  userId: string;
+  password: string;
+  /** `p256` (ECDSA P-256) or `rsa2048` (RSA 2048, for rsa-oaep and rsa-pss-sha256). */
+  keyType: 'p256' | 'rsa2048';
+  keyFile: string;
+  chainFile: string;
 }
 
 /** How an implementation's process (or in-process agent) ended. */

@@ -17,6 +17,7 @@ import { issueCredentials, pemOf } from '../iut/credentials.js';
 import { IutStartError } from '../iut/errors.js';
 import type { UaEvent } from '../ua/events.js';
 import type { RunEnvironment, Slot } from './environment.js';
+import { EnrolmentError, openEnrolment, readEnrolledChain } from './iut-enrolment.js';
 import type { Side } from './model.js';
 import { recordingRelay, type RecordingRelay } from './relay.js';
 import { relayedWire, type CaseWire } from './captures.js';
@@ -72,6 +73,7 @@ async function baseRequest(ctx: IutCheckContext): Promise<IutStartRequest> {
     workDir: ctx.workDir,
     credentials: await issueCredentials(path.join(ctx.workDir, 'credentials'), user.identity),
     registry: { host: ctx.env.host, port: ctx.env.stub.port, caFile, ca: ctx.env.pki.anchors },
+    ...(ctx.iut.capabilities.irpEnrolment ? { enrolment: openEnrolment(ctx.env, ctx.workDir, ctx.side, 'p256') } : {}),
     now: ctx.env.pki.referenceTime,
     seed: `${ctx.seed}/${ctx.side}`,
   };
@@ -203,6 +205,16 @@ export async function runIutCheck(check: 'handshake-timer' | 'peer-hangs-up', ct
     } else error = `the case could not be run: ${(err as Error).message}`;
   }
   const exit = instance ? await instance.stop() : undefined;
+  // An IUT that enrols itself did so before it listened or connected: what it wrote must be the registry's issue.
+  if (request.enrolment && instance && !error && !unsupported && !exit?.unsupported) {
+    try {
+      await readEnrolledChain(ctx.env, request.enrolment, [ctx.slot.initiator, ctx.slot.responder, ctx.slot.rsaResponder].map((u) => u.identity.chain));
+      checks.push(`the IUT enrolled itself as ${request.enrolment.userId} (a ${request.enrolment.keyType} key): the chain it wrote was issued by the registry to that account`);
+    } catch (err) {
+      if (!(err instanceof EnrolmentError)) throw err;
+      error = err.message;
+    }
+  }
   let wire: CaseWire | undefined;
   if (relay) {
     // Both legs' ends are in the capture when they came; a leg still open is cut, as the case ends.

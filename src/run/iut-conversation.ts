@@ -24,6 +24,7 @@ import { issueCredentials, pemOf } from '../iut/credentials.js';
 import { Aborted, describeStep, observationOf, partyFor, SideWatch, staticDirectory, waitUntil, type ConversationContext } from './conversation.js';
 import { judgeConversation } from './judge.js';
 import { checkSessionKeys } from './iut-keys.js';
+import { EnrolmentError, openEnrolment, readEnrolledChain } from './iut-enrolment.js';
 import { recordingRelay, type RecordingRelay } from './relay.js';
 import { relayedWire, type CaseWire } from './captures.js';
 import { cloneExpectation, judgeEchoes, judgeScriptedMessages, type ReceivedMessage, type SentMessage } from './iut-echo.js';
@@ -171,7 +172,14 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
   // The reference's seed: its key material is re-derived from it to recompute the session keys.
   const refSeed = `${ctx.seed}/${refSide}`;
   const endpoint = iut.endpoint;
-  const iutUserId = endpoint ? endpoint.userId : iutParty.identity.userId;
+  // An IUT that enrols itself gets a fresh account and the key type its side of the case needs (docs/adapter.md).
+  const enrolment = iut.capabilities.irpEnrolment && !endpoint
+    ? openEnrolment(env, ctx.workDir, iutSide, iutSetup.identity === 'rsa' ? 'rsa2048' : 'p256')
+    : undefined;
+  /** The chain the enrolling IUT's registry issued, once read back and checked. */
+  let enrolledChain: Buffer[] | undefined;
+  const benchChains = [slot.initiator, slot.responder, slot.rsaResponder].map((u) => u.identity.chain);
+  const iutUserId = endpoint ? endpoint.userId : enrolment ? enrolment.userId : iutParty.identity.userId;
   const ref = new UserAgent({
     // An endpoint's chain comes from its own PKI: the reference trusts its anchors too, and cannot ask the bench's registry about it.
     identity: endpoint ? { ...refParty.identity, trustAnchors: [...refParty.identity.trustAnchors, ...endpoint.anchors] } : refParty.identity,
@@ -198,6 +206,7 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
     drive,
     workDir: ctx.workDir,
     credentials,
+    ...(enrolment ? { enrolment } : {}),
     registry: { host: env.host, port: env.stub.port, caFile, ca: env.pki.anchors },
     ...(iutSetup.versions ? { versions: iutSetup.versions } : {}),
     ...(iutSetup.methods ? { methods: iutSetup.methods } : {}),
@@ -299,7 +308,11 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
   let refMessages = 0;
   let probed = false;
   try {
-    if (iutSide === 'responder') await startIut({ listen: { host: env.host, port: 0 } });
+    if (iutSide === 'responder') {
+      await startIut({ listen: { host: env.host, port: 0 } });
+      // A responder enrols before it reports ready: the reference initiator needs its chain (rsa-oaep key transport).
+      if (enrolment) enrolledChain = await readEnrolledChain(env, enrolment, benchChains);
+    }
     for (const step of conv.steps) {
       if (ended) {
         notes.push(`not run (the connection had ended): ${describeStep(step)}`);
@@ -318,10 +331,20 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
     }
   } catch (err) {
     if (err instanceof Aborted) timedOut = err.waitingFor;
+    else if (err instanceof EnrolmentError) error = err.message;
     else if (err instanceof IutStartError) {
       if (err.problem === 'unsupported') unsupported = err.message;
       else error = `the IUT could not be brought up: ${err.message}`;
     } else error = `the case could not be run: ${(err as Error).message}`;
+  }
+  // An initiator enrols before it connects; what it wrote is read back once it is done (an unusable chain: error, whatever the wire showed).
+  if (enrolment && !enrolledChain && !error && !unsupported && !iutEnded?.unsupported) {
+    try {
+      enrolledChain = await readEnrolledChain(env, enrolment, benchChains);
+    } catch (err) {
+      if (!(err instanceof EnrolmentError)) throw err;
+      error = err.message;
+    }
   }
   const observation = observationOf(watch, notes);
   // An IUT that died on its own during the case, by a signal, or (a responder) at all, is an error of the IUT.
@@ -345,6 +368,7 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
     if (pongs !== undefined) judged.expect[refSide]!.pongs = pongs + 1;
   }
   if (endpoint) judged.checks.push("not checked: the endpoint's certificate status (the bench's registry does not know its certificate)");
+  if (enrolledChain) judged.checks.push(`the IUT enrolled itself as ${enrolment!.userId} (a ${enrolment!.keyType} key): the chain it wrote was issued by the registry to that account and validates against the run's CA`);
   const mismatches = error || unsupported ? [] : judgeConversation(judged.expect, observation);
   if (!error && !unsupported && echo && refSent.length > 0) {
     mismatches.push(...judgeEchoes(refSent, refReceived));
@@ -528,7 +552,7 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
       const at = { host: env.host, port: relay.port };
       try {
         watch.initiator.watch(
-          await ref.connectTo({ address: at.host, port: at.port, peerUserId: iutUserId, ...(endpoint ? {} : { peerCertificates: iutParty.identity.chain }) }),
+          await ref.connectTo({ address: at.host, port: at.port, peerUserId: iutUserId, ...(endpoint ? {} : { peerCertificates: enrolledChain ?? iutParty.identity.chain }) }),
         );
       } catch (err) {
         if (err instanceof HandshakeFailedError) watch.initiator.markClosed(err.info);

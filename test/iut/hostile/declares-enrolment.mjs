@@ -1,0 +1,3 @@
+// Declares irpEnrolment and is given an account, but enrols nothing: listens, reports, writes no chain.
+import { listen } from './common.mjs';
+listen(() => {});
