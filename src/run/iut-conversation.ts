@@ -253,18 +253,7 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
   /** Waits for `done`, or the end of the connection; once `started` holds, for at most the grace more. False: not done. */
   const settleWithGrace = async (waitingFor: string, done: () => boolean, started: () => boolean): Promise<'done' | 'ended' | 'late'> => {
     await until(`${waitingFor}, or the end of the connection`, () => done() || anyClosed() || started());
-    if (!done() && !anyClosed()) {
-      let graceOver = false;
-      const timer = setTimeout(() => {
-        graceOver = true;
-        changed();
-      }, IUT_EVENT_GRACE_MS);
-      try {
-        await until(`${waitingFor}, or the end of the connection`, () => done() || anyClosed() || graceOver);
-      } finally {
-        clearTimeout(timer);
-      }
-    }
+    if (!done() && !anyClosed()) await withinGrace(`${waitingFor}, or the end of the connection`, () => done() || anyClosed());
     if (done() && !anyClosed()) return 'done';
     if (anyClosed()) {
       await bothEnded();
@@ -275,6 +264,19 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
   const anyClosed = (): boolean => watch[refSide].closed || iutClosed();
 
   const until = (waitingFor: string, done: () => boolean): Promise<void> => waitUntil(listeners, ctx.signal, waitingFor, done);
+  /** Waits for `done` at most IUT_EVENT_GRACE_MS more: what comes from another process gets a bounded grace, then the case is judged on what was seen. */
+  const withinGrace = async (waitingFor: string, done: () => boolean): Promise<void> => {
+    let graceOver = false;
+    const timer = setTimeout(() => {
+      graceOver = true;
+      changed();
+    }, IUT_EVENT_GRACE_MS);
+    try {
+      await until(waitingFor, () => done() || graceOver);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   /**
    * Both ends, where the reference's end is known at once and the IUT's comes as an event from
    * another process: once the reference has ended, the IUT's `closed` event gets a bounded grace;
@@ -284,16 +286,7 @@ export async function runIutConversation(conv: Conversation, ctx: IutConversatio
   const bothEnded = async (): Promise<void> => {
     await until('the reference side to end the connection', () => watch[refSide].closed);
     if (iutClosed()) return;
-    let graceOver = false;
-    const timer = setTimeout(() => {
-      graceOver = true;
-      changed();
-    }, IUT_EVENT_GRACE_MS);
-    try {
-      await until(`the ${iutSide} (IUT) to report the end of the connection`, () => iutClosed() || graceOver);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withinGrace(`the ${iutSide} (IUT) to report the end of the connection`, iutClosed);
   };
   const settle = async (waitingFor: string, what: () => boolean): Promise<boolean> => {
     await until(`${waitingFor}, or the end of the connection`, () => what() || anyClosed());

@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { tsharkAvailable } from './tshark.js';
 import { checkConversation } from '../../src/capture/check.js';
 import { readKeyLog, viewConversation } from '../../src/capture/conversation.js';
 import { readTcpStreams } from '../../src/capture/read.js';
@@ -289,15 +290,6 @@ t.test('a second run with the same seed writes byte-identical captures and key l
   }
   t.ok(compared.conversation! > 80 && compared.adversary! > 20 && compared.relay! > 4, `files compared: ${JSON.stringify(compared)}`);
 });
-
-async function tsharkAvailable(): Promise<string | undefined> {
-  try {
-    await run('tshark', ['--version']);
-    return undefined;
-  } catch {
-    return 'tshark is not installed (.ci/run installs it: apt-get install tshark)';
-  }
-}
 
 interface TsharkTally {
   dissected: number;

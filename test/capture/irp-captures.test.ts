@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { tsharkAvailable } from './tshark.js';
 import { viewIrpConnection, type IrpConnectionView } from '../../src/capture/irp.js';
 import { readTcpStreams } from '../../src/capture/read.js';
 import { readTlsKeyLog } from '../../src/capture/tls.js';
@@ -129,15 +130,6 @@ t.test('tshark with the shipped dissector and the TLS key log: zero malformed pa
   const flagged = await tshark(faults.pcap, faults.keylog);
   t.ok(flagged.malformed.length > 0, 'the frame-fault case has malformed IRP frames, seen as such');
 });
-
-async function tsharkAvailable(): Promise<string | undefined> {
-  try {
-    await run('tshark', ['--version']);
-    return undefined;
-  } catch {
-    return 'tshark is not installed (.ci/run installs it: apt-get install tshark)';
-  }
-}
 
 interface Tally {
   malformed: { frame: number; stream: number }[];
