@@ -18,7 +18,6 @@ t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
 for (const args of [
   ['--timeout', '1'],
   ['--timeout', '20'],
-  ['--suite', 'interop', '--suite', 'knobs', '--timeout', '1'],
 ]) {
   t.test(`run ${args.join(' ')} exits by itself once its report is written`, async (t) => {
     const out = path.join(dir, args.join('_'));
