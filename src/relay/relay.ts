@@ -75,6 +75,16 @@ export function summarize(frame: Frame): string {
   }
 }
 
+/** A frame the script moves into another session, awaited there (a second resolve changes nothing). */
+export interface SpliceGate {
+  /** The session the frame is taken from; its end without a move opens the gate empty. */
+  from: number;
+  frame: Promise<Buffer | undefined>;
+  resolve: (wire: Buffer | undefined) => void;
+  /** Set once the target session has queued the delivery. */
+  consumed: boolean;
+}
+
 /** One relayed connection: the initiator's leg (absent for a connection the relay opens itself) and the responder's. */
 export class RelaySession {
   readonly counts: Record<Direction, Map<FrameName, number>> = { i2r: new Map(), r2i: new Map() };
@@ -85,9 +95,6 @@ export class RelaySession {
   private closedLegs = 0;
   readonly closed: Promise<void>;
   private resolveClosed!: () => void;
-  /** Resolves once this session's Fin_I has been forwarded (the target of a `moveTo`). */
-  readonly finished: Promise<void>;
-  private resolveFinished!: () => void;
 
   constructor(
     readonly index: number,
@@ -96,7 +103,6 @@ export class RelaySession {
     readonly up: Leg,
   ) {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
     const legs = down ? 2 : 1;
     const legClosed = (): void => {
       if (++this.closedLegs === legs) this.resolveClosed();
@@ -132,6 +138,7 @@ export class RelaySession {
     });
     from.socket.on('end', () => {
       this.relay.logEntry({ session: this.index, dir, action: 'sender ended its side (FIN), passed on' });
+      if (!this.cutOff) this.deliverSplice(dir);
       this.enqueue(dir, async () => {
         to.end();
       });
@@ -225,11 +232,10 @@ export class RelaySession {
         return;
       }
       case 'moveTo': {
-        // The target session may not exist yet: the frame waits for it, and for its Fin_I.
-        void this.relay.session(action.session).then(async (target) => {
-          await target.finished;
-          target.inject(dir, frame.wire);
-        });
+        // The target session takes the frame in place of its own first record of `dir` (its splice
+        // gate, below): whichever session is ahead, the moved record is what the target's receiver
+        // opens first, never a late arrival after that receiver has closed.
+        this.relay.splice(action.session, dir, frame.wire);
         return this.cut();
       }
       default: {
@@ -239,19 +245,11 @@ export class RelaySession {
     }
   }
 
-  /** Writes bytes into `dir` of this session (a spliced frame from another session). */
-  inject(dir: Direction, wire: Buffer): void {
-    this.relay.logEntry({ session: this.index, dir, bytes: wire.length, action: 'spliced in a frame from another session' });
-    const sock = this.socketFor(dir);
-    this.enqueue(dir, async () => {
-      sock?.write(wire);
-    });
-  }
-
   /** Queues bytes for `dir` (a recorded frame may still be on its way: the queue waits for it, order kept). */
   private forward(dir: Direction, wire: Buffer | Promise<Buffer>, name: FrameName): void {
     if (this.cutOff) return;
     const sock = this.socketFor(dir);
+    if (name === 'record') this.deliverSplice(dir);
     const held = this.held[dir];
     this.held[dir] = undefined;
     this.enqueue(dir, async () => {
@@ -259,7 +257,24 @@ export class RelaySession {
       sock?.write(bytes);
       if (held) sock?.write(held);
     });
-    if (dir === 'i2r' && name === 'Fin_I') this.enqueue(dir, async () => this.resolveFinished());
+  }
+
+  /**
+   * Where a `moveTo` of the script targets this session's `dir`: writes the moved frame (once it
+   * has come, or nothing once its session ended without one) before what is queued next. Called
+   * before this session's first own record of `dir`, and before its sender's FIN when it has none.
+   */
+  private deliverSplice(dir: Direction): void {
+    const gate = this.relay.spliceGate(this.index, dir);
+    if (!gate || gate.consumed) return;
+    gate.consumed = true;
+    const sock = this.socketFor(dir);
+    this.enqueue(dir, async () => {
+      const wire = await gate.frame;
+      if (wire === undefined) return;
+      this.relay.logEntry({ session: this.index, dir, bytes: wire.length, action: 'spliced in a frame from another session' });
+      sock?.write(wire);
+    });
   }
 
   private enqueue(dir: Direction, job: () => Promise<void>): void {
@@ -287,12 +302,31 @@ export class Relay {
   readonly chains: ChainTable;
   private readonly legs = new Set<Leg>();
   private sessionWaiters: Array<() => void> = [];
+  /** One per `moveTo` of the script, keyed by target session and direction. */
+  private readonly spliceGates = new Map<string, SpliceGate>();
 
   private constructor(
     private readonly server: net.Server,
     readonly options: RelayOptions,
   ) {
     this.chains = options.chains ?? {};
+    for (const rule of options.script) {
+      if (rule.action.do !== 'moveTo') continue;
+      let resolve!: (wire: Buffer | undefined) => void;
+      const frame = new Promise<Buffer | undefined>((r) => (resolve = r));
+      this.spliceGates.set(`${rule.action.session}:${rule.match.dir}`, { from: rule.match.session ?? 0, frame, resolve, consumed: false });
+    }
+  }
+
+  /** The splice gate of session `index`'s `dir`, if the script moves a frame there. */
+  spliceGate(index: number, dir: Direction): SpliceGate | undefined {
+    return this.spliceGates.get(`${index}:${dir}`);
+  }
+
+  /** A `moveTo`: `wire`, taken out of its session, goes into session `to`'s `dir` (see deliverSplice). */
+  splice(to: number, dir: Direction, wire: Buffer): void {
+    // Every moveTo of the script has its gate (constructor).
+    this.spliceGates.get(`${to}:${dir}`)!.resolve(wire);
   }
 
   static async start(options: RelayOptions): Promise<Relay> {
@@ -321,6 +355,9 @@ export class Relay {
     const up = this.track(new Leg(net.connect(this.options.target.port, this.options.target.host), 'connected'));
     const session = new RelaySession(this.sessions.length, this, this.track(new Leg(down, 'accepted')), up);
     this.sessions.push(session);
+    void session.closed.then(() => {
+      for (const gate of this.spliceGates.values()) if (gate.from === session.index) gate.resolve(undefined);
+    });
     this.logEntry({ session: session.index, action: 'initiator connected; the relay connected to its target' });
     const w = this.sessionWaiters;
     this.sessionWaiters = [];
@@ -412,6 +449,7 @@ export class Relay {
 
   /** Stops listening and ends every leg still open. */
   async close(): Promise<void> {
+    for (const gate of this.spliceGates.values()) gate.resolve(undefined);
     for (const leg of this.legs) leg.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

@@ -135,3 +135,65 @@ t.test('the check of a script names the field it does not know', async (t) => {
   t.throws(() => checkRelayScript(rule({ do: 'inject', send: { message: 'Ping', mutate: [{ op: 'shred' }] } })), /action\.send\.mutate\[0\]\.op: unknown mutator "shred"/);
   t.throws(() => checkRelayScript([{ match: { dir: 'i2x', frame: 'Hello_I' }, action: { do: 'pass' } }]), /^script\[0\]\.match\.dir: unknown direction "i2x"/);
 });
+
+/** A target keeping each accepted connection's bytes apart, in accept order. */
+async function targets(): Promise<{ port: number; received: (n: number) => Buffer; accepted: (n: number) => Promise<void>; close: () => void }> {
+  const conns: Buffer[][] = [];
+  const waiters: Array<() => void> = [];
+  const server = net.createServer((s) => {
+    const chunks: Buffer[] = [];
+    conns.push(chunks);
+    s.on('data', (b: Buffer) => chunks.push(b));
+    s.on('end', () => s.end());
+    for (const w of waiters.splice(0)) w();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const accepted = async (n: number): Promise<void> => {
+    while (conns.length <= n) await new Promise<void>((r) => waiters.push(r));
+  };
+  return { port: (server.address() as net.AddressInfo).port, received: (n) => Buffer.concat(conns[n] ?? []), accepted, close: () => server.close() };
+}
+
+t.test('moveTo: the moved record is the first record of the target session, whichever session is ahead', async (t) => {
+  const handshake = [finished(1), finished(2), finished(3)];
+  const script: RelayScript = [{ match: { session: 0, dir: 'i2r', frame: 'record', nth: 0 }, action: { do: 'moveTo', session: 1 } }];
+  const settle = (ms = 50): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  for (const order of ['source first', 'target first', 'source ends without a record'] as const) {
+    const tgt = await targets();
+    const relay = await Relay.start({ listen: { host: '127.0.0.1', port: 0 }, target: { host: '127.0.0.1', port: tgt.port }, script });
+    const connect = async (n: number): Promise<net.Socket> => {
+      const s = net.connect(relay.address.port, '127.0.0.1');
+      await new Promise<void>((r) => s.once('connect', () => r()));
+      await tgt.accepted(n);
+      return s;
+    };
+    const s0 = await connect(0);
+    const s1 = await connect(1);
+    s0.write(Buffer.concat(handshake));
+    s1.write(Buffer.concat(handshake));
+    if (order === 'source first') {
+      s0.write(record(0xa0));
+      await settle();
+      s1.write(record(0xb1));
+    } else if (order === 'target first') {
+      // The second session's own record comes first: it is held until the moved one has gone ahead of it.
+      s1.write(record(0xb1));
+      await settle();
+      t.same(tgt.received(1), Buffer.concat(handshake), `${order}: the own record waits for the moved one`);
+      s0.write(record(0xa0));
+    } else {
+      s1.write(record(0xb1));
+      await settle();
+      s0.end();
+    }
+    const expected = Buffer.concat(order === 'source ends without a record' ? [...handshake, record(0xb1)] : [...handshake, record(0xa0), record(0xb1)]);
+    // Waits on the bytes, not on a time: a bound only stops a hang.
+    for (let i = 0; i < 500 && tgt.received(1).length < expected.length; i++) await settle(10);
+    t.same(tgt.received(1), expected, `${order}: what the second session's receiver got`);
+    t.same(tgt.received(0), Buffer.concat(handshake), `${order}: the moved record left the first session`);
+    s0.destroy();
+    s1.destroy();
+    await relay.close();
+    tgt.close();
+  }
+});
