@@ -1,36 +1,42 @@
 // Issue 11 §4: exit status 3 when the bench itself could not run (here: its environment does not
-// start). In a file of its own: the mock of the environment must reach a module graph that no
-// static import of this file loaded first.
+// start, as on a host where no loopback address can be listened on). The fault is real to the
+// code under test: every server's listen() fails with EADDRNOTAVAIL for the length of a test, and
+// the runner and the command line meet it through their own IRP stub start-up.
 import t from 'tap';
 import { promises as fs } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { runMain } from '../../src/cli/run-main.js';
+import { registerRunCommand } from '../../src/cli/run.js';
+import { runConformance } from '../../src/run/runner.js';
 
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sixbench-cannot-run-'));
 t.teardown(() => fs.rm(dir, { recursive: true, force: true }));
 
-t.test('the runner: an environment that does not start is BenchCannotRunError, with its reason', async (t) => {
-  const runner = await t.mockImport<typeof import('../../src/run/runner.js')>('../../src/run/runner.js', {
-    '../../src/run/environment.js': {
-      RunEnvironment: { start: () => Promise.reject(new Error('listen EADDRNOTAVAIL: address not available ::1')) },
-    },
+/** Makes every listen() of this process fail as an unusable address does, until the test ends. */
+function noAddressToListenOn(t: { teardown: (fn: () => void) => void }): void {
+  const listen = net.Server.prototype.listen;
+  net.Server.prototype.listen = function (this: net.Server) {
+    process.nextTick(() => this.emit('error', Object.assign(new Error('listen EADDRNOTAVAIL: address not available ::1'), { code: 'EADDRNOTAVAIL', syscall: 'listen' })));
+    return this;
+  } as typeof listen;
+  t.teardown(() => {
+    net.Server.prototype.listen = listen;
   });
-  await t.rejects(runner.runConformance({ suites: ['irp'] }), {
+}
+
+t.test('the runner: an environment that does not start is BenchCannotRunError, with its reason', async (t) => {
+  noAddressToListenOn(t);
+  await t.rejects(runConformance({ suites: ['irp'] }), {
     name: 'BenchCannotRunError',
     message: "the run's environment (IRP stub and enrolled users) did not start: listen EADDRNOTAVAIL: address not available ::1",
   });
 });
 
 t.test('the command line: the bench could not run is exit 3 with the reason', async (t) => {
-  const actual = await import('../../src/run/runner.js');
-  const { registerRunCommand } = await t.mockImport<typeof import('../../src/cli/run.js')>('../../src/cli/run.js', {
-    '../../src/run/runner.js': {
-      ...actual,
-      runConformance: () => Promise.reject(new actual.BenchCannotRunError("the run's environment (IRP stub and enrolled users) did not start: listen EADDRNOTAVAIL")),
-    },
-  });
+  noAddressToListenOn(t);
   const program = new Command().name('sixbench');
   registerRunCommand(program);
   let stderr = '';

@@ -1,4 +1,4 @@
-// Runs the sources of the bench in a child process (the TypeScript loader tap itself uses), so a
+// Runs the sources of the bench in a child process (the TypeScript loader the tests run under), so a
 // test sees today's code, never a stale dist/. Not a test file: helpers for tests that need a
 // whole process (exit status, exiting by itself, signals).
 import { spawn } from 'node:child_process';
@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The loader flags of this test process (tap's TypeScript import), for a child that runs .ts files. */
+/** The TypeScript loader of this test process (package.json `tap.node-arg`: tsx), for a child that runs .ts files. */
 export function loaderArgs(): string[] {
-  return process.execArgv.filter((a) => a.startsWith('--import=') && a.includes('typescript'));
+  return process.execArgv.filter((a) => a === '--import=tsx');
 }
 
 export interface ChildOutcome {
@@ -32,7 +32,7 @@ export interface ChildOptions {
 export function runSource(args: string[], opts: ChildOptions): Promise<ChildOutcome> {
   const child = spawn(process.execPath, [...loaderArgs(), ...args], {
     cwd: REPO,
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', ...opts.env },
+    env: { ...process.env, ...opts.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
