@@ -1,9 +1,7 @@
 // The sixbench command line as one commander program: every command group registers itself
 // here, so the binary (src/cli.ts) and the tests parse exactly the same options.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
+import type { Command } from 'commander';
+import { programBase } from './base.js';
 import { registerVectorsCommands } from './vectors.js';
 import { registerPkiCommands } from './pki.js';
 import { registerUaCommands } from './ua.js';
@@ -15,19 +13,8 @@ import { registerCoverageCommand } from './coverage.js';
 import { registerShimCommand } from './shim.js';
 import { registerMatrixCommand } from './matrix.js';
 
-/** The version in package.json of this installation (src/cli/ and dist/cli/ are both two levels down). */
-export function benchVersion(): string {
-  const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json');
-  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
-}
-
 export function buildProgram(): Command {
-  const program = new Command();
-  program
-    .name('sixbench')
-    .description('Conformance and interop test bench for SixChat End2End Direct (E2ED) and IRP')
-    .version(benchVersion(), '-V, --version', 'print the version of sixbench')
-    .showHelpAfterError();
+  const program = programBase();
   registerVectorsCommands(program);
   registerPkiCommands(program);
   registerUaCommands(program);

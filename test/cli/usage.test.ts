@@ -74,3 +74,15 @@ t.test('irp serve --data of a file: exit 2 before anything listens', async (t) =
   t.match(r.stderr, /^sixbench: the data folder .*a-file is a file, not a folder\.\n$/);
   t.equal(r.stdout, '');
 });
+
+t.test('the binary builds `sixbench shim` alone (its fast start) with the help and options of the whole program', async (t) => {
+  const { buildProgram } = await import('../../src/cli/program.js');
+  const { runSource } = await import('../run/child.js');
+  const whole = buildProgram().commands.find((c) => c.name() === 'shim')!;
+  const alone = await runSource(['src/cli.ts', 'shim', '--help'], { boundMs: 60_000 });
+  t.equal(alone.code, 0);
+  t.equal(alone.stdout, whole.helpInformation(), 'the same help, option for option');
+  const bad = await runSource(['src/cli.ts', 'shim', '--role', 'bystander'], { boundMs: 60_000 });
+  t.equal(bad.code, 2, 'bad usage is still exit status 2');
+  t.match(bad.stderr, /required option '--user-id <ID>' not specified/, 'named as the whole program names it');
+});
