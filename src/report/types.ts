@@ -14,7 +14,7 @@ export interface ReportCaptureLinks {
   keylog?: string;
   tlsKeylog?: string;
   inspect?: string;
-  /** Why the case has no capture (it opened no connection). */
+  /** Why the case has no capture (it opened no connection, or its files could not be written). */
   none?: string;
 }
 

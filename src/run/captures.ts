@@ -6,7 +6,7 @@
 // spec's port, the connecting side an ephemeral port derived from the seed) and sequence numbers
 // and timestamps come from the seed, so one seed gives byte-identical files.
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { capturePcap, type TcpConversation, type TcpEvent } from '../capture/pcap.js';
 import { readTcpStreams, type TcpStream } from '../capture/read.js';
@@ -14,7 +14,7 @@ import { formatIrpConnection, isIrpStream, viewIrpConnection } from '../capture/
 import { readTlsKeyLog } from '../capture/tls.js';
 import { formatConversation, readKeyLog, viewConversation } from '../capture/conversation.js';
 import { E2ED_PORT } from '../ua/agent.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { syncFolder, writeFileAtomic } from '../util/atomic-write.js';
 
 export const CAPTURE_MODES = ['none', 'failed', 'all'] as const;
 export type CaptureMode = (typeof CAPTURE_MODES)[number];
@@ -40,7 +40,7 @@ export interface CaseCaptureFiles {
   keylog?: string;
   tlsKeylog?: string;
   inspect?: string;
-  /** Why the case has no capture at all (it opened no connection). */
+  /** Why the case has no capture at all (it opened no connection, or its files could not be written). */
   none?: string;
 }
 
@@ -92,11 +92,17 @@ export function caseFileStem(caseId: string): string {
   return caseId.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
-export async function writeCaseCaptures(runDir: string, caseId: string, seed: string, host: string, wire: CaseWire): Promise<CaseCaptureFiles> {
-  const dir = path.join(runDir, 'captures');
-  await mkdir(dir, { recursive: true });
+/** One evidence file of a case, ready to be written (path relative to the run folder). */
+export interface CaptureFile { rel: string; data: string | Uint8Array; mode: number }
+
+/**
+ * The files of a case's evidence and the report's links to them, made in memory: the pcaps of its
+ * legs, its key logs and the `pcap inspect` text. Nothing is written here (CaptureWriter does).
+ */
+export async function caseCaptureFiles(caseId: string, seed: string, host: string, wire: CaseWire): Promise<{ links: CaseCaptureFiles; files: CaptureFile[] }> {
   const stem = caseFileStem(caseId);
-  const files: CaseCaptureFiles = { pcaps: [] };
+  const links: CaseCaptureFiles = { pcaps: [] };
+  const files: CaptureFile[] = [];
   // The legs `pcap inspect` reads for the report: each leg once (legs holding the very same
   // connections, as a forwarding recorder's two legs do, are read once).
   const inspected: { leg: LegName; pcap: Buffer }[] = [];
@@ -104,20 +110,20 @@ export async function writeCaseCaptures(runDir: string, caseId: string, seed: st
   for (const leg of wire.legs) {
     const pcap = capturePcap(legConversations(host, seed, leg.name, leg.connections));
     const rel = `captures/${stem}.${leg.name}.pcap`;
-    await writeFileAtomic(path.join(runDir, rel), pcap);
-    files.pcaps.push({ leg: leg.name, path: rel, connections: leg.connections.length });
+    files.push({ rel, data: pcap, mode: 0o644 });
+    links.pcaps.push({ leg: leg.name, path: rel, connections: leg.connections.length });
     if (!seen.has(leg.connections)) inspected.push({ leg: leg.name, pcap });
     seen.add(leg.connections);
   }
   const keyLogText = mergeKeyLogs(caseId, wire.keyLogs);
   if (wire.keyLogs.some((t) => t.trim() !== '')) {
-    files.keylog = `captures/${stem}.keylog`;
-    await writeFileAtomic(path.join(runDir, files.keylog), keyLogText, 0o600);
+    links.keylog = `captures/${stem}.keylog`;
+    files.push({ rel: links.keylog, data: keyLogText, mode: 0o600 });
   }
   // The IRP connections' TLS secrets, beside the capture (Wireshark: tls.keylog_file).
   if (wire.tlsKeyLogs?.some((t) => t.trim() !== '')) {
-    files.tlsKeylog = `captures/${stem}.tls.keylog`;
-    await writeFileAtomic(path.join(runDir, files.tlsKeylog), mergeKeyLogs(caseId, wire.tlsKeyLogs), 0o600);
+    links.tlsKeylog = `captures/${stem}.tls.keylog`;
+    files.push({ rel: links.tlsKeylog, data: mergeKeyLogs(caseId, wire.tlsKeyLogs), mode: 0o600 });
   }
   // The conversation as `sixbench pcap inspect` prints it, for the HTML report and reviewers.
   if (inspected.length > 0) {
@@ -141,8 +147,63 @@ export async function writeCaseCaptures(runDir: string, caseId: string, seed: st
       const text = streams.length > 0 ? streams.map(view).join('\n') : 'no connection was made\n';
       parts.push(inspected.length > 1 ? `${leg} leg:\n${text}` : text);
     }
-    files.inspect = `captures/${stem}.inspect.txt`;
-    await writeFileAtomic(path.join(runDir, files.inspect), parts.join('\n'));
+    links.inspect = `captures/${stem}.inspect.txt`;
+    files.push({ rel: links.inspect, data: parts.join('\n'), mode: 0o644 });
   }
-  return files;
+  return { links, files };
+}
+
+/** Cases whose evidence files are written at once, off the cases' path (CaptureWriter). */
+const CAPTURE_WRITES_IN_FLIGHT = 4;
+
+/**
+ * Writes the evidence files of a run's cases in the background, so that a case's verdict and the
+ * next case do not wait for the disk: with every file fsynced on the case's path, `--captures all`
+ * spent most of its added time waiting for writes (docs/performance.md). Each file is still written
+ * whole (temporary sibling, fsync, rename); the folder's entries are made durable once, by flush(),
+ * which the run awaits before its report links to any of them. At most a few cases' files wait at a
+ * time: add() resolves when there is room, which bounds the memory held for the disk.
+ */
+export class CaptureWriter {
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly failures = new Map<string, string>();
+  private folder: Promise<void> | undefined;
+
+  constructor(
+    readonly runDir: string,
+    private readonly limit = CAPTURE_WRITES_IN_FLIGHT,
+  ) {}
+
+  /** Queues a case's files; resolves once another case's files may be queued, not once these are written. */
+  async add(caseId: string, files: readonly CaptureFile[]): Promise<void> {
+    while (this.inFlight.size >= this.limit) await Promise.race(this.inFlight);
+    const job: Promise<void> = this.write(caseId, files).finally(() => this.inFlight.delete(job));
+    this.inFlight.add(job);
+  }
+
+  private async write(caseId: string, files: readonly CaptureFile[]): Promise<void> {
+    try {
+      await (this.folder ??= mkdir(path.join(this.runDir, 'captures'), { recursive: true }).then(() => undefined));
+      for (const f of files) await writeFileAtomic(path.join(this.runDir, f.rel), f.data, f.mode, { syncFolder: false });
+    } catch (err) {
+      this.failures.set(caseId, problemOf(err));
+      // The report will not link a part of the case's evidence as if it were the whole of it.
+      await Promise.all(files.map((f) => rm(path.join(this.runDir, f.rel), { force: true }).catch(() => undefined)));
+    }
+  }
+
+  /**
+   * Every queued file written and the captures folder's entries durable. Returns the cases whose
+   * files could not be written, with why; throws only when the folder itself cannot be synced.
+   */
+  async flush(): Promise<ReadonlyMap<string, string>> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+    if (this.folder) await syncFolder(path.join(this.runDir, 'captures'));
+    return this.failures;
+  }
+}
+
+function problemOf(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e?.code ? `${e.code}: ${e.message}` : String((err as Error)?.message ?? err);
 }

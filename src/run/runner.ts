@@ -23,7 +23,7 @@ import { judgeConversation } from './judge.js';
 import type { CaseResult, CaseSpec, Evidence } from './model.js';
 import { buildReport, type RunReport } from './report.js';
 import { runVectorCheck, VECTORS_DIR } from './vector-checks.js';
-import { skippedCaptures, writeCaseCaptures, type CaptureMode, type CaseWire } from './captures.js';
+import { CaptureWriter, caseCaptureFiles, skippedCaptures, type CaptureMode, type CaseWire } from './captures.js';
 import { shardCases, type Shard } from './shard.js';
 import { provenance } from '../report/provenance.js';
 import { runAdversaryCase } from './adversary/run-case.js';
@@ -106,18 +106,19 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunReport> 
 
   const results: CaseResult[] = new Array(selected.length);
   const durations: Record<string, number> = {};
+  const captureWriter = (opts.captures ?? 'none') !== 'none' && opts.runDir ? new CaptureWriter(opts.runDir) : undefined;
   let iutInfo: IutRunInfo | undefined;
   try {
     if (opts.iut && iutSelection && env) {
       iutInfo = await runIutCases({ iut: opts.iut, plan: iutSelection, env, seed, concurrency, results, durations, onResult: opts.onResult, captures: opts.captures ?? 'none',
-        run: (spec, slot, workRoot) => runCase(spec, { env, slot, seed, timeoutMs, byId, vectorsDir: opts.vectorsDir ?? VECTORS_DIR, iut: opts.iut, workRoot, interrupt: opts.signal, captures: opts.captures ?? 'none', runDir: opts.runDir }) });
+        run: (spec, slot, workRoot) => runCase(spec, { env, slot, seed, timeoutMs, byId, vectorsDir: opts.vectorsDir ?? VECTORS_DIR, iut: opts.iut, workRoot, interrupt: opts.signal, captures: opts.captures ?? 'none', captureWriter }) });
     } else await Promise.all(
       Array.from({ length: concurrency }, async (_, w) => {
         for (const i of workerShare(selected, w, concurrency)) {
           if (opts.signal?.aborted) break;
           const spec = selected[i]!;
           const t0 = Date.now();
-          const result = await runCase(spec, { env, slot: env?.slots[w], seed, timeoutMs, byId, vectorsDir: opts.vectorsDir ?? VECTORS_DIR, interrupt: opts.signal, captures: opts.captures ?? 'none', runDir: opts.runDir });
+          const result = await runCase(spec, { env, slot: env?.slots[w], seed, timeoutMs, byId, vectorsDir: opts.vectorsDir ?? VECTORS_DIR, interrupt: opts.signal, captures: opts.captures ?? 'none', captureWriter });
           // A case cut short by the interruption did not finish: it is left out of the report.
           if (opts.signal?.aborted) break;
           results[i] = result;
@@ -129,6 +130,17 @@ export async function runConformance(opts: RunOptions = {}): Promise<RunReport> 
   } finally {
     await env?.close();
   }
+  // The report links the captures: every one is written, or its case says why not, before it is built.
+  let unwritten: ReadonlyMap<string, string> = new Map();
+  try {
+    if (captureWriter) unwritten = await captureWriter.flush();
+  } catch (err) {
+    throw new BenchCannotRunError(`the captures folder could not be made durable: ${(err as Error).message}`, { cause: err });
+  }
+  results.forEach((r, i) => {
+    const problem = r && unwritten.get(r.id);
+    if (problem) results[i] = evidenceUnwritten(r, selected[i]!, problem, byId);
+  });
   const interrupted = opts.signal?.aborted === true;
   if (opts.expectations) applyExpectations(results, opts.expectations.entries);
   const finished = interrupted ? results.filter((r) => r !== undefined) : results;
@@ -167,7 +179,8 @@ interface CaseContext {
   /** The run's interruption: ends the case as its time limit would. */
   interrupt?: AbortSignal | undefined;
   captures?: CaptureMode;
-  runDir?: string | undefined;
+  /** Where kept captures go (the run folder's captures/); absent when captures is none. */
+  captureWriter?: CaptureWriter | undefined;
   iut?: ImplementationUnderTest;
   workRoot?: string;
 }
@@ -176,7 +189,7 @@ function base(spec: CaseSpec): Pick<CaseResult, 'id' | 'suite' | 'title' | 'requ
   return { id: spec.id, suite: spec.suite, title: spec.title, requirements: spec.requirements, ...(spec.form ? { form: spec.form } : {}) };
 }
 
-function evidence(spec: CaseSpec, ctx: CaseContext, mismatches: string[], extra: Partial<Evidence> = {}): Evidence {
+function evidence(spec: CaseSpec, ctx: Pick<CaseContext, 'byId'>, mismatches: string[], extra: Partial<Evidence> = {}): Evidence {
   return {
     requirements: spec.requirements.map((id) => ({ id, text: ctx.byId.get(id)?.text ?? '' })),
     expected: spec.expected,
@@ -204,8 +217,11 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
       result.seeds = { initiator: `${caseSeed}/initiator`, responder: `${caseSeed}/responder` };
     }
     const keep = ctx.captures === 'all' || (ctx.captures === 'failed' && result.verdict === 'fail');
-    if (keep && wires[0]?.legs.some((l) => l.connections.length > 0) && ctx.runDir && ctx.env) {
-      result.captures = await writeCaseCaptures(ctx.runDir, spec.id, `${ctx.seed}/${spec.id}`, ctx.env.host, wires[0]);
+    if (keep && wires[0]?.legs.some((l) => l.connections.length > 0) && ctx.captureWriter && ctx.env) {
+      const { links, files } = await caseCaptureFiles(spec.id, `${ctx.seed}/${spec.id}`, ctx.env.host, wires[0]);
+      // Written in the background; the run awaits them (and takes back these links if they fail).
+      await ctx.captureWriter.add(spec.id, files);
+      result.captures = links;
     } else if (keep) {
       const none = noConnection(spec, result);
       if (none) result.captures = { pcaps: [], none };
@@ -224,6 +240,22 @@ export async function runCase(spec: CaseSpec, ctx: CaseContext): Promise<CaseRes
   const message = `the bench did not release ${unreleased.join(', ')} within ${CASE_RELEASE_GRACE_MS} ms of the end of the case`;
   const mismatches = [...(result.evidence?.mismatches ?? []), message];
   return { ...result, verdict: 'fail', reason: result.reason ?? message, evidence: evidence(spec, ctx, mismatches, { observed: result.observed, ...result.evidence, mismatches }) };
+}
+
+/**
+ * A case whose capture files could not be written (a full disk, a folder made unwritable): the bench
+ * failed to keep its evidence, so the case does not stand as passed, as when a case cannot be run.
+ */
+function evidenceUnwritten(result: CaseResult, spec: CaseSpec, problem: string, byId: Map<string, Requirement>): CaseResult {
+  const message = `the case ran but its captures could not be written: ${problem}`;
+  const mismatches = [...(result.evidence?.mismatches ?? []), message];
+  return {
+    ...result,
+    verdict: spec.iut ? 'error' : 'fail',
+    reason: message,
+    captures: { pcaps: [], none: message },
+    evidence: evidence(spec, { byId }, mismatches, { ...result.evidence, mismatches }),
+  };
 }
 
 /** Why a kept case has no capture, for the cases that open no connection (docs/run.md "Captures"); undefined otherwise. */

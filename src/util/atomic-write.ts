@@ -3,9 +3,17 @@
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 
-export async function writeFileAtomic(target: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+export interface AtomicWriteOptions {
+  /**
+   * Fsync the folder after the rename (default true), so the new name survives a crash. A writer
+   * of many files in one folder passes false and calls syncFolder once after the last of them.
+   */
+  syncFolder?: boolean;
+}
+
+export async function writeFileAtomic(target: string, data: string | Uint8Array, mode = 0o644, options: AtomicWriteOptions = {}): Promise<void> {
   const dir = path.dirname(target);
-  await mkdir(dir, { recursive: true });
+  if (options.syncFolder !== false) await mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
   const handle = await open(tmp, 'w', mode);
   try {
@@ -17,7 +25,17 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
     throw err;
   }
   await handle.close();
-  await rename(tmp, target);
+  try {
+    await rename(tmp, target);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  if (options.syncFolder !== false) await syncFolder(dir);
+}
+
+/** Makes a folder's entries (names created or renamed in it) durable. */
+export async function syncFolder(dir: string): Promise<void> {
   const dirHandle = await open(dir, 'r');
   try {
     await dirHandle.sync();
