@@ -20,6 +20,9 @@ export class Leg {
     /** Who connected: the relay accepted (the initiator's leg) or it connected (the responder's). */
     opened: 'accepted' | 'connected',
   ) {
+    // Each frame the relay forwards goes out at once, as the parties wrote it: Nagle would hold a
+    // small frame back for the peer's acknowledgement, and the record would show a delay no party made.
+    socket.setNoDelay(true);
     this.relaySide = opened === 'accepted' ? 'server' : 'client';
     this.peerSide = opened === 'accepted' ? 'client' : 'server';
     this.connected = opened === 'accepted';
