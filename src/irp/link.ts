@@ -79,6 +79,8 @@ export class IrpLink {
         minVersion: IRP_TLS_MIN_VERSION,
         ciphers: IRP_TLS_CIPHERS,
       });
+      // A request goes out at once: Nagle would hold a frame written behind TLS's own records.
+      s.setNoDelay(true);
       if (opts.onTlsKeyLog) s.on('keylog', opts.onTlsKeyLog);
       const where = `${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`;
       // A registry that accepts TCP but never completes TLS must not hold a caller forever.

@@ -102,7 +102,11 @@ export class IrpServer {
       honorCipherOrder: true,
     });
     const instance = new IrpServer(server, registry, pki, store);
-    server.on('connection', (raw: Socket) => instance.admit(raw, limits, emit));
+    server.on('connection', (raw: Socket) => {
+      // An answer goes out at once: Nagle would hold a frame written behind TLS's own records.
+      raw.setNoDelay(true);
+      instance.admit(raw, limits, emit);
+    });
     server.on('secureConnection', (socket) => {
       instance.handshakeDone(socket);
       instance.serve(socket, maxLength, limits, emit);
