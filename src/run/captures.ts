@@ -186,7 +186,8 @@ export class CaptureWriter {
       await (this.folder ??= mkdir(path.join(this.runDir, 'captures'), { recursive: true }).then(() => undefined));
       for (const f of files) await writeFileAtomic(path.join(this.runDir, f.rel), f.data, f.mode, { syncFolder: false });
     } catch (err) {
-      this.failures.set(caseId, problemOf(err));
+      // Node's file-system messages name the code, the call and the path: "EISDIR: illegal operation on a directory, rename ...".
+      this.failures.set(caseId, (err as Error).message);
       // The report will not link a part of the case's evidence as if it were the whole of it.
       await Promise.all(files.map((f) => rm(path.join(this.runDir, f.rel), { force: true }).catch(() => undefined)));
     }
@@ -201,9 +202,4 @@ export class CaptureWriter {
     if (this.folder) await syncFolder(path.join(this.runDir, 'captures'));
     return this.failures;
   }
-}
-
-function problemOf(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  return e?.code ? `${e.code}: ${e.message}` : String((err as Error)?.message ?? err);
 }
