@@ -184,7 +184,7 @@ export class CaptureWriter {
   private async write(caseId: string, files: readonly CaptureFile[]): Promise<void> {
     try {
       await (this.folder ??= mkdir(path.join(this.runDir, 'captures'), { recursive: true }).then(() => undefined));
-      for (const f of files) await writeFileAtomic(path.join(this.runDir, f.rel), f.data, f.mode, { syncFolder: false });
+      for (const f of files) await writeFileAtomic(path.join(this.runDir, f.rel), f.data, f.mode, { inPreparedFolder: true });
     } catch (err) {
       // Node's file-system messages name the code, the call and the path: "EISDIR: illegal operation on a directory, rename ...".
       this.failures.set(caseId, (err as Error).message);

@@ -5,15 +5,16 @@ import path from 'node:path';
 
 export interface AtomicWriteOptions {
   /**
-   * Fsync the folder after the rename (default true), so the new name survives a crash. A writer
-   * of many files in one folder passes false and calls syncFolder once after the last of them.
+   * The caller made the folder and will fsync it once after its last file (syncFolder): neither is
+   * done here. Default false: the folder is made if missing and fsynced after the rename, so the new
+   * name survives a crash.
    */
-  syncFolder?: boolean;
+  inPreparedFolder?: boolean;
 }
 
 export async function writeFileAtomic(target: string, data: string | Uint8Array, mode = 0o644, options: AtomicWriteOptions = {}): Promise<void> {
   const dir = path.dirname(target);
-  if (options.syncFolder !== false) await mkdir(dir, { recursive: true });
+  if (options.inPreparedFolder !== true) await mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
   const handle = await open(tmp, 'w', mode);
   try {
@@ -31,7 +32,7 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
     await unlink(tmp).catch(() => undefined);
     throw err;
   }
-  if (options.syncFolder !== false) await syncFolder(dir);
+  if (options.inPreparedFolder !== true) await syncFolder(dir);
 }
 
 /** Makes a folder's entries (names created or renamed in it) durable. */
